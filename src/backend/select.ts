@@ -1,0 +1,102 @@
+/**
+ * Backend selection. One call at start-up picks the fastest backend that really loads and reports it:
+ *
+ * 1. `tensorflow`: @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, when installed *and* its native
+ *    binding loads (detected with `tf.getBackend()`, never by whether `import` succeeds: with danfojs-node's
+ *    override, `@tensorflow/tfjs-node` may resolve to the pure-JS union package).
+ * 2. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
+ * 3. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
+ *
+ * `MMSN_BACKEND=tensorflow|wasm|cpu` forces a choice (an error if it cannot load).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { createRequire } from "node:module";
+// tfjs-core alone registers no gradients and its dist/register_all_gradients is not loadable as Node ESM;
+// the union package's CommonJS bundle registers all of them in the (global) gradient registry.
+import "@tensorflow/tfjs-backend-cpu";
+
+const require = createRequire(import.meta.url);
+require("@tensorflow/tfjs");
+
+export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What `initBackend` chose and why. */
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** Human-readable details: package, SIMD/threads, why faster ones were skipped. */
+  readonly details: string;
+  /** Reasons each skipped backend was not used. */
+  readonly skipped: Readonly<Partial<Record<BackendName, string>>>;
+}
+
+let chosen: BackendInfo | undefined;
+
+async function tryTensorflow(): Promise<string> {
+  const errors: string[] = [];
+  for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    try {
+      // Loading a real tfjs-node registers the "tensorflow" backend in *its* tfjs-core copy; only a
+      // registration visible to our tfjs-core counts.
+      require(pkg);
+      if (tf.findBackendFactory("tensorflow") && (await tf.setBackend("tensorflow")) && tf.getBackend() === "tensorflow") {
+        return pkg;
+      }
+      errors.push(`${pkg} loaded but registered no "tensorflow" backend in this tfjs-core`);
+    } catch (e) {
+      errors.push(`${pkg}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new Error(errors.join("; "));
+}
+
+async function tryWasm(): Promise<string> {
+  await import("@tensorflow/tfjs-backend-wasm");
+  if (!(await tf.setBackend("wasm")) || tf.getBackend() !== "wasm") throw new Error("tf.setBackend('wasm') failed");
+  const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
+  return `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread: tfjs disables wasm threads in Node)`;
+}
+
+async function tryCpu(): Promise<string> {
+  if (!(await tf.setBackend("cpu")) || tf.getBackend() !== "cpu") throw new Error("tf.setBackend('cpu') failed");
+  return "@tensorflow/tfjs-backend-cpu (pure JavaScript)";
+}
+
+const LOADERS: Record<BackendName, () => Promise<string>> = { tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+
+/**
+ * Pick and activate the backend (idempotent: later calls return the first choice).
+ * @param opts.force a backend name; defaults to `process.env.MMSN_BACKEND`.
+ * @param opts.quiet do not print the one-line report.
+ * @returns what was chosen; throws if a forced backend cannot load or the name is unknown.
+ * @example const info = await initBackend(); // prints "[mmsn] backend: wasm ..."
+ */
+export async function initBackend(opts: { force?: string; quiet?: boolean } = {}): Promise<BackendInfo> {
+  const force = opts.force ?? process.env.MMSN_BACKEND;
+  if (chosen && (!force || force === chosen.name)) return chosen;
+  if (force !== undefined && force !== "" && !(BACKEND_NAMES as readonly string[]).includes(force)) {
+    throw new Error(`MMSN_BACKEND="${force}" is not a backend; valid values: ${BACKEND_NAMES.join(", ")}`);
+  }
+  const order: BackendName[] = force ? [force as BackendName] : [...BACKEND_NAMES];
+  const skipped: Partial<Record<BackendName, string>> = {};
+  for (const name of order) {
+    try {
+      const details = await LOADERS[name]();
+      chosen = { name, details, skipped };
+      if (!opts.quiet) {
+        const why = Object.entries(skipped).map(([k, v]) => `${k}: ${v}`).join("; ");
+        console.error(`[mmsn] backend: ${name} — ${details}${why ? ` (skipped ${why})` : ""}`);
+      }
+      return chosen;
+    } catch (e) {
+      skipped[name] = (e as Error).message;
+      if (force) throw new Error(`backend "${force}" was forced (MMSN_BACKEND) but cannot load: ${skipped[name]}`);
+    }
+  }
+  throw new Error(`no tfjs backend could load: ${JSON.stringify(skipped)}`);
+}
+
+/** The backend chosen by `initBackend`, or undefined before it ran. */
+export function currentBackend(): BackendInfo | undefined {
+  return chosen;
+}

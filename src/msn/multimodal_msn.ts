@@ -1,0 +1,311 @@
+/**
+ * MultimodalMSN: Masked Siamese Network pretraining of a ViT on chest X-rays, with EHR fused into the
+ * anchor branch (Shurrab et al., Sci. Rep. 2024; nyuad-cai/CXR-EHR-MSN). With `ehr.ehrIn = 0` it is
+ * vanilla MSN (Assran et al., ECCV 2022).
+ *
+ * One training step (`trainStep`), after MSN's numbered recipe:
+ * Step 1. EMA: target ← m·target + (1 − m)·anchor (encoder and head; lightly's update_momentum at step start).
+ * Step 2. Targets: the unmasked target view through the target encoder and head → sharpened, Sinkhorn-
+ *         balanced prototype probabilities (outside the gradient tape: stop-grad).
+ * Step 3. Anchors: the random and focal anchor views with dropped patches through the anchor encoder; with
+ *         EHR, concatenated with f_ehr(ehr) repeated per view and fused by g; then the anchor head.
+ * Step 4. Loss: cross-entropy to the targets + ME-MAX (+ entropy), gradients of every trainable tensor.
+ * Step 5. AdamW update with scheduled learning rate and weight decay (optionally clipped).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type MsnConfig, type MsnOverrides, type MsnPresetName, msnConfig, validateMsnConfig } from "../config/msn.js";
+import { writeDirAtomic, writeFileAtomic } from "../io/atomic.js";
+import { type WeightsManifestGroup, decodeWeights, encodeWeights, readJson } from "../io/weights.js";
+import { EhrFusion, type EhrProjector, LinearEhrProjector } from "../models/ehr_projector.js";
+import { ProjectionHead } from "../models/heads.js";
+import { VisionTransformer } from "../models/vit.js";
+import { ParamStore } from "../nn/params.js";
+import { AdamW } from "../train/adamw.js";
+import { scheduleValue } from "../train/schedules.js";
+import { Rng } from "../utils/rng.js";
+import type { MsnBatch } from "./batch.js";
+import { copyParams, emaUpdate } from "./ema.js";
+import { msnLoss, msnTargets } from "./loss.js";
+import { type KeepIndices, randomKeepIndices } from "./masking.js";
+
+/** What one training step reports (plain numbers; no tensors escape). */
+export interface StepResult {
+  /** Global step index of this update (0-based). */
+  readonly step: number;
+  readonly loss: number;
+  readonly ce: number;
+  readonly meMax: number;
+  readonly entropy: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  /** EMA momentum applied at the start of this step. */
+  readonly momentum: number;
+  /** Global L2 norm of the gradients before clipping. */
+  readonly gradNorm: number;
+}
+
+/** Options of one step; tests use them to inject masks. */
+export interface StepOptions {
+  /** Kept tokens for the random anchor views (default: drawn from the model's seeded generator). */
+  readonly keepAnchors?: KeepIndices;
+  /** Kept tokens for the focal views (default: drawn when `maskFocal`). */
+  readonly keepFocal?: KeepIndices;
+}
+
+const CHECKPOINT_FORMAT = "multimodal-msn/checkpoint@1";
+
+/** Anchor-side (trained) networks and the EMA target networks. */
+export class MultimodalMSN {
+  readonly config: MsnConfig;
+  /** Anchor (online) parameters: encoder.*, head.*, ehr.*, fusion.*, prototypes. */
+  readonly anchorParams: ParamStore;
+  /** Target (EMA) parameters: encoder.*, head.*. */
+  readonly targetParams: ParamStore;
+  readonly anchorEncoder: VisionTransformer;
+  readonly anchorHead: ProjectionHead;
+  /** The EMA target encoder: the representation used for evaluation (CLS after the final norm). */
+  readonly targetEncoder: VisionTransformer;
+  readonly targetHead: ProjectionHead;
+  readonly ehrProjector?: EhrProjector;
+  readonly fusion?: EhrFusion;
+  readonly optimizer: AdamW;
+  /** Generator for patch-drop masks; its state is checkpointed. */
+  readonly rng: Rng;
+  /** Completed optimizer steps. */
+  step = 0;
+  /** Optimizer steps per epoch, the unit of schedule horizons (set by the trainer from the dataset size). */
+  stepsPerEpoch = 1;
+  private disposed = false;
+
+  /**
+   * Build a model from a preset name (plus overrides) or a full config. Parameters are initialised from
+   * `config.seed`. The instance owns all its variables: call `dispose()` when done.
+   * @example const m = new MultimodalMSN("cxr_ehr_msn_tiny", { ehr: { ehrIn: 3 } });
+   */
+  constructor(config: MsnConfig | MsnPresetName, overrides: MsnOverrides = {}) {
+    this.config = typeof config === "string" ? msnConfig(config, overrides) : validateMsnConfig(config);
+    const c = this.config;
+    const initRng = new Rng(c.seed);
+    this.rng = new Rng((c.seed ^ 0x9e3779b9) >>> 0);
+    this.anchorParams = new ParamStore(initRng);
+    this.targetParams = new ParamStore(initRng, true);
+    const d = c.vit.embedDim;
+    this.anchorEncoder = new VisionTransformer(c.vit, this.anchorParams, "encoder.");
+    if (c.ehr.ehrIn > 0) {
+      this.ehrProjector = new LinearEhrProjector(c.ehr, this.anchorParams);
+      this.fusion = new EhrFusion(d, c.ehr.ehrOut, this.anchorParams);
+    }
+    this.anchorHead = new ProjectionHead(d, c.head, this.anchorParams, "head.");
+    const bound = 1 / Math.sqrt(c.head.outputDim); // nn.Linear(D, K).weight default init, as both codes
+    this.anchorParams.add("prototypes", [c.numPrototypes, c.head.outputDim], { kind: "uniform", bound }, {
+      trainable: !c.freezePrototypes,
+      noDecay: true,
+    });
+    this.targetEncoder = new VisionTransformer(c.vit, this.targetParams, "encoder.");
+    this.targetHead = new ProjectionHead(d, c.head, this.targetParams, "head.");
+    copyParams(this.targetParams, this.anchorParams);
+    const decayAll = !c.optimizer.excludeBiasNormPrototypes;
+    this.optimizer = new AdamW(
+      this.anchorParams.trainableNames().map((name) => ({
+        name,
+        variable: this.anchorParams.get(name),
+        decay: decayAll || !this.anchorParams.meta.get(name)!.noDecay,
+      })),
+      c.optimizer,
+    );
+  }
+
+  /** The prototypes [K, O] (owned by the model). */
+  get prototypes(): tf.Variable {
+    return this.anchorParams.get("prototypes");
+  }
+
+  /** Learning rate, weight decay and EMA momentum at global step `step`. */
+  schedulesAt(step: number): { lr: number; weightDecay: number; momentum: number } {
+    const o = this.config.optimizer;
+    return {
+      lr: scheduleValue(o.lr, step, this.stepsPerEpoch),
+      weightDecay: scheduleValue(o.weightDecay, step, this.stepsPerEpoch),
+      momentum: scheduleValue(this.config.ema, step, this.stepsPerEpoch),
+    };
+  }
+
+  /** Check a batch against the config before any work, with messages that name the field. */
+  validateBatch(batch: MsnBatch): number {
+    const c = this.config;
+    const [b, s, s2, ch] = batch.target.shape;
+    const want = `[B, ${c.randSize}, ${c.randSize}, ${c.vit.inChans}]`;
+    if (s !== c.randSize || s2 !== c.randSize || ch !== c.vit.inChans) throw new Error(`batch.target has shape [${batch.target.shape}], expected ${want} (config.randSize, config.vit.inChans)`);
+    const a = batch.anchors.shape;
+    if (a[0] !== c.randViews * b || a[1] !== c.randSize || a[2] !== c.randSize || a[3] !== ch) {
+      throw new Error(`batch.anchors has shape [${a}], expected [${c.randViews}·${b}, ${c.randSize}, ${c.randSize}, ${ch}] (config.randViews × batch)`);
+    }
+    const f = batch.focal.shape;
+    if (f[0] !== c.focalViews * b || (c.focalViews > 0 && (f[1] !== c.focalSize || f[2] !== c.focalSize || f[3] !== ch))) {
+      throw new Error(`batch.focal has shape [${f}], expected [${c.focalViews}·${b}, ${c.focalSize}, ${c.focalSize}, ${ch}] (config.focalViews × batch, config.focalSize)`);
+    }
+    if (c.ehr.ehrIn > 0) {
+      if (!batch.ehr) throw new Error(`config.ehr.ehrIn is ${c.ehr.ehrIn} but the batch has no ehr tensor; pass EHR features or set ehr.ehrIn = 0 for vanilla MSN`);
+      if (batch.ehr.shape[0] !== b || batch.ehr.shape[1] !== c.ehr.ehrIn) {
+        throw new Error(`batch.ehr has shape [${batch.ehr.shape}], expected [${b}, ${c.ehr.ehrIn}] (config.ehr.ehrIn must equal the number of EHR feature columns)`);
+      }
+    } else if (batch.ehr) {
+      throw new Error(`the batch has EHR features [${batch.ehr.shape}] but config.ehr.ehrIn is 0 (vanilla MSN); set ehr.ehrIn = ${batch.ehr.shape[1]}`);
+    }
+    return b;
+  }
+
+  /** Anchor outputs [(R+V)·B, O] for the anchor views (Step 3). Caller owns the result. */
+  anchorForward(batch: MsnBatch, keepAnchors?: KeepIndices, keepFocal?: KeepIndices): tf.Tensor2D {
+    const parts: tf.Tensor2D[] = [this.anchorEncoder.forward(batch.anchors, keepAnchors)]; // [R·B, D]
+    if (this.config.focalViews > 0) parts.push(this.anchorEncoder.forward(batch.focal, keepFocal)); // [V·B, D]
+    let h = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D); // [(R+V)·B, D]
+    if (this.ehrProjector && this.fusion && batch.ehr) h = this.fusion.forward(h, this.ehrProjector.forward(batch.ehr));
+    return this.anchorHead.forward(h); // [(R+V)·B, O]
+  }
+
+  /** Target probabilities [B, K] for the target view (Step 2, no gradient). Caller owns the result. */
+  targetProbabilities(target: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => msnTargets(this.targetHead.forward(this.targetEncoder.forward(target)), this.prototypes as unknown as tf.Tensor2D, this.config));
+  }
+
+  /** Draw patch-drop masks for a batch of `b` images (random anchors, and focal views when `maskFocal`). */
+  drawMasks(b: number): { keepAnchors?: KeepIndices; keepFocal?: KeepIndices } {
+    const c = this.config;
+    if (c.patchDropRatio <= 0) return {};
+    const n = (s: number) => (s / c.vit.patchSize) ** 2;
+    return {
+      keepAnchors: randomKeepIndices(c.randViews * b, n(c.randSize), c.patchDropRatio, this.rng, c.maskQuirk),
+      keepFocal: c.maskFocal && c.focalViews > 0 ? randomKeepIndices(c.focalViews * b, n(c.focalSize), c.patchDropRatio, this.rng, c.maskQuirk) : undefined,
+    };
+  }
+
+  /**
+   * One MSN optimisation step on `batch` (Steps 1–5). The batch stays owned by the caller.
+   * Tensor-neutral: `tf.memory().numTensors` is the same before and after.
+   */
+  trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
+    if (this.disposed) throw new Error("trainStep on a disposed MultimodalMSN");
+    const b = this.validateBatch(batch);
+    const masks = opts.keepAnchors || opts.keepFocal ? opts : this.drawMasks(b);
+    const step = this.step;
+    const { lr, weightDecay, momentum } = this.schedulesAt(step);
+    const c = this.config;
+
+    emaUpdate(this.targetParams, this.anchorParams, momentum); // Step 1
+    const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
+
+    let parts: number[] = [];
+    const varList = this.optimizer.params.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const z = this.anchorForward(batch, masks.keepAnchors, masks.keepFocal); // Step 3: [(R+V)·B, O]
+      const l = msnLoss(z, targetProbs, this.prototypes as unknown as tf.Tensor2D, c); // Step 4
+      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
+      return l.total;
+    }, varList);
+    targetProbs.dispose();
+    const loss = (value.dataSync() as Float32Array)[0]!;
+    value.dispose();
+
+    const byName = new Map<string, tf.Tensor>();
+    for (const p of this.optimizer.params) {
+      const g = grads[p.variable.name];
+      if (g) byName.set(p.name, g);
+    }
+    let gradNorm = NaN;
+    if (Number.isFinite(loss)) gradNorm = this.optimizer.step(byName, lr, weightDecay, c.optimizer.clipGrad); // Step 5
+    for (const g of Object.values(grads)) g.dispose();
+    if (!Number.isFinite(loss)) {
+      throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
+    }
+    this.step += 1;
+    return { step, loss, ce: parts[0]!, meMax: parts[1]!, entropy: parts[2]!, lr, weightDecay, momentum, gradNorm };
+  }
+
+  /**
+   * CLS features of the frozen target encoder, the representation evaluated by linear probing.
+   * [B, S, S, C] → [B, D]; caller owns the result.
+   */
+  encode(images: tf.Tensor4D): tf.Tensor2D {
+    return this.targetEncoder.forward(images);
+  }
+
+  /**
+   * Save the resolved config, all weights (anchor, target, optimizer moments) in the tfjs weights format and
+   * the training state to `dir`, atomically: a crash leaves the previous checkpoint intact.
+   */
+  save(dir: string): void {
+    const tensors: [string, Float32Array, number[]][] = [];
+    for (const [prefix, store] of [["anchor/", this.anchorParams], ["target/", this.targetParams]] as const) {
+      for (const [name, v] of store.vars) tensors.push([prefix + name, v.dataSync() as Float32Array, v.shape]);
+    }
+    for (const [kind, map] of [["adam_m/", this.optimizer.m], ["adam_v/", this.optimizer.v]] as const) {
+      for (const [name, v] of map) tensors.push([kind + name, v.dataSync() as Float32Array, v.shape]);
+    }
+    const { group, data } = encodeWeights(tensors, "weights.bin");
+    const manifest = {
+      format: CHECKPOINT_FORMAT,
+      config: this.config,
+      state: { step: this.step, adamStep: this.optimizer.t, stepsPerEpoch: this.stepsPerEpoch, rngState: this.rng.state },
+      weightsManifest: [group],
+    };
+    writeDirAtomic(dir, (tmp) => {
+      writeFileAtomic(join(tmp, "weights.bin"), data);
+      writeFileAtomic(join(tmp, "config.json"), JSON.stringify(this.config, null, 2));
+      writeFileAtomic(join(tmp, "model.json"), JSON.stringify(manifest));
+    });
+  }
+
+  /**
+   * Load a checkpoint written by `save`. The caller owns the returned model.
+   * @throws Error naming the file when it is missing, truncated or does not match its config.
+   */
+  static load(dir: string): MultimodalMSN {
+    const path = join(dir, "model.json");
+    if (!existsSync(path)) throw new Error(`no checkpoint at ${dir}: ${path} is missing`);
+    const manifest = readJson<{
+      format: string;
+      config: MsnConfig;
+      state: { step: number; adamStep: number; stepsPerEpoch: number; rngState: number };
+      weightsManifest: WeightsManifestGroup[];
+    }>(path);
+    if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: format "${manifest.format}" is not ${CHECKPOINT_FORMAT}`);
+    const weights = decodeWeights(dir, manifest.weightsManifest);
+    const model = new MultimodalMSN(manifest.config);
+    try {
+      const pick = (prefix: string) => {
+        const out = new Map<string, Float32Array>();
+        for (const [k, v] of weights) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+        return out;
+      };
+      model.anchorParams.assignAll(pick("anchor/"));
+      model.targetParams.assignAll(pick("target/"));
+      for (const [kind, map] of [["adam_m/", model.optimizer.m], ["adam_v/", model.optimizer.v]] as const) {
+        for (const [name, arr] of pick(kind)) {
+          const v = map.get(name);
+          if (!v || v.size !== arr.length) throw new Error(`${path}: optimizer state "${kind}${name}" does not match the model`);
+          tf.tidy(() => v.assign(tf.tensor(arr, v.shape)));
+        }
+      }
+    } catch (e) {
+      model.dispose();
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+    model.step = manifest.state.step;
+    model.optimizer.t = manifest.state.adamStep;
+    model.stepsPerEpoch = manifest.state.stepsPerEpoch;
+    model.rng.state = manifest.state.rngState;
+    return model;
+  }
+
+  /** Free every variable of the model and its optimizer. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.optimizer.dispose();
+    this.anchorParams.dispose();
+    this.targetParams.dispose();
+  }
+}

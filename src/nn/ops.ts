@@ -1,0 +1,127 @@
+/**
+ * Differentiable building blocks written for tfjs' wasm and cpu backends (see shared perf-cpu.md):
+ * every Linear is a 2-D untransposed matMul whose backward also uses untransposed 2-D matMuls
+ * (the wasm backend sends only those to XNNPACK), GELU is the exact erf form with a fused gradient,
+ * LayerNorm has an analytic backward, and row gathers have a gather-based backward (wasm has no
+ * UnsortedSegmentSum, so tf.gather has no gradient there).
+ *
+ * Ownership: every function returns a new tensor owned by the caller (dispose it or run inside tf.tidy).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typings do not accept multi-input functions */
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+const mm2dGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b), // [M, N]
+    gradFunc: ((dy: tf.Tensor2D, [sa, sb]: tf.Tensor2D[]) => [
+      tf.matMul(dy, tf.transpose(sb!)), // dA = dY·Bᵀ  [M, K]
+      tf.matMul(tf.transpose(sa!), dy), // dB = Aᵀ·dY  [K, N]
+    ]) as GradFn,
+  };
+}) as any) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** a·b for 2-D tensors, with a backward made of untransposed 2-D matMuls. [M,K]·[K,N] → [M,N]. */
+export function mm2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return mm2dGrad(a, b);
+}
+
+/** y = x·W + b with W stored [in, out] (PyTorch's weight transposed). [N,in] → [N,out]. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  const y = mm2d(x, w); // [N, out]
+  return b ? tf.add(y, b) : y;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+const geluGrad = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, SQRT1_2)))); // Φ(x)
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: ((dy: tf.Tensor, [sx]: tf.Tensor[]) => {
+      const phi = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(sx!, SQRT1_2))));
+      const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(sx!))));
+      return tf.mul(dy, tf.add(phi, tf.mul(sx!, pdf))); // dy·(Φ(x) + x·φ(x))
+    }) as GradFn,
+  };
+}) as any);
+
+/** Exact GELU, x·Φ(x) (PyTorch nn.GELU() default), with a fused gradient. Any shape. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return geluGrad(x) as T;
+}
+
+/**
+ * LayerNorm over the last axis of a 2-D tensor with an analytic backward. [N, D] → [N, D].
+ * @param eps added to the biased variance (1e-6 for ViTs).
+ */
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const f = tf.customGrad(((xx: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const mean = tf.mean(xx, 1, true); // [N, 1]
+    const xc = tf.sub(xx, mean); // [N, D]
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), 1, true), eps)); // [N, 1]
+    const xhat = tf.mul(xc, rstd); // [N, D]
+    save([xhat, rstd, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: ((dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => {
+        const dxhat = tf.mul(dy, sg!); // [N, D]
+        const m1 = tf.mean(dxhat, 1, true); // [N, 1]
+        const m2 = tf.mean(tf.mul(dxhat, sxhat!), 1, true); // [N, 1]
+        const dx = tf.mul(srstd!, tf.sub(tf.sub(dxhat, m1), tf.mul(sxhat!, m2))); // [N, D]
+        return [dx, tf.sum(tf.mul(dy, sxhat!), 0), tf.sum(dy, 0)];
+      }) as GradFn,
+    };
+  }) as any);
+  return f(x, gamma, beta) as tf.Tensor2D;
+}
+
+/**
+ * Rows `idx` of a 2-D tensor, differentiable on every backend: the backward scatters with a second gather
+ * through `inverse` (for each source row, its position in `idx`, or idx.length when the row was dropped).
+ * Every source row may appear at most once in `idx`. [R, D] → [idx.length, D].
+ */
+export function gatherRows(x: tf.Tensor2D, idx: Int32Array, inverse: Int32Array): tf.Tensor2D {
+  const f = tf.customGrad(((xx: tf.Tensor2D) => ({
+    value: tf.tidy(() => tf.gather(xx, tf.tensor1d(idx, "int32"))), // [K, D]
+    gradFunc: ((dy: tf.Tensor2D) =>
+      tf.tidy(() => {
+        const padded = tf.concat([dy, tf.zeros([1, dy.shape[1]])], 0); // [K+1, D]
+        return tf.gather(padded, tf.tensor1d(inverse, "int32")); // [R, D]
+      })) as GradFn,
+  })) as any);
+  return f(x) as tf.Tensor2D;
+}
+
+/** Inverse map for `gatherRows`: inverse[r] = position of r in idx, or idx.length if absent. */
+export function inverseIndex(idx: Int32Array, rows: number): Int32Array {
+  const inv = new Int32Array(rows).fill(idx.length);
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (inv[r] !== idx.length) throw new Error(`gatherRows: row ${r} appears twice in the index`);
+    inv[r] = i;
+  }
+  return inv;
+}
+
+/**
+ * BatchNorm1d in training mode (batch statistics, biased variance), as PyTorch. [N, C] → [N, C].
+ * Also returns the batch mean and unbiased variance for the running-statistics update (caller disposes).
+ */
+export function batchNormTrain(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): { y: tf.Tensor2D; mean: tf.Tensor1D; varUnbiased: tf.Tensor1D } {
+  const n = x.shape[0];
+  const { mean, variance } = tf.moments(x, 0); // [C], [C]
+  const y = tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta) as tf.Tensor2D;
+  // The statistics feed only the running buffers, never the loss, so no gradient flows through them.
+  const varUnbiased = tf.mul(variance, n / Math.max(1, n - 1)) as tf.Tensor1D;
+  return { y, mean: mean as tf.Tensor1D, varUnbiased };
+}

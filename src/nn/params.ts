@@ -1,0 +1,123 @@
+/**
+ * A named set of tf.Variables, the state of one network (names follow timm/PyTorch state_dict keys; Linear
+ * weights are stored [in, out], i.e. PyTorch's weight transposed). Buffers (BatchNorm running statistics)
+ * live here too, marked non-trainable.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "../utils/rng.js";
+
+export interface ParamMeta {
+  /** Receives gradients and optimizer updates. */
+  readonly trainable: boolean;
+  /** Excluded from weight decay when the optimizer is told to exclude biases, norms and prototypes. */
+  readonly noDecay: boolean;
+  /** A buffer (running statistic), not a parameter. */
+  readonly buffer: boolean;
+}
+
+/** How to initialise a new variable. */
+export type Init =
+  | { readonly kind: "zeros" }
+  | { readonly kind: "ones" }
+  | { readonly kind: "truncNormal"; readonly std: number }
+  | { readonly kind: "uniform"; readonly bound: number }
+  | { readonly kind: "values"; readonly values: Float32Array };
+
+export class ParamStore {
+  readonly vars = new Map<string, tf.Variable>();
+  readonly meta = new Map<string, ParamMeta>();
+
+  /**
+   * @param rng generator used for random inits (consumed in creation order, so inits are reproducible).
+   * @param frozen every parameter of this store is non-trainable (an EMA target network).
+   */
+  constructor(
+    readonly rng: Rng,
+    readonly frozen = false,
+  ) {}
+
+  /** Create a variable. The store owns it; `dispose()` frees everything. */
+  add(name: string, shape: number[], init: Init, meta: Partial<ParamMeta> = {}): tf.Variable {
+    if (this.vars.has(name)) throw new Error(`parameter "${name}" defined twice`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    let values: Float32Array;
+    switch (init.kind) {
+      case "zeros":
+        values = new Float32Array(size);
+        break;
+      case "ones":
+        values = new Float32Array(size).fill(1);
+        break;
+      case "truncNormal":
+        values = this.rng.truncNormalArray(size, init.std);
+        break;
+      case "uniform":
+        values = this.rng.uniformArray(size, -init.bound, init.bound);
+        break;
+      case "values":
+        if (init.values.length !== size) throw new Error(`parameter "${name}": ${init.values.length} values for shape [${shape}]`);
+        values = init.values;
+        break;
+    }
+    const full: ParamMeta = { trainable: true, noDecay: false, buffer: false, ...meta, ...(this.frozen ? { trainable: false } : {}) };
+    const v = tf.variable(tf.tensor(values, shape, "float32"), full.trainable && !full.buffer, name.replace(/[^A-Za-z0-9_.\-/]/g, "_") + "_" + uid());
+    this.vars.set(name, v);
+    this.meta.set(name, full);
+    return v;
+  }
+
+  /** The variable called `name` (throws with the known names if absent). */
+  get(name: string): tf.Variable {
+    const v = this.vars.get(name);
+    if (!v) throw new Error(`no parameter "${name}"; known: ${[...this.vars.keys()].slice(0, 20).join(", ")}…`);
+    return v;
+  }
+
+  /** Names of trainable parameters, in creation order. */
+  trainableNames(): string[] {
+    return [...this.meta.entries()].filter(([, m]) => m.trainable && !m.buffer).map(([n]) => n);
+  }
+
+  /** Total number of scalar parameters (excluding buffers). */
+  numParams(): number {
+    let n = 0;
+    for (const [name, v] of this.vars) if (!this.meta.get(name)!.buffer) n += v.size;
+    return n;
+  }
+
+  /** Overwrite values from a name → array map; every name must exist with the same size. */
+  assignAll(values: Map<string, Float32Array> | Record<string, Float32Array>, opts: { partial?: boolean } = {}): void {
+    const entries = values instanceof Map ? [...values.entries()] : Object.entries(values);
+    const seen = new Set<string>();
+    for (const [name, arr] of entries) {
+      const v = this.vars.get(name);
+      if (!v) throw new Error(`cannot load "${name}": the model has no such parameter`);
+      if (arr.length !== v.size) throw new Error(`cannot load "${name}": ${arr.length} values, expected ${v.size} (shape [${v.shape}])`);
+      tf.tidy(() => v.assign(tf.tensor(arr, v.shape, "float32")));
+      seen.add(name);
+    }
+    if (!opts.partial) {
+      const missing = [...this.vars.keys()].filter((n) => !seen.has(n));
+      if (missing.length) throw new Error(`weights are missing ${missing.length} parameters, e.g. ${missing.slice(0, 5).join(", ")}`);
+    }
+  }
+
+  /** Copies of every value (parameters and buffers) as Float32Arrays. */
+  snapshot(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, v] of this.vars) out.set(name, v.dataSync() as Float32Array);
+    return out;
+  }
+
+  /** Free every variable. */
+  dispose(): void {
+    for (const v of this.vars.values()) v.dispose();
+    this.vars.clear();
+    this.meta.clear();
+  }
+}
+
+let counter = 0;
+function uid(): number {
+  return ++counter;
+}

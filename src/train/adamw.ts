@@ -1,0 +1,72 @@
+/**
+ * AdamW (Loshchilov & Hutter, arXiv:1711.05101) with PyTorch's update order: decoupled decay
+ * p ← p·(1 − lr·wd), then the bias-corrected Adam step. Learning rate and weight decay are passed every
+ * step (schedules), parameters can be excluded from decay, and the global gradient norm can be clipped.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+export interface AdamWOptions {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+}
+
+export interface AdamWParam {
+  readonly name: string;
+  readonly variable: tf.Variable;
+  /** Apply weight decay to this parameter. */
+  readonly decay: boolean;
+}
+
+export class AdamW {
+  /** Completed updates (torch's `state["step"]`). */
+  t = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  /** The optimizer owns its moment variables; call `dispose()` when done. */
+  constructor(readonly params: readonly AdamWParam[], readonly opts: AdamWOptions) {
+    for (const p of params) {
+      this.m.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
+      this.v.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
+    }
+  }
+
+  /**
+   * Apply one update. `grads` maps parameter names to gradients (missing = no gradient, skipped like
+   * PyTorch's `p.grad is None`). The caller keeps ownership of `grads`.
+   * @param clipGrad clip the global L2 norm of the gradients to this value first (0 = off).
+   * @returns the global gradient norm before clipping.
+   */
+  step(grads: ReadonlyMap<string, tf.Tensor>, lr: number, weightDecay: number, clipGrad = 0): number {
+    this.t += 1;
+    const { beta1: b1, beta2: b2, eps } = this.opts;
+    const bc1 = 1 - b1 ** this.t;
+    const bc2 = 1 - b2 ** this.t;
+    return tf.tidy(() => {
+      const present = this.params.filter((p) => grads.has(p.name));
+      const sq = present.map((p) => tf.sum(tf.square(grads.get(p.name)!)));
+      const norm = sq.length ? Math.sqrt((tf.addN(sq).dataSync() as Float32Array)[0]!) : 0;
+      const scale = clipGrad > 0 && norm > clipGrad ? clipGrad / (norm + 1e-6) : 1;
+      for (const p of present) {
+        const g = scale === 1 ? grads.get(p.name)! : tf.mul(grads.get(p.name)!, scale);
+        const m = this.m.get(p.name)!;
+        const v = this.v.get(p.name)!;
+        let x: tf.Tensor = p.variable;
+        if (p.decay && weightDecay !== 0) x = tf.mul(x, 1 - lr * weightDecay);
+        m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
+        v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+        p.variable.assign(tf.sub(x, tf.mul(tf.div(m, denom), lr / bc1)));
+      }
+      return norm;
+    });
+  }
+
+  /** Free the moment estimates. */
+  dispose(): void {
+    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
