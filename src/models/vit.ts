@@ -36,8 +36,9 @@ export class VisionTransformer {
     const nd = { noDecay: true };
     store.add(this.n("patch_embed.weight"), [p * p * c, d], { kind: "truncNormal", std: 0.02 });
     store.add(this.n("patch_embed.bias"), [d], { kind: "zeros" }, nd);
-    store.add(this.n("cls_token"), [1, d], { kind: "truncNormal", std: 1e-6 }, nd);
-    store.add(this.n("pos_embed"), [n + 1, d], { kind: "truncNormal", std: 0.02 }, nd);
+    // cls_token and pos_embed are not 1-D, so MSN's param-group rule decays them
+    store.add(this.n("cls_token"), [1, d], { kind: "truncNormal", std: 1e-6 });
+    store.add(this.n("pos_embed"), [n + 1, d], { kind: "truncNormal", std: 0.02 });
     for (let i = 0; i < depth; i++) {
       const b = `blocks.${i}.`;
       store.add(this.n(b + "norm1.weight"), [d], { kind: "ones" }, nd);

@@ -46,6 +46,15 @@ export interface StepResult {
   readonly gradNorm: number;
 }
 
+/** Loss parts and gradients by parameter name (the caller disposes `grads`). */
+export interface GradientResult {
+  readonly loss: number;
+  readonly ce: number;
+  readonly meMax: number;
+  readonly entropy: number;
+  readonly grads: Map<string, tf.Tensor>;
+}
+
 /** Options of one step; tests use them to inject masks. */
 export interface StepOptions {
   /** Kept tokens for the random anchor views (default: drawn from the model's seeded generator). */
@@ -183,8 +192,38 @@ export class MultimodalMSN {
   }
 
   /**
+   * Steps 2–4 without updating anything: the loss parts and the gradient of the loss for every trainable
+   * tensor, by parameter name. The caller owns (and must dispose) the returned gradients.
+   */
+  gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
+    const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
+    let parts: number[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const z = this.anchorForward(batch, masks.keepAnchors, masks.keepFocal); // Step 3: [(R+V)·B, O]
+      const l = msnLoss(z, targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config); // Step 4
+      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
+      return l.total;
+    }, this.optimizer.params.map((p) => p.variable));
+    targetProbs.dispose();
+    const loss = (value.dataSync() as Float32Array)[0]!;
+    value.dispose();
+    const byName = new Map<string, tf.Tensor>();
+    const used = new Set<tf.Tensor>();
+    for (const p of this.optimizer.params) {
+      const g = grads[p.variable.name];
+      if (g) {
+        byName.set(p.name, g);
+        used.add(g);
+      }
+    }
+    for (const g of Object.values(grads)) if (!used.has(g)) g.dispose();
+    return { loss, ce: parts[0]!, meMax: parts[1]!, entropy: parts[2]!, grads: byName };
+  }
+
+  /**
    * One MSN optimisation step on `batch` (Steps 1–5). The batch stays owned by the caller.
    * Tensor-neutral: `tf.memory().numTensors` is the same before and after.
+   * @throws Error when the loss is NaN or infinite (the update is not applied).
    */
   trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
     if (this.disposed) throw new Error("trainStep on a disposed MultimodalMSN");
@@ -192,36 +231,19 @@ export class MultimodalMSN {
     const masks = opts.keepAnchors || opts.keepFocal ? opts : this.drawMasks(b);
     const step = this.step;
     const { lr, weightDecay, momentum } = this.schedulesAt(step);
-    const c = this.config;
-
     emaUpdate(this.targetParams, this.anchorParams, momentum); // Step 1
-    const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
-
-    let parts: number[] = [];
-    const varList = this.optimizer.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const z = this.anchorForward(batch, masks.keepAnchors, masks.keepFocal); // Step 3: [(R+V)·B, O]
-      const l = msnLoss(z, targetProbs, this.prototypes as unknown as tf.Tensor2D, c); // Step 4
-      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
-      return l.total;
-    }, varList);
-    targetProbs.dispose();
-    const loss = (value.dataSync() as Float32Array)[0]!;
-    value.dispose();
-
-    const byName = new Map<string, tf.Tensor>();
-    for (const p of this.optimizer.params) {
-      const g = grads[p.variable.name];
-      if (g) byName.set(p.name, g);
-    }
+    const g = this.gradients(batch, masks); // Steps 2–4
     let gradNorm = NaN;
-    if (Number.isFinite(loss)) gradNorm = this.optimizer.step(byName, lr, weightDecay, c.optimizer.clipGrad); // Step 5
-    for (const g of Object.values(grads)) g.dispose();
-    if (!Number.isFinite(loss)) {
-      throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
+    try {
+      if (!Number.isFinite(g.loss)) {
+        throw new Error(`loss is ${g.loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
+      }
+      gradNorm = this.optimizer.step(g.grads, lr, weightDecay, this.config.optimizer.clipGrad); // Step 5
+    } finally {
+      for (const t of g.grads.values()) t.dispose();
     }
     this.step += 1;
-    return { step, loss, ce: parts[0]!, meMax: parts[1]!, entropy: parts[2]!, lr, weightDecay, momentum, gradNorm };
+    return { step, loss: g.loss, ce: g.ce, meMax: g.meMax, entropy: g.entropy, lr, weightDecay, momentum, gradNorm };
   }
 
   /**
