@@ -34,7 +34,7 @@ export interface BootstrapResult {
 }
 
 /** Precomputed per-label arrays for the weighted passes. */
-interface Prepared {
+export interface Prepared {
   readonly order: Int32Array;
   readonly isPos: Uint8Array;
   /** 1 at the last sorted position of every tie group. */
@@ -43,7 +43,8 @@ interface Prepared {
   readonly missingRows: Int32Array;
 }
 
-function prepare(r: Ranking, n: number): Prepared {
+/** Precompute the arrays of one ranking for the weighted passes (exported for tests). */
+export function prepare(r: Ranking, n: number): Prepared {
   const lastInGroup = new Uint8Array(r.order.length);
   for (let g = 1; g < r.groupStart.length; g++) lastInGroup[r.groupStart[g]! - 1] = 1;
   const posRows = new Int32Array(r.nPos); // sorted below, for sequential access in the totals pass
@@ -61,10 +62,10 @@ function prepare(r: Ranking, n: number): Prepared {
 }
 
 /**
- * Weighted AUROC and AP of one prepared label under draw counts `w` (Σw = n). Writes [auroc, ap] to `out`,
+ * Weighted AUROC and AP of one prepared label under draw counts `w` (Σw = n; exported for tests). Writes [auroc, ap] to `out`,
  * NaN when the resample holds one class only.
  */
-function weightedMetrics(p: Prepared, w: Int32Array, n: number, out: Float64Array): void {
+export function weightedMetrics(p: Prepared, w: Int32Array, n: number, out: Float64Array): void {
   let totPos = 0;
   for (let k = 0; k < p.posRows.length; k++) totPos += w[p.posRows[k]!]!;
   let totValid = n;

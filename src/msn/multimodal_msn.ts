@@ -232,15 +232,20 @@ export class MultimodalMSN {
     const step = this.step;
     const { lr, weightDecay, momentum } = this.schedulesAt(step);
     emaUpdate(this.targetParams, this.anchorParams, momentum); // Step 1
+    // BatchNorm running statistics change during the forward pass: keep a copy to undo a non-finite step.
+    const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer);
+    const saved = buffers.map(([, v]) => tf.clone(v));
     const g = this.gradients(batch, masks); // Steps 2–4
     let gradNorm = NaN;
     try {
       if (!Number.isFinite(g.loss)) {
+        buffers.forEach(([, v], i) => v.assign(saved[i]!));
         throw new Error(`loss is ${g.loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
       }
       gradNorm = this.optimizer.step(g.grads, lr, weightDecay, this.config.optimizer.clipGrad); // Step 5
     } finally {
       for (const t of g.grads.values()) t.dispose();
+      tf.dispose(saved);
     }
     this.step += 1;
     return { step, loss: g.loss, ce: g.ce, meMax: g.meMax, entropy: g.entropy, lr, weightDecay, momentum, gradNorm };

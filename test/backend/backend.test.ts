@@ -1,0 +1,41 @@
+/** Backend selection: automatic choice, forcing through MMSN_BACKEND, and bad names. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+
+const ROOT = join(import.meta.dirname, "../..");
+const probe = `import { initBackend } from "./src/backend/index.js";
+const i = await initBackend({ quiet: true }); console.log(JSON.stringify(i));`;
+
+function run(env: Record<string, string>) {
+  return spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", probe], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
+}
+
+describe("initBackend", () => {
+  it("picks the fastest backend that loads and says why others were skipped", () => {
+    const r = run({ MMSN_BACKEND: "" });
+    assert.equal(r.status, 0, r.stderr);
+    const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.ok(["tensorflow", "wasm"].includes(info.name), `chose ${info.name}`);
+    if (info.name === "wasm") assert.match(info.skipped.tensorflow, /tfjs-node/);
+  });
+
+  it("MMSN_BACKEND forces a backend", () => {
+    const r = run({ MMSN_BACKEND: "cpu" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout.trim().split("\n").pop()!).name, "cpu");
+  });
+
+  it("an unknown or unloadable forced backend is an error naming the valid values", () => {
+    const r = run({ MMSN_BACKEND: "cuda9" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, wasm, cpu/);
+    const t = run({ MMSN_BACKEND: "tensorflow" });
+    if (t.status !== 0) assert.match(t.stderr, /backend "tensorflow" was forced \(MMSN_BACKEND\) but cannot load/);
+  });
+});
