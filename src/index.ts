@@ -1,1 +1,35 @@
+/**
+ * multimodal-msn: Masked Siamese Networks with EHR fusion for chest X-ray representation learning.
+ * @example
+ * import { initBackend, MultimodalMSN } from "multimodal-msn";
+ * await initBackend();
+ * const model = new MultimodalMSN("cxr_ehr_msn_tiny", { ehr: { ehrIn: 3 } });
+ */
 export const VERSION = "0.1.0";
+export { initBackend, currentBackend, BACKEND_NAMES } from "./backend/index.js";
+export type { BackendInfo, BackendName } from "./backend/index.js";
+export { VIT_PRESETS, VIT_NAMES, vitConfig, validateViTConfig } from "./config/vit.js";
+export type { ViTConfig, ViTName } from "./config/vit.js";
+export { MSN_PRESETS, MSN_PRESET_NAMES, msnConfig, validateMsnConfig } from "./config/msn.js";
+export type { MsnConfig, MsnOverrides, MsnPresetName, HeadConfig, EhrConfig, OptimizerConfig } from "./config/msn.js";
+export { MultimodalMSN } from "./msn/multimodal_msn.js";
+export type { StepResult, StepOptions, GradientResult } from "./msn/multimodal_msn.js";
+export type { MsnBatch } from "./msn/batch.js";
+export { disposeBatch } from "./msn/batch.js";
+export { msnLoss, msnTargets, sinkhorn, sharpen, prototypeLogProbabilities, l2Normalize } from "./msn/loss.js";
+export type { MsnLossParts, LossOptions, TargetOptions } from "./msn/loss.js";
+export { randomKeepIndices } from "./msn/masking.js";
+export type { KeepIndices } from "./msn/masking.js";
+export { emaUpdate } from "./msn/ema.js";
+export { VisionTransformer } from "./models/vit.js";
+export { ProjectionHead } from "./models/heads.js";
+export { LinearEhrProjector, EhrFusion } from "./models/ehr_projector.js";
+export type { EhrProjector } from "./models/ehr_projector.js";
+export { AdamW } from "./train/adamw.js";
+export { scheduleValue } from "./train/schedules.js";
+export type { Schedule } from "./train/schedules.js";
+export { pretrain } from "./train/pretrain.js";
+export type { PretrainOptions } from "./train/pretrain.js";
+export { toyBatches } from "./demo/toy_views.js";
+export { Progress } from "./utils/progress.js";
+export { Rng } from "./utils/rng.js";

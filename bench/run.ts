@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: every benchmark of the package against its reference (PyTorch, scikit-learn, Pillow),
+ * measured in the same run, printed as a table with the ratio (ours / reference; > 1 means we are faster)
+ * and written to bench/results.json. Pass names to run a subset: `npm run bench -- train metrics`.
+ */
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchRow } from "./types.js";
+
+const SUITES: Record<string, { file: string; fn: string }> = {
+  train: { file: "train_step.ts", fn: "benchTrainStep" },
+  metrics: { file: "metrics.ts", fn: "benchMetrics" },
+  preprocess: { file: "preprocess.ts", fn: "benchPreprocess" },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+for (const w of wanted) if (!(w in SUITES)) throw new Error(`unknown bench "${w}"; valid: ${Object.keys(SUITES).join(", ")}`);
+const rows: BenchRow[] = [];
+for (const [name, s] of Object.entries(SUITES)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  const path = join(import.meta.dirname, s.file);
+  if (!existsSync(path)) continue;
+  console.error(`[bench] ${name} …`);
+  const mod = (await import(path)) as Record<string, () => Promise<BenchRow[]>>;
+  rows.push(...(await mod[s.fn]!()));
+}
+const fmt = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : "n/a");
+console.log("\n| benchmark | unit | ours | reference | ours / reference |\n|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.name} | ${r.unit} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${fmt(r.ours / r.reference)}× |`);
+console.log("");
+for (const r of rows) console.log(`- ${r.name}: reference = ${r.referenceName}; ${r.notes ?? ""}`);
+writeFileSync(join(import.meta.dirname, "results.json"), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The `mmsn` command line. Subcommands grow with the pipeline; today:
+ *   mmsn start     a real short MultimodalMSN pretraining on generated views, printing the loss curve
+ *   mmsn pretrain  the same with a chosen preset, EHR width, steps and batch size, saving a checkpoint
+ *   mmsn backend   report which tfjs backend loads here
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "../backend/index.js";
+import { MSN_PRESET_NAMES, type MsnPresetName } from "../config/msn.js";
+import { toyBatches } from "../demo/toy_views.js";
+import { MultimodalMSN } from "../msn/multimodal_msn.js";
+import { pretrain } from "../train/pretrain.js";
+import { asciiPlot } from "../utils/ascii_plot.js";
+
+const HELP: Record<string, string> = {
+  main: `mmsn <command> [options]
+
+commands:
+  start      short multimodal MSN pretraining on generated views; prints the loss curve
+  pretrain   pretrain with --preset, --ehr-in, --steps, --batch-size, --out DIR (checkpoint)
+  backend    print the tfjs backend chosen on this machine
+Run "mmsn <command> --help" for the options of a command.`,
+  start: `mmsn start [--steps N] [--batch-size B]
+Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on generated views for N steps
+(default 60) and prints the loss curve.`,
+  pretrain: `mmsn pretrain [--preset NAME] [--ehr-in K] [--steps N] [--batch-size B] [--out DIR]
+  --preset      one of ${MSN_PRESET_NAMES.join(", ")} (default cpu_fast)
+  --ehr-in      EHR vector width; 0 = vanilla MSN (default 0)
+  --steps       optimizer steps (default 60)
+  --batch-size  images per step (default: the preset's)
+  --out         save the checkpoint here (config.json, model.json, weights.bin)`,
+  backend: `mmsn backend   print the chosen backend and why faster ones were skipped`,
+};
+
+function intOpt(v: string | undefined, name: string, def: number, min = 0): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
+  return n;
+}
+
+async function runPretrain(preset: string, ehrIn: number, steps: number, batchSize: number | undefined, out?: string): Promise<void> {
+  if (!(MSN_PRESET_NAMES as string[]).includes(preset)) {
+    throw new Error(`--preset "${preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
+  }
+  const info = await initBackend();
+  const model = new MultimodalMSN(preset as MsnPresetName, { ehr: { ehrIn } });
+  const b = batchSize ?? model.config.batchSize;
+  const c = model.config;
+  console.log(
+    `MultimodalMSN ${preset}: ViT ${c.vit.depth}×${c.vit.embedDim} (${c.vit.numHeads} heads), ${model.anchorParams.numParams().toLocaleString()} anchor parameters, ` +
+      `views 1+${c.randViews}×${c.randSize}px+${c.focalViews}×${c.focalSize}px, K=${c.numPrototypes}, EHR ${c.ehr.ehrIn ? `${c.ehr.ehrIn}→${c.ehr.ehrOut}` : "off (vanilla MSN)"}, ` +
+      `batch ${b}, ${steps} steps on ${info.name}`,
+  );
+  const t0 = performance.now();
+  const results = await pretrain(model, toyBatches(c, b, c.seed), { steps });
+  const secs = (performance.now() - t0) / 1000;
+  const losses = results.map((r) => r.loss);
+  console.log("\nloss per step:\n" + asciiPlot(losses, { height: 10, label: `step 0 … ${losses.length - 1}` }));
+  const head = (n: number) => losses.slice(0, n).reduce((s, x) => s + x, 0) / n;
+  const tail = (n: number) => losses.slice(-n).reduce((s, x) => s + x, 0) / n;
+  const k = Math.max(1, Math.min(5, Math.floor(losses.length / 4)));
+  console.log(`\nloss: first ${k} steps ${head(k).toFixed(4)} → last ${k} steps ${tail(k).toFixed(4)}; ${((steps * b) / secs).toFixed(1)} img/s, ${secs.toFixed(1)} s`);
+  if (out) {
+    model.save(out);
+    console.log(`checkpoint written to ${out}`);
+  }
+  model.dispose();
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      help: { type: "boolean", short: "h" },
+      steps: { type: "string" },
+      "batch-size": { type: "string" },
+      preset: { type: "string" },
+      "ehr-in": { type: "string" },
+      out: { type: "string" },
+    },
+    strict: true,
+  });
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") return void console.log(HELP.main);
+  if (!(cmd in HELP)) throw new Error(`unknown command "${cmd}"; valid commands: ${Object.keys(HELP).filter((k) => k !== "main").join(", ")}`);
+  if (values.help) return void console.log(HELP[cmd]);
+  switch (cmd) {
+    case "start":
+      return runPretrain("cpu_fast", 4, intOpt(values.steps, "steps", 60, 1), intOpt(values["batch-size"], "batch-size", 16, 1));
+    case "pretrain":
+      return runPretrain(values.preset ?? "cpu_fast", intOpt(values["ehr-in"], "ehr-in", 0), intOpt(values.steps, "steps", 60, 1), values["batch-size"] ? intOpt(values["batch-size"], "batch-size", 16, 1) : undefined, values.out);
+    case "backend": {
+      const i = await initBackend({ quiet: true });
+      return void console.log(JSON.stringify(i, null, 2));
+    }
+  }
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(`mmsn: ${e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""PyTorch side of `npm run bench`: the same MSN training step as MultimodalMSN.trainStep, timed.
+
+Reuses the reference model of torch_reference.py (plain torch ops), with the configuration given as JSON on
+the command line. Run with /usr/bin/python3 (Debian python3-torch). The caller sets the environment:
+OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE unset (the machine's default, Haswell, halves sgemm speed);
+this script calls torch.set_num_threads(THREADS).
+
+Usage: torch_bench.py '{"img":64,...,"steps":5,"warmup":1,"threads":2}'  -> prints JSON {"sec_per_step": [...]}
+"""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import torch_reference as R  # noqa: E402
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    steps, warmup, threads = cfg.pop("steps"), cfg.pop("warmup"), cfg.pop("threads")
+    torch.set_num_threads(threads)
+    R.CFG.update(cfg)
+    c = R.CFG
+    B, S, s = c["batch"], c["img"], c["focal"]
+    specs = R.param_specs()
+    A = {n: R.named_values(n, sh, sc, off).requires_grad_(True) for n, sh, sc, off in specs}
+    T = {n: A[n].detach().clone() for n, *_ in specs if n.startswith(R.TARGET_PREFIXES)}
+    g = torch.Generator().manual_seed(0)
+    views = {
+        "target": torch.randn(B, S, S, c["chans"], generator=g),
+        "anchors": torch.randn(c["rand_views"] * B, S, S, c["chans"], generator=g),
+        "focal": torch.randn(c["focal_views"] * B, s, s, c["chans"], generator=g),
+        "ehr": torch.rand(B, c["ehr_in"], generator=g),
+    }
+    opt = torch.optim.AdamW(list(A.values()), lr=1e-4, weight_decay=1e-3)
+    rng = R.np.random.default_rng(0)
+    times = []
+    for i in range(warmup + steps):
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            for n in T:
+                T[n].mul_(0.996).add_(A[n].detach(), alpha=0.004)
+            z_t = R.head(T, R.vit(T, views["target"]))
+            pn = F.normalize(A["prototypes"].detach(), dim=1)
+            tp = F.softmax(F.normalize(z_t, dim=1) @ pn.T / c["tau"], dim=1) ** (1.0 / c["sharpen"])
+            tp = R.sinkhorn(tp / tp.sum(1, keepdim=True), c["sinkhorn"])
+        keepA = R.keep_indices(rng, c["rand_views"] * B, (S // c["patch"]) ** 2, c["drop"])
+        feats = [R.vit(A, views["anchors"], keepA)]
+        if c["focal_views"] > 0:
+            keepF = R.keep_indices(rng, c["focal_views"] * B, (s // c["patch"]) ** 2, c["drop"])
+            feats.append(R.vit(A, views["focal"], keepF))
+        a = torch.cat(feats, 0)
+        e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((a.shape[0] // B, 1))
+        z_a = R.head(A, torch.cat([a, e], 1) @ A["fusion.weight"] + A["fusion.bias"])
+        p = F.softmax(F.normalize(z_a, dim=1) @ F.normalize(A["prototypes"], dim=1).T / c["tau"], dim=1)
+        loss = torch.mean(torch.sum(-tp.repeat((a.shape[0] // B, 1)) * torch.log(p), 1))
+        m = p.mean(0)
+        loss = loss + torch.sum(m * torch.log(m)) + torch.log(torch.tensor(float(m.numel())))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    print(json.dumps({"sec_per_step": times, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+
+
+if __name__ == "__main__":
+    main()
