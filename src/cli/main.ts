@@ -3,7 +3,11 @@
  * The `mmsn` command line. Subcommands grow with the pipeline; today:
  *   mmsn start     a real short MultimodalMSN pretraining on generated views, printing the loss curve
  *   mmsn pretrain  the same with a chosen preset, EHR width, steps and batch size, saving a checkpoint
+ *   mmsn synth     write the synthetic cohort (MIMIC-CXR-JPG + MIMIC-IV, NIH-14, CheXpert in their real formats)
  *   mmsn backend   report which tfjs backend loads here
+ *
+ * This entry point is the one place in src/ that reaches data-loaders/ (dynamically, per command): the
+ * library itself never imports it (test/layout.test.ts checks).
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend/index.js";
@@ -19,6 +23,7 @@ const HELP: Record<string, string> = {
 commands:
   start      short multimodal MSN pretraining on generated views; prints the loss curve
   pretrain   pretrain with --preset, --ehr-in, --steps, --batch-size, --out DIR (checkpoint)
+  synth      write the synthetic cohort in the real dataset formats (mmsn synth OUT_DIR [--images N] …)
   backend    print the tfjs backend chosen on this machine
 Run "mmsn <command> --help" for the options of a command.`,
   start: `mmsn start [--steps N] [--batch-size B]
@@ -30,6 +35,11 @@ Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on gen
   --steps       optimizer steps (default 60)
   --batch-size  images per step (default: the preset's)
   --out         save the checkpoint here (config.json, model.json, weights.bin)`,
+  synth: `mmsn synth OUT_DIR [--seed 24] [--images 600 | --patients N] [--studies-per-patient 2.5]
+  [--images-per-study 1.5] [--nih-images N] [--chexpert-images N] [--image-size 256]
+  [--datasets mimic,nih,chexpert] [--jpeg-quality 90]
+Writes a seeded synthetic cohort in the real on-disk formats of MIMIC-CXR-JPG 2.0.0 + MIMIC-IV 2.2, NIH-14 and
+CheXpert (see data-loaders/synth/README.md).`,
   backend: `mmsn backend   print the chosen backend and why faster ones were skipped`,
 };
 
@@ -54,7 +64,8 @@ async function runPretrain(preset: string, ehrIn: number, steps: number, batchSi
       `batch ${b}, ${steps} steps on ${info.name}`,
   );
   const t0 = performance.now();
-  const results = await pretrain(model, toyBatches(c, b, c.seed), { steps });
+  // The preset's schedules are in epochs: spread its `epochs` over the requested steps.
+  const results = await pretrain(model, toyBatches(c, b, c.seed), { steps, stepsPerEpoch: Math.max(1, Math.round(steps / Math.max(1, c.epochs))) });
   const secs = (performance.now() - t0) / 1000;
   const losses = results.map((r) => r.loss);
   console.log("\nloss per step:\n" + asciiPlot(losses, { height: 10, label: `step 0 … ${losses.length - 1}` }));
@@ -71,6 +82,11 @@ async function runPretrain(preset: string, ehrIn: number, steps: number, batchSi
 
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  if (cmd === "synth" && !rest.includes("--help") && !rest.includes("-h")) {
+    const synth = (await import("../../data-loaders/synth/cli.js")) as { runSynthCli(argv: readonly string[]): Promise<unknown> };
+    await synth.runSynthCli(rest);
+    return;
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

@@ -7,14 +7,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { currentBackend, initBackend } from "../src/backend/index.js";
-import { type MsnConfig, type MsnOverrides, msnConfig } from "../src/config/msn.js";
-import { disposeBatch } from "../src/msn/batch.js";
-import { MultimodalMSN } from "../src/msn/multimodal_msn.js";
-import { syntheticBatch } from "../test/helpers/batches.js";
+import { currentBackend, initBackend } from "../../src/backend/index.js";
+import { type MsnConfig, type MsnOverrides, msnConfig } from "../../src/config/msn.js";
+import { disposeBatch } from "../../src/msn/batch.js";
+import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
+import { syntheticBatch } from "../helpers/batches.js";
 import type { BenchRow } from "./types.js";
 
-const ROOT = join(import.meta.dirname, "..");
+const ROOT = join(import.meta.dirname, "../..");
 const PY = "/usr/bin/python3";
 
 interface Case {
