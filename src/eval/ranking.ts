@@ -12,9 +12,11 @@ export interface Ranking {
   readonly isPos: Uint8Array;
   /** Start offsets of tie groups into `order`, plus a final entry equal to `order.length`. */
   readonly groupStart: Int32Array;
-  /** Number of positive and negative rows; `nMissing` counts NaN labels that were dropped. */
+  /** Number of positive rows. */
   readonly nPos: number;
+  /** Number of negative rows. */
   readonly nNeg: number;
+  /** Rows with a NaN (missing) label, dropped. */
   readonly nMissing: number;
 }
 

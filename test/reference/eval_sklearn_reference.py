@@ -91,9 +91,17 @@ def main(out_path):
         "binary": cases,
         "multilabel": multilabel,
     }
+    # One case per line: small diffs, still valid JSON.
+    lines = ["{"]
+    lines.append(f' "_about": {json.dumps(doc["_about"])},')
+    lines.append(f' "sklearnVersion": {json.dumps(doc["sklearnVersion"])},')
+    lines.append(' "binary": [')
+    lines.append(",\n".join("  " + json.dumps(c) for c in cases))
+    lines.append(" ],")
+    lines.append(f' "multilabel": {json.dumps(multilabel)}')
+    lines.append("}")
     with open(out_path, "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
