@@ -9,7 +9,7 @@
  * label, so the weighted metrics equal the metrics of the materialised resample.
  */
 import type { BootstrapCi } from "./metrics.js";
-import { EvalRng } from "./rng.js";
+import { Rng as EvalRng } from "../utils/rng.js";
 import type { Ranking } from "./ranking.js";
 
 /** Settings of {@link bootstrapMultilabel}. */

@@ -16,7 +16,7 @@ import {
   type ProbeTrainResult,
 } from "./linear_probe.js";
 import { macroAuroc } from "./metrics.js";
-import { EvalRng } from "./rng.js";
+import { Rng as EvalRng } from "../utils/rng.js";
 import type { LabeledBatch, TrainableEncoder } from "./types.js";
 
 /** Inputs of {@link fineTuneEncoder}. */

@@ -12,7 +12,7 @@ export type {
   MultilabelEvaluation,
 } from "./metrics.js";
 export { bootstrapInterval, quantileSorted } from "./bootstrap.js";
-export { EvalRng } from "./rng.js";
+export { Rng as EvalRng } from "../utils/rng.js";
 export { checkFeatureSet } from "./types.js";
 export type { Encoder, FeatureSet, LabeledBatch, LabeledFeatures, TrainableEncoder } from "./types.js";
 export { extractFeatures, readFeatureCache, writeFeatureCache } from "./features.js";

@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { macroAuroc } from "./metrics.js";
 import { checkFinite, checkInteger, checkKeys } from "./options.js";
-import { EvalRng } from "./rng.js";
+import { Rng as EvalRng } from "../utils/rng.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 
 /** Options shared by {@link trainLinearProbe} and `fineTuneEncoder`. */

@@ -10,7 +10,8 @@ export class Rng {
 
   /** @param seed any integer; equal seeds give equal streams. */
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+    this.s = Math.trunc(seed) >>> 0;
   }
 
   /** The next uint32. */
@@ -52,6 +53,32 @@ export class Rng {
   /** Restore a state saved with `state`. */
   set state(v: number) {
     this.s = v >>> 0;
+  }
+
+  /** Fisher–Yates shuffle of `a` in place; returns `a`. */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const tmp = a[i]!;
+      a[i] = a[j]!;
+      a[j] = tmp;
+    }
+    return a;
+  }
+
+  /** `k` distinct indices from [0, n), in increasing order (a seeded subsample without replacement). */
+  sample(n: number, k: number): Int32Array {
+    if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`Rng.sample: need 0 <= k <= n, got k=${k}, n=${n}`);
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    for (let i = 0; i < k; i++) {
+      // partial Fisher–Yates: the first k slots become a uniform sample
+      const j = i + this.int(n - i);
+      const tmp = idx[i]!;
+      idx[i] = idx[j]!;
+      idx[j] = tmp;
+    }
+    return idx.subarray(0, k).sort();
   }
 
   /** `n` uniform floats in [lo, hi) as a Float32Array. */

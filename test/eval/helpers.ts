@@ -1,5 +1,5 @@
 /** Synthetic feature sets for the evaluation tests (seeded). */
-import { EvalRng } from "../../src/eval/rng.js";
+import { Rng as EvalRng } from "../../src/utils/rng.js";
 import type { LabeledFeatures } from "../../src/eval/types.js";
 
 /**
