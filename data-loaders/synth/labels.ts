@@ -8,26 +8,10 @@
  */
 import { Rng, sigmoid } from "./rng.js";
 
-/** The 14 CheXpert/MIMIC labels in MIMIC's alphabetical column order (also the paper's order). */
-export const CHEXPERT_LABELS = [
-  "Atelectasis",
-  "Cardiomegaly",
-  "Consolidation",
-  "Edema",
-  "Enlarged Cardiomediastinum",
-  "Fracture",
-  "Lung Lesion",
-  "Lung Opacity",
-  "No Finding",
-  "Pleural Effusion",
-  "Pleural Other",
-  "Pneumonia",
-  "Pneumothorax",
-  "Support Devices",
-] as const;
+import { CHEXPERT_LABELS, type ChexpertLabel } from "../labels.js";
 
-/** One of the 14 CheXpert labels. */
-export type ChexpertLabel = (typeof CHEXPERT_LABELS)[number];
+/** The 14 CheXpert/MIMIC labels in MIMIC's alphabetical column order (also the paper's order). */
+export { CHEXPERT_LABELS, type ChexpertLabel };
 
 /** The label columns of CheXpert's train.csv/valid.csv, in that file's (non-alphabetical) order. */
 export const CHEXPERT_CSV_LABEL_ORDER: readonly ChexpertLabel[] = [

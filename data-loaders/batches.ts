@@ -1,0 +1,312 @@
+/**
+ * Batches as `AsyncIterable`s with prefetch: images are decoded (sharp runs on libuv's threadpool) and
+ * views computed on typed arrays ahead of the consumer, so decoding overlaps training. Tensors are created
+ * only when a batch is handed out: **each yielded batch owns its tensors and the consumer must dispose
+ * them** (`disposeBatch(b)` from `src/msn/batch.ts`, or `tf.dispose(b)`). A bad image never stops an
+ * epoch: it is skipped, counted in `report`, and the batch is filled with the next images.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { MsnBatch } from "../src/msn/batch.js";
+import { readDatasetImage, type CxrDataset } from "./dataset.js";
+import type { DecodeOptions } from "./image.js";
+import type { GrayImage } from "./image_types.js";
+import { checkKeys } from "./options.js";
+import { LoadReport } from "./report.js";
+import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
+import { evalTransform, IMAGENET_NORMALIZATION, randomView, trainAffineTransform, type Channels, type Normalization } from "./views.js";
+
+/** Anything that can read image `i` of `length` images. */
+export interface ImageSource {
+  readonly length: number;
+  /** Read image `i`; may reject with ImageDecodeError (the image is then skipped and counted). */
+  read(i: number): Promise<GrayImage>;
+  /** Name of image `i` for reports. */
+  describe?(i: number): string;
+}
+
+/**
+ * An {@link ImageSource} over a {@link CxrDataset}'s files.
+ * @param decode e.g. `{ shortSide: 256 }` to shrink on load (much faster than a full decode)
+ */
+export function datasetSource(ds: CxrDataset, decode: DecodeOptions = {}): ImageSource {
+  return { length: ds.length, read: (i) => readDatasetImage(ds, i, decode), describe: (i) => ds.paths[i] ?? String(i) };
+}
+
+/** MSN view settings; defaults are the paper's (lightly MSNTransform as configured in CXR-EHR-MSN). */
+export interface MsnViewConfig {
+  /** Side of target and random anchor views. Default 224. */
+  readonly randSize?: number;
+  /** Side of focal views. Default 96. */
+  readonly focalSize?: number;
+  /** Random anchor views per image (besides the target). Default 1. */
+  readonly randViews?: number;
+  /** Focal views per image. Default 10. */
+  readonly focalViews?: number;
+  /** RandomResizedCrop scale of target/anchor views. Default [0.3, 1]. */
+  readonly randScale?: readonly [number, number];
+  /** RandomResizedCrop scale of focal views. Default [0.05, 0.3]. */
+  readonly focalScale?: readonly [number, number];
+  /** Horizontal flip probability. Default 0.5. */
+  readonly flipP?: number;
+  /** 3 (paper) or 1 (grayscale option). Default 3. */
+  readonly channels?: Channels;
+  /** Default {@link IMAGENET_NORMALIZATION}. */
+  readonly norm?: Normalization;
+}
+
+const VIEW_KEYS = ["randSize", "focalSize", "randViews", "focalViews", "randScale", "focalScale", "flipP", "channels", "norm"];
+
+/** Options of {@link msnBatches}. Unknown keys throw. */
+export interface MsnBatchOptions {
+  /** Images per batch (B). */
+  readonly batchSize: number;
+  /** View settings. */
+  readonly views?: MsnViewConfig;
+  /** Seed of shuffling and augmentation. Default 24. */
+  readonly seed?: number;
+  /** Number of epochs to iterate. Default 1. */
+  readonly epochs?: number;
+  /** First epoch number (for resuming: epoch e always gives the same order and views). Default 0. */
+  readonly startEpoch?: number;
+  /** Shuffle each epoch. Default true. */
+  readonly shuffle?: boolean;
+  /** Drop the last incomplete batch of each epoch. Default true (as the paper's loaders). */
+  readonly dropLast?: boolean;
+  /** Batches prepared ahead of the consumer. Default 2. */
+  readonly prefetch?: number;
+  /** Images decoded concurrently. Default 4. */
+  readonly concurrency?: number;
+  /** EHR features, row-major `length × ehrDim` (row i belongs to image i). */
+  readonly ehr?: { readonly matrix: Float32Array; readonly dim: number };
+}
+
+const BATCH_KEYS = ["batchSize", "views", "seed", "epochs", "startEpoch", "shuffle", "dropLast", "prefetch", "concurrency", "ehr"];
+
+interface Prepared {
+  target: Float32Array;
+  anchors: Float32Array;
+  focal: Float32Array;
+  ehr: Float32Array | null;
+  n: number;
+}
+
+/** An async-iterable stream of batches with a live {@link LoadReport} of skipped images. */
+export interface BatchStream<T> extends AsyncIterable<T> {
+  /** Skipped images so far, by reason, with examples. */
+  readonly report: LoadReport;
+}
+
+/** Decode one image, or record why it failed. */
+async function tryRead(src: ImageSource, i: number, report: LoadReport): Promise<GrayImage | null> {
+  try {
+    return await src.read(i);
+  } catch (e) {
+    report.skip("unreadable image", { file: src.describe?.(i) ?? String(i), detail: e instanceof Error ? e.message : String(e) });
+    return null;
+  }
+}
+
+/**
+ * Generic prefetching producer: walks `order`, decodes with bounded concurrency, skips failures, and hands
+ * each group of `batchSize` good images to `build` (typed arrays only; no tensors).
+ */
+async function* preparedBatches<P>(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, prefetch: number, report: LoadReport, build: (imgs: { img: GrayImage; index: number; epoch: number }[]) => P): AsyncGenerator<P> {
+  const queue: Promise<P | null>[] = [];
+  const producer = (async function* () {
+    for (const { epoch, order } of orders) {
+      let pos = 0;
+      while (pos < order.length) {
+        const good: { img: GrayImage; index: number; epoch: number }[] = [];
+        while (good.length < batchSize && pos < order.length) {
+          const want = Math.min(concurrency, order.length - pos, batchSize - good.length);
+          const idx = order.slice(pos, pos + want);
+          pos += want;
+          report.read += idx.length;
+          const imgs = await Promise.all(idx.map((i) => tryRead(src, i, report)));
+          imgs.forEach((img, k) => {
+            if (img !== null) good.push({ img, index: idx[k]!, epoch });
+          });
+        }
+        if (good.length === 0 || (dropLast && good.length < batchSize)) continue;
+        report.kept += good.length;
+        yield good;
+      }
+    }
+  })();
+  // Prefetch: keep up to `prefetch` batches being prepared ahead.
+  let done = false;
+  const next = async (): Promise<P | null> => {
+    const r = await producer.next();
+    if (r.done) return null;
+    // Yield to the event loop so the consumer can run between preparations.
+    await new Promise((res) => setImmediate(res));
+    return build(r.value);
+  };
+  // The producer is sequential; chain the promises so they resolve in order.
+  let tail: Promise<P | null> = Promise.resolve(null);
+  const enqueue = () => {
+    const prev = tail;
+    tail = prev.then(() => (done ? null : next()));
+    queue.push(tail);
+  };
+  for (let k = 0; k < Math.max(1, prefetch); k++) enqueue();
+  try {
+    while (queue.length > 0) {
+      const p = await queue.shift()!;
+      if (p === null) {
+        done = true;
+        break;
+      }
+      enqueue();
+      yield p;
+    }
+  } finally {
+    done = true;
+    await producer.return(undefined);
+  }
+}
+
+function epochOrders(length: number, seed: number, startEpoch: number, epochs: number, shuffle: boolean): Iterable<{ epoch: number; order: number[] }> {
+  return {
+    *[Symbol.iterator]() {
+      for (let e = startEpoch; e < startEpoch + epochs; e++) {
+        const order = Array.from({ length }, (_, i) => i);
+        if (shuffle) shuffleInPlace(order, makeRng(deriveSeed(seed, e)));
+        yield { epoch: e, order };
+      }
+    },
+  };
+}
+
+/**
+ * MSN training batches: per image 1 target + `randViews` random anchors at `randSize` and `focalViews` focal
+ * views at `focalSize`, stacked view-major as the {@link MsnBatch} contract says. Views of image i in epoch e
+ * depend only on (seed, e, i), not on timing or concurrency.
+ * @returns a stream; **every yielded batch owns its tensors: the consumer disposes them** (`disposeBatch`)
+ * @example
+ * for await (const b of msnBatches(datasetSource(ds, { shortSide: 256 }), { batchSize: 64 })) { step(b); disposeBatch(b); }
+ */
+export function msnBatches(src: ImageSource, opts: MsnBatchOptions): BatchStream<MsnBatch> {
+  checkKeys(opts, BATCH_KEYS, "msnBatches");
+  const v = opts.views ?? {};
+  checkKeys(v, VIEW_KEYS, "msnBatches views");
+  const S = v.randSize ?? 224;
+  const s = v.focalSize ?? 96;
+  const R = v.randViews ?? 1;
+  const V = v.focalViews ?? 10;
+  const C = v.channels ?? 3;
+  const norm = v.norm ?? IMAGENET_NORMALIZATION;
+  const randScale = v.randScale ?? [0.3, 1];
+  const focalScale = v.focalScale ?? [0.05, 0.3];
+  const flipP = v.flipP ?? 0.5;
+  if (!(opts.batchSize >= 1)) throw new Error(`msnBatches: batchSize must be >= 1, got ${opts.batchSize}`);
+  if (C !== 1 && C !== 3) throw new Error(`msnBatches: channels must be 1 or 3, got ${String(C)}`);
+  if (opts.ehr && opts.ehr.matrix.length !== src.length * opts.ehr.dim) {
+    throw new Error(`msnBatches: ehr.matrix has ${opts.ehr.matrix.length} values, expected length ${src.length} × dim ${opts.ehr.dim}`);
+  }
+  const report = new LoadReport("msnBatches");
+  const seed = opts.seed ?? 24;
+  const build = (imgs: { img: GrayImage; index: number; epoch: number }[]): Prepared => {
+    const B = imgs.length;
+    const big = S * S * C;
+    const small = s * s * C;
+    const target = new Float32Array(B * big);
+    const anchors = new Float32Array(R * B * big);
+    const focal = new Float32Array(V * B * small);
+    const ehr = opts.ehr ? new Float32Array(B * opts.ehr.dim) : null;
+    imgs.forEach(({ img, index, epoch }, b) => {
+      const rng = makeRng(deriveSeed(seed, epoch, index));
+      randomView(img, rng, S, randScale, flipP, norm, C, target, b * big);
+      for (let r = 0; r < R; r++) randomView(img, rng, S, randScale, flipP, norm, C, anchors, (r * B + b) * big);
+      for (let f = 0; f < V; f++) randomView(img, rng, s, focalScale, flipP, norm, C, focal, (f * B + b) * small);
+      if (ehr && opts.ehr) ehr.set(opts.ehr.matrix.subarray(index * opts.ehr.dim, (index + 1) * opts.ehr.dim), b * opts.ehr.dim);
+    });
+    return { target, anchors, focal, ehr, n: B };
+  };
+  const orders = epochOrders(src.length, seed, opts.startEpoch ?? 0, opts.epochs ?? 1, opts.shuffle ?? true);
+  return {
+    report,
+    async *[Symbol.asyncIterator]() {
+      const gen = preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? true, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build);
+      for await (const p of gen) {
+        const B = p.n;
+        const batch: MsnBatch = {
+          target: tf.tensor4d(p.target, [B, S, S, C]),
+          anchors: tf.tensor4d(p.anchors, [R * B, S, S, C]),
+          focal: tf.tensor4d(p.focal, [V * B, s, s, C]),
+          ...(p.ehr && opts.ehr ? { ehr: tf.tensor2d(p.ehr, [B, opts.ehr.dim]) } : {}),
+        };
+        yield batch;
+      }
+    },
+  };
+}
+
+/** An evaluation batch: images, labels (NaN = ignore) and the dataset rows they came from. Owns its tensors. */
+export interface EvalBatch {
+  /** [B, crop, crop, C] normalised images. */
+  readonly images: tf.Tensor4D;
+  /** [B, L] labels, NaN = ignore. */
+  readonly labels: tf.Tensor2D;
+  /** Dataset row of each image. */
+  readonly indices: readonly number[];
+}
+
+/** Options of {@link evalBatches}. Unknown keys throw. */
+export interface EvalBatchOptions {
+  readonly batchSize: number;
+  /** `eval` (Resize 256 → CenterCrop 224, default) or `train` (the paper's flip + RandomAffine). */
+  readonly transform?: "eval" | "train";
+  /** Default 3. */
+  readonly channels?: Channels;
+  /** Seed of the train transform and shuffling. Default 24. */
+  readonly seed?: number;
+  /** Shuffle rows. Default false. */
+  readonly shuffle?: boolean;
+  /** Default false. */
+  readonly dropLast?: boolean;
+  /** Default 2. */
+  readonly prefetch?: number;
+  /** Default 4. */
+  readonly concurrency?: number;
+  /** Decode options, e.g. `{ shortSide: 256 }` (the transform resizes to 256 anyway). */
+  readonly decode?: DecodeOptions;
+}
+
+const EVAL_KEYS = ["batchSize", "transform", "channels", "seed", "shuffle", "dropLast", "prefetch", "concurrency", "decode"];
+
+/**
+ * Linear-evaluation batches over a dataset with the paper's transforms and labels.
+ * @returns a stream; **the consumer disposes each batch's `images` and `labels`** (`tf.dispose(b)`)
+ * @example for await (const b of evalBatches(test, { batchSize: 64 })) { ...; tf.dispose([b.images, b.labels]); }
+ */
+export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<EvalBatch> {
+  checkKeys(opts, EVAL_KEYS, "evalBatches");
+  const C = opts.channels ?? 3;
+  const seed = opts.seed ?? 24;
+  const L = ds.labelNames.length;
+  const report = new LoadReport(`evalBatches (${ds.name})`);
+  const src = datasetSource(ds, opts.decode ?? {});
+  const build = (imgs: { img: GrayImage; index: number; epoch: number }[]) => {
+    const B = imgs.length;
+    const px = 224 * 224 * C;
+    const images = new Float32Array(B * px);
+    const labels = new Float32Array(B * L);
+    imgs.forEach(({ img, index }, b) => {
+      const x = opts.transform === "train" ? trainAffineTransform(img, makeRng(deriveSeed(seed, index)), { channels: C }) : evalTransform(img, { channels: C });
+      images.set(x, b * px);
+      labels.set(ds.labels.subarray(index * L, (index + 1) * L), b * L);
+    });
+    return { images, labels, indices: imgs.map((g) => g.index) };
+  };
+  const orders = epochOrders(ds.length, seed, 0, 1, opts.shuffle ?? false);
+  return {
+    report,
+    async *[Symbol.asyncIterator]() {
+      for await (const p of preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build)) {
+        const B = p.indices.length;
+        yield { images: tf.tensor4d(p.images, [B, 224, 224, C]), labels: tf.tensor2d(p.labels, [B, L]), indices: p.indices };
+      }
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * CheXpert loader: `train.csv` / `valid.csv` (keyed by image `Path`) and the public test-set label files
+ * (`groundtruth.csv`, the labeler output, the radiologists' `bc*.csv`, keyed by `Study`). Columns are
+ * mapped by header name (the `bc*` files order `Lung Lesion` before `Lung Opacity`). Values `1.0/0.0/-1.0/blank`
+ * go through a {@link LabelPolicy}: U-Zeros with blank → 0 by default (the paper), U-Ones, or ignore (NaN).
+ * Labels come out in {@link CHEXPERT_LABELS} order (the paper code's order).
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { optionalColumn, readCsv, requireColumn } from "./csv.js";
+import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
+import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
+import { checkKeys } from "./options.js";
+import { resolveInside } from "./paths.js";
+import { LoadReport } from "./report.js";
+import type { SplitName } from "./split.js";
+
+/** Options of {@link loadChexpert}. Unknown keys throw. */
+export interface ChexpertOptions {
+  /** Dataset root: the release folder holding `train/`, `valid/`, `test/` (e.g. `.../CheXpert-v1.0-small`). */
+  readonly root: string;
+  /** Label file, absolute or relative to root: `train.csv`, `valid.csv`, `groundtruth.csv`, `bc1.csv`, ... */
+  readonly csv: string;
+  /** Uncertainty/blank policy. Default {@link PAPER_LABEL_POLICY} (blank → 0, -1 → 0). */
+  readonly policy?: LabelPolicy;
+  /** Views to keep (`PA`, `AP`, `LL`, `RL`, `LATERAL`, `FRONTAL`, `UNKNOWN`), or `"*"` (default). */
+  readonly views?: ViewFilter;
+  /** Split given to every row. Default: `train` for train.csv, `validate` for valid.csv, `test` for Study files. */
+  readonly split?: SplitName;
+  /**
+   * For `Study`-keyed files: `expand` (default) lists the study folder's images (one row per image; a
+   * missing folder is skipped and counted); `study` keeps one row per study whose path is the folder.
+   */
+  readonly studyImages?: "expand" | "study";
+  /** Skip (and count) `Path` rows whose image does not exist. Default false. */
+  readonly checkImages?: boolean;
+}
+
+const CHEXPERT_KEYS = ["root", "csv", "policy", "views", "split", "studyImages", "checkImages"];
+
+/**
+ * Strip the release prefix (`CheXpert-v1.0-small/`, `CheXpert-v1.0/`) from a `Path`/`Study` cell.
+ * @example stripChexpertPrefix("CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg") // "train/patient00001/study1/view1_frontal.jpg"
+ */
+export function stripChexpertPrefix(p: string): string {
+  return p.trim().replace(/^CheXpert-v1\.0[^/]*\//, "");
+}
+
+/**
+ * Load a CheXpert label file as a {@link CxrDataset} with the 14 {@link CHEXPERT_LABELS}.
+ * @throws DataFormatError when the file, `Path`/`Study` or a label column is missing (names file and column)
+ * @example const ds = loadChexpert({ root: "/data/CheXpert-v1.0-small", csv: "valid.csv", policy: { uncertain: "ignore", blank: "ignore" } });
+ */
+export function loadChexpert(opts: ChexpertOptions): CxrDataset {
+  checkKeys(opts, CHEXPERT_KEYS, "loadChexpert");
+  const policy = opts.policy ?? PAPER_LABEL_POLICY;
+  checkLabelPolicy(policy, CHEXPERT_LABELS);
+  const root = path.resolve(opts.root);
+  const file = path.resolve(root, opts.csv);
+  const report = new LoadReport(`chexpert (${file})`);
+  const t = readCsv(file, report);
+  const isStudy = optionalColumn(t, ["Path"]) < 0 && optionalColumn(t, ["Study"]) >= 0;
+  const cKey = requireColumn(t, isStudy ? ["Study"] : ["Path"]);
+  const cLabels = CHEXPERT_LABELS.map((l) => requireColumn(t, [l]));
+  const cSex = optionalColumn(t, ["Sex"]);
+  const cAge = optionalColumn(t, ["Age"]);
+  const cFL = optionalColumn(t, ["Frontal/Lateral"]);
+  const cAPPA = optionalColumn(t, ["AP/PA"]);
+  const base = path.basename(file).toLowerCase();
+  const split: SplitName = opts.split ?? (isStudy ? "test" : base.startsWith("valid") ? "validate" : base.startsWith("test") ? "test" : "train");
+  const views = opts.views ?? "*";
+  const expand = isStudy && (opts.studyImages ?? "expand") === "expand";
+  const cols = emptyColumns();
+  const seen = new Set<string>();
+  report.read = t.recordCount;
+  t.rows.forEach((r, k) => {
+    const line = t.lines[k]!;
+    const key = stripChexpertPrefix(r[cKey]!);
+    // Step 1: labels (any unknown value rejects the row).
+    const labels: number[] = [];
+    for (let j = 0; j < CHEXPERT_LABELS.length; j++) {
+      const raw = parseLabelCell(r[cLabels[j]!]!);
+      if (raw === undefined) {
+        return report.skip("unknown label value", { file, line, detail: `unknown label value "${r[cLabels[j]!]}" in column "${CHEXPERT_LABELS[j]}"` });
+      }
+      labels.push(applyPolicy(raw, CHEXPERT_LABELS[j]!, policy));
+    }
+    // Step 2: the id must be unique and resolve inside the root.
+    if (key === "") return report.skip("empty image id", { file, line, detail: "empty Path/Study" });
+    if (seen.has(key)) return report.skip("duplicate image id", { file, line, detail: `duplicate ${isStudy ? "Study" : "Path"} ${key}` });
+    seen.add(key);
+    const abs = resolveInside(root, key);
+    if (abs === null) return report.skip("path outside dataset root", { file, line, detail: r[cKey]! });
+    const patient = /patient(\d+)/.exec(key)?.[0] ?? key.split("/")[1] ?? key;
+    const study = /^(.*?patient\d+\/study\d+)/.exec(key)?.[1] ?? path.dirname(key);
+    const sex = sexOf(cSex >= 0 ? r[cSex]! : "");
+    const ageNum = cAge >= 0 && r[cAge]!.trim() !== "" ? Number(r[cAge]!) : NaN;
+    const age = ageNum > 0 ? ageNum : NaN; // Age 0 occurs 3 times in train.csv and means missing.
+    // Step 3: one row per image (expanding study folders when asked).
+    const images: { id: string; path: string; view: string }[] = [];
+    if (expand) {
+      if (!existsSync(abs) || !statSync(abs).isDirectory()) return report.skip("study directory not found", { file, line, detail: abs });
+      for (const f of readdirSync(abs).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()) {
+        images.push({ id: `${key}/${f}`, path: path.join(abs, f), view: /lateral/i.test(f) ? "LATERAL" : /frontal/i.test(f) ? "FRONTAL" : "UNKNOWN" });
+      }
+    } else {
+      if (!isStudy && opts.checkImages && !existsSync(abs)) return report.skip("image file not found", { file, line, detail: abs });
+      images.push({ id: key, path: abs, view: isStudy ? "UNKNOWN" : viewOf(cFL >= 0 ? r[cFL]! : "", cAPPA >= 0 ? r[cAPPA]! : "", key) });
+    }
+    for (const im of images) {
+      if (!viewAllowed(im.view, views)) {
+        report.skip("view filtered out", { file, line, detail: `${im.id}: ${im.view}` });
+        continue;
+      }
+      cols.ids.push(im.id);
+      cols.paths.push(im.path);
+      cols.labels.push(...labels);
+      cols.views.push(im.view);
+      cols.patientIds.push(patient);
+      cols.studyIds.push(study);
+      cols.split.push(split);
+      cols.ages.push(age);
+      cols.sexes.push(sex);
+    }
+  });
+  return finishDataset("chexpert", root, CHEXPERT_LABELS, cols, report);
+}
+
+function sexOf(cell: string): Sex {
+  const s = cell.trim().toLowerCase();
+  return s === "male" || s === "m" ? "M" : s === "female" || s === "f" ? "F" : "";
+}
+
+/** View from `Frontal/Lateral` + `AP/PA` (AP, PA, LL, RL on frontal rows; blank on lateral rows). */
+function viewOf(fl: string, appa: string, key: string): string {
+  const f = fl.trim().toLowerCase();
+  if (f === "lateral") return "LATERAL";
+  if (f === "frontal") return appa.trim().toUpperCase() || "FRONTAL";
+  return /lateral/i.test(key) ? "LATERAL" : /frontal/i.test(key) ? "FRONTAL" : "UNKNOWN";
+}

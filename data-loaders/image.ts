@@ -1,0 +1,127 @@
+/**
+ * Image decoding with sharp (libvips): PNG 8/16-bit, JPEG, RGBA (channel 0 is taken, as torchxrayvision
+ * does) and DICOM (through {@link decodeDicom}). Always returns one channel. Optionally resizes during
+ * decoding (`shortSide`), which lets libjpeg shrink on load and is much faster than a full decode.
+ */
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+import { decodeDicom, isDicom } from "./dicom.js";
+import { ImageDecodeError, type GrayImage } from "./image_types.js";
+import { checkKeys } from "./options.js";
+
+/** Options of {@link readGrayImage} / {@link decodeGray}. */
+export interface DecodeOptions {
+  /**
+   * Resize so that the shorter side has this many pixels (aspect kept, Lanczos-free bilinear-class
+   * "linear" kernel of libvips). Omitted: full resolution. Never upsamples.
+   */
+  readonly shortSide?: number;
+  /** Force 8-bit output (16-bit PNG and 12/16-bit DICOM are scaled by 255 / max). Default false. */
+  readonly uint8?: boolean;
+}
+
+const DECODE_KEYS = ["shortSide", "uint8"];
+
+/**
+ * Read and decode an image file to one channel.
+ * @throws ImageDecodeError naming the file when it is missing, truncated, corrupt or unsupported
+ * @example const img = await readGrayImage("00000001_000.png"); img.width // 1024
+ */
+export async function readGrayImage(file: string, opts: DecodeOptions = {}): Promise<GrayImage> {
+  let buf: Uint8Array;
+  try {
+    const raw = await readFile(file);
+    buf = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImageDecodeError(file, code === "ENOENT" ? "image file not found" : `cannot read image (${code ?? String(e)})`);
+  }
+  return decodeGray(buf, opts, file);
+}
+
+/**
+ * Decode image bytes (PNG, JPEG, DICOM, or anything else libvips reads) to one channel.
+ * @param name used in error messages
+ * @throws ImageDecodeError when the bytes cannot be decoded
+ * @example const img = await decodeGray(readFileSync("x.jpg"), { shortSide: 256 });
+ */
+export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name = "<buffer>"): Promise<GrayImage> {
+  checkKeys(opts, DECODE_KEYS, "decodeGray");
+  if (buf.length === 0) throw new ImageDecodeError(name, "empty image file");
+  if (isDicom(buf)) {
+    const { image } = await decodeDicom(buf, name);
+    return finish(image, opts, name);
+  }
+  try {
+    // Bit depth and size from the PNG/JPEG header when possible (avoids a second libvips pipeline).
+    const quick = quickHeader(buf);
+    const meta = quick ?? (await sharp(buf).metadata());
+    const is16 = meta.depth === "ushort";
+    let pipe = sharp(buf, { failOn: "error" }).extractChannel(0);
+    if (opts.shortSide !== undefined) pipe = pipe.resize(resizeSpec(meta.width ?? 0, meta.height ?? 0, opts.shortSide));
+    if (is16 && !opts.uint8) {
+      const { data, info } = await pipe.toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+      const u16 = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+      return { width: info.width, height: info.height, data: u16, bitDepth: 16 };
+    }
+    const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), bitDepth: 8 };
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw e;
+    throw new ImageDecodeError(name, `cannot decode image (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Resize (via sharp) and/or convert a decoded image, used for DICOM pixels. */
+async function finish(img: GrayImage, opts: DecodeOptions, name: string): Promise<GrayImage> {
+  let out = img;
+  if (opts.uint8 && !(out.data instanceof Uint8Array)) {
+    const { toUint8 } = await import("./image_types.js");
+    out = toUint8(out);
+  }
+  if (opts.shortSide === undefined) return out;
+  const spec = resizeSpec(out.width, out.height, opts.shortSide);
+  if (spec.width === out.width && spec.height === out.height) return out;
+  try {
+    const is16 = !(out.data instanceof Uint8Array);
+    const input = sharp(out.data, { raw: { width: out.width, height: out.height, channels: 1 } });
+    if (is16) {
+      const { data, info } = await input.resize(spec).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+      return { width: info.width, height: info.height, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)), bitDepth: out.bitDepth };
+    }
+    const { data, info } = await input.resize(spec).raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length), bitDepth: 8 };
+  } catch (e) {
+    throw new ImageDecodeError(name, `cannot resize decoded DICOM (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Target size so that the shorter side equals `shortSide` (never upsampling), aspect kept. */
+function resizeSpec(w: number, h: number, shortSide: number): { width: number; height: number; fit: "fill"; kernel: "linear" } {
+  if (!(shortSide > 0)) throw new Error(`decodeGray: shortSide must be > 0, got ${shortSide}`);
+  const s = Math.min(w, h);
+  if (s <= shortSide || s === 0) return { width: w, height: h, fit: "fill", kernel: "linear" };
+  const k = shortSide / s;
+  return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)), fit: "fill", kernel: "linear" };
+}
+
+/** Width, height and depth from a PNG IHDR or a JPEG SOF marker; null for other formats. */
+function quickHeader(b: Uint8Array): { width: number; height: number; depth: "uchar" | "ushort" } | null {
+  if (b.length > 29 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    const w = ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0;
+    const h = ((b[20]! << 24) | (b[21]! << 16) | (b[22]! << 8) | b[23]!) >>> 0;
+    return { width: w, height: h, depth: b[24] === 16 ? "ushort" : "uchar" };
+  }
+  if (b.length > 4 && b[0] === 0xff && b[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < b.length && b[i] === 0xff) {
+      const m = b[i + 1]!;
+      const len = (b[i + 2]! << 8) | b[i + 3]!;
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+        return { height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]!, depth: "uchar" };
+      }
+      i += 2 + len;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,182 @@
+/**
+ * MIMIC-IV EHR features per MIMIC-CXR image, as the paper builds them (paper-and-code.md §2;
+ * CXR-EHR-MSN `EHR-data-extract.ipynb` / `EHR-data-prep.ipynb`):
+ * 1. link each image to MIMIC-IV by `subject_id`, matching by **date** (StudyDate, time dropped);
+ * 2. age = StudyYear − (anchor_year − anchor_age);
+ * 3. in-hospital death = `hospital_expire_flag` of an admission with admit date ≤ StudyDate ≤ discharge
+ *    date (last match in table order wins; default 0); in ICU = StudyDate within [intime date, outtime date]
+ *    of any ICU stay (default 0);
+ * 4. drop images of subjects without a sex record, and rare views (kept: AP, PA, LATERAL, LL, blank);
+ * 5. impute blank view/orientation ({@link imputeViewOrientation});
+ * 6. encode the selected groups ({@link selectionColumns}) into a danfojs DataFrame and a CSV whose first
+ *    column is `path`, like the paper's CSVs.
+ * Reads MIMIC-IV v1.0 (`core/`, `icu/`) and v2.x (`hosp/`, `icu/`) layouts, `.csv` or `.csv.gz`.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { readCsv, requireColumn } from "./csv.js";
+import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
+import { imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
+import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
+import { checkKeys } from "./options.js";
+import { DataFormatError, LoadReport } from "./report.js";
+
+/** Options of {@link extractEhrFeatures}. Unknown keys throw. */
+export interface EhrOptions {
+  /** MIMIC-IV root holding `hosp/` (v2.x) or `core/` (v1.0), and `icu/`. */
+  readonly mimicIvRoot: string;
+  /** MIMIC-CXR(-JPG) metadata CSV (`mimic-cxr-2.0.0-metadata.csv[.gz]`). */
+  readonly metadata: string;
+  /** Which features. */
+  readonly selection: EhrSelection;
+  /** Write the CSV here (directories are created). Omitted: no file. */
+  readonly outCsv?: string;
+  /** `path` column layout: `files` (pXX/pSUBJECT/sSTUDY/DICOM.jpg, default) or `resized` (DICOM.jpg, MedFuse). */
+  readonly layout?: "files" | "resized";
+  /** Prefix joined in front of every `path` (e.g. the image folder). Default `""` (relative paths). */
+  readonly pathPrefix?: string;
+}
+
+const EHR_KEYS = ["mimicIvRoot", "metadata", "selection", "outCsv", "layout", "pathPrefix"];
+
+/** Result of {@link extractEhrFeatures}. */
+export interface EhrFeatures {
+  /** danfojs DataFrame: `path` + the named feature columns. */
+  readonly df: import("danfojs-node").DataFrame;
+  /** Feature column names, in order. */
+  readonly columns: readonly string[];
+  /** Features, row-major `rows × columns.length` (the EHR input of the model). */
+  readonly matrix: Float32Array;
+  /** `path` column. */
+  readonly paths: readonly string[];
+  /** dicom_id of each row. */
+  readonly dicomIds: readonly string[];
+  /** subject_id of each row. */
+  readonly subjectIds: readonly string[];
+  /** Linked raw values (after imputation) of each row. */
+  readonly records: readonly EhrRecord[];
+  /** Skips (missing sex, rare views, bad rows) and imputation counts. */
+  readonly report: LoadReport;
+}
+
+/** Find `<root>/<dir>/<name>.csv[.gz]` for the first dir that has it. */
+export function findMimicIvTable(root: string, dirs: readonly string[], name: string): string {
+  for (const d of dirs) for (const ext of [".csv.gz", ".csv"]) {
+    const p = path.join(root, d, name + ext);
+    if (existsSync(p)) return p;
+  }
+  throw new DataFormatError(
+    path.join(root, dirs[0]!, `${name}.csv.gz`),
+    `MIMIC-IV table "${name}" not found (looked in ${dirs.join("/, ")}/ as .csv.gz and .csv)`,
+    "point mimicIvRoot at the MIMIC-IV folder that contains hosp/ (v2.x) or core/ (v1.0) and icu/",
+  );
+}
+
+/** `YYYY-MM-DD[ HH:MM:SS]` → integer YYYYMMDD, or NaN. */
+function dateInt(cell: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(cell.trim());
+  return m ? Number(m[1]! + m[2]! + m[3]!) : NaN;
+}
+
+/**
+ * Link MIMIC-CXR images to MIMIC-IV and build the paper's EHR feature table.
+ * @returns the DataFrame, the float matrix and a report; no tensors
+ * @throws DataFormatError when a table or a required column is missing
+ * @example
+ * const ehr = await extractEhrFeatures({ mimicIvRoot: "/data/mimiciv/2.2", metadata: "/data/cxr/mimic-cxr-2.0.0-metadata.csv.gz",
+ *   selection: { groups: ["demographic", "scan", "inpatient"], age: "norm" }, outCsv: "ehr/all-age-norm.csv" });
+ */
+export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures> {
+  checkKeys(opts, EHR_KEYS, "extractEhrFeatures");
+  const { variables, age, columns } = selectionColumns(opts.selection);
+  const root = path.resolve(opts.mimicIvRoot);
+  const report = new LoadReport(`mimic-iv ehr (${opts.metadata})`);
+
+  // Step 1: MIMIC-IV tables (v2.x hosp/ or v1.0 core/).
+  const patients = readCsv(findMimicIvTable(root, ["hosp", "core"], "patients"), report);
+  const admissions = readCsv(findMimicIvTable(root, ["hosp", "core"], "admissions"), report);
+  const icustays = readCsv(findMimicIvTable(root, ["icu"], "icustays"), report);
+  const p = { sid: requireColumn(patients, ["subject_id"]), g: requireColumn(patients, ["gender"]), aa: requireColumn(patients, ["anchor_age"]), ay: requireColumn(patients, ["anchor_year"]) };
+  const patient = new Map<string, { sex: "M" | "F"; birthYear: number }>();
+  for (const r of patients.rows) {
+    const g = r[p.g]!.trim().toUpperCase();
+    const by = Number(r[p.ay]) - Number(r[p.aa]);
+    if ((g === "M" || g === "F") && Number.isFinite(by)) patient.set(r[p.sid]!.trim(), { sex: g, birthYear: by });
+  }
+  const a = { sid: requireColumn(admissions, ["subject_id"]), at: requireColumn(admissions, ["admittime"]), dt: requireColumn(admissions, ["dischtime"]), f: requireColumn(admissions, ["hospital_expire_flag"]) };
+  const adms = new Map<string, { from: number; to: number; died: 0 | 1 }[]>();
+  for (const r of admissions.rows) {
+    const list = adms.get(r[a.sid]!.trim()) ?? [];
+    list.push({ from: dateInt(r[a.at]!), to: dateInt(r[a.dt]!), died: r[a.f]!.trim() === "1" ? 1 : 0 });
+    adms.set(r[a.sid]!.trim(), list);
+  }
+  const s = { sid: requireColumn(icustays, ["subject_id"]), it: requireColumn(icustays, ["intime"]), ot: requireColumn(icustays, ["outtime"]) };
+  const stays = new Map<string, { from: number; to: number }[]>();
+  for (const r of icustays.rows) {
+    const list = stays.get(r[s.sid]!.trim()) ?? [];
+    list.push({ from: dateInt(r[s.it]!), to: dateInt(r[s.ot]!) });
+    stays.set(r[s.sid]!.trim(), list);
+  }
+
+  // Step 2: link each image (date-level matching, as the paper).
+  const { rows: meta } = readMimicMetadata(opts.metadata, report);
+  const kept: { dicomId: string; subjectId: string; rel: string; sex: "M" | "F"; age: number; died: 0 | 1; icu: 0 | 1; scan: ScanMeta }[] = [];
+  const allowedViews = new Set<string>([...EHR_VIEWS, ""]);
+  for (const m of meta) {
+    const pt = patient.get(m.subjectId);
+    if (pt === undefined) {
+      report.skip("missing sex (subject not in patients)", { file: opts.metadata, line: m.line, detail: `subject_id ${m.subjectId}` });
+      continue;
+    }
+    if (!allowedViews.has(m.view)) {
+      report.skip("rare view dropped", { file: opts.metadata, line: m.line, detail: `${m.dicomId}: ${m.view}` });
+      continue;
+    }
+    const d = Number(m.studyDate);
+    let died: 0 | 1 = 0;
+    for (const adm of adms.get(m.subjectId) ?? []) if (adm.from <= d && d <= adm.to) died = adm.died;
+    const icu: 0 | 1 = (stays.get(m.subjectId) ?? []).some((st) => st.from <= d && d <= st.to) ? 1 : 0;
+    const orient = m.orientation === "Erect" || m.orientation === "Recumbent" ? m.orientation : "";
+    if (m.orientation !== "" && orient === "") report.notes.push(`unknown orientation "${m.orientation}" treated as missing (${m.dicomId})`);
+    kept.push({
+      dicomId: m.dicomId,
+      subjectId: m.subjectId,
+      rel: opts.layout === "resized" ? `${m.dicomId}.jpg` : mimicImagePath(m.subjectId, m.studyId, m.dicomId),
+      sex: pt.sex,
+      age: Number(m.studyDate.slice(0, 4)) - pt.birthYear,
+      died,
+      icu,
+      scan: { view: m.view, orientation: orient },
+    });
+  }
+
+  // Step 3: impute view / orientation jointly.
+  const imputed = imputeViewOrientation(kept.map((k) => k.scan));
+  report.notes.push(`imputed ${imputed.views} views and ${imputed.orientations} orientations (conditional mode)`);
+
+  // Step 4: encode.
+  const records: EhrRecord[] = kept.map((k) => ({ sex: k.sex, age: k.age, view: k.scan.view as EhrRecord["view"], orientation: k.scan.orientation as EhrRecord["orientation"], died: k.died, icu: k.icu }));
+  const C = columns.length;
+  const matrix = new Float32Array(records.length * C);
+  const row = new Float64Array(C);
+  const table: (string | number)[][] = [];
+  const prefix = opts.pathPrefix ?? "";
+  const paths = kept.map((k) => (prefix ? path.join(prefix, k.rel) : k.rel));
+  records.forEach((rec, i) => {
+    encodeRecord(rec, variables, age, row);
+    matrix.set(row, i * C);
+    // The DataFrame keeps float64 values (age_norm is not rounded to float32).
+    table.push([paths[i]!, ...row]);
+  });
+  report.read = meta.length;
+  report.kept = records.length;
+
+  // Step 5: DataFrame and CSV (danfojs-node is loaded lazily: it takes ~1.5 s to import).
+  const dfd = await import("danfojs-node");
+  const df = new dfd.DataFrame(table.length > 0 ? table : [], { columns: ["path", ...columns] });
+  if (opts.outCsv !== undefined) {
+    mkdirSync(path.dirname(path.resolve(opts.outCsv)), { recursive: true });
+    dfd.toCSV(df, { filePath: opts.outCsv });
+  }
+  return { df, columns, matrix, paths, dicomIds: kept.map((k) => k.dicomId), subjectIds: kept.map((k) => k.subjectId), records, report };
+}

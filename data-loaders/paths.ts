@@ -1,0 +1,16 @@
+/** Path safety: every path that comes from a CSV is resolved under the dataset root or rejected. */
+import path from "node:path";
+
+/**
+ * Resolve `rel` (a path read from a dataset file) under `root`. Returns `null` when it is absolute or
+ * escapes the root (e.g. `../../etc/passwd`); callers skip such rows and count them.
+ * @example resolveInside("/data/chexpert", "train/patient1/study1/view1_frontal.jpg")
+ */
+export function resolveInside(root: string, rel: string): string | null {
+  if (rel === "" || path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || rel.includes("\0")) return null;
+  const absRoot = path.resolve(root);
+  const abs = path.resolve(absRoot, rel);
+  const back = path.relative(absRoot, abs);
+  if (back === "" || back.startsWith("..") || path.isAbsolute(back)) return null;
+  return abs;
+}

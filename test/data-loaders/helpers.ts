@@ -1,0 +1,35 @@
+/** Shared paths and helpers of the data-loader tests (not a test file itself). */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The shared real sample files (a sibling of the repo in CI). */
+export const SAMPLES = path.resolve(REPO_ROOT, "../shared/data/real-samples");
+/** NIH sample folder. */
+export const NIH = path.join(SAMPLES, "nih-chestxray14");
+/** Synthetic fixtures of these tests. */
+export const FIXTURES = path.join(REPO_ROOT, "test/fixtures/data-loaders");
+/** Python reference scripts. */
+export const REFERENCE = path.join(REPO_ROOT, "test/reference");
+
+/** A fresh temporary directory; call the returned cleanup in `after`. */
+export function tempDir(prefix = "mmsn-loaders-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Run a reference script with `python` and parse its stdout as JSON. */
+export function pythonJson<T>(python: string, script: string, args: readonly string[]): T {
+  const out = execFileSync(python, [path.join(REFERENCE, script), ...args], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(out) as T;
+}
+
+/** File bytes as a plain Uint8Array (Buffer's type does not match Uint8Array APIs under TS 5.9 + @types/node 20.9). */
+export function bytes(file: string): Uint8Array {
+  const b = readFileSync(file);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -1,0 +1,47 @@
+"""Pillow side of `bench/preprocess.ts`: decode + resize (shorter side 256) + MSN views (2 random views at
+224, scale 0.3-1, and 10 focal views at 96, scale 0.05-0.3, flip 0.5, RGB ImageNet-normalised float32),
+the same work as the TypeScript pipeline, single process. Prints {"images": n, "seconds": s}.
+Usage: /usr/bin/python3 loaders_pillow_bench.py ROUNDS FILE..."""
+import json, math, random, sys, time
+import numpy as np
+from PIL import Image
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+def rrc_box(rng, w, h, scale):
+    area = w * h
+    for _ in range(10):
+        t = area * rng.uniform(*scale)
+        ar = math.exp(rng.uniform(math.log(3 / 4), math.log(4 / 3)))
+        cw, ch = round(math.sqrt(t * ar)), round(math.sqrt(t / ar))
+        if 0 < cw <= w and 0 < ch <= h:
+            x, y = rng.randint(0, w - cw), rng.randint(0, h - ch)
+            return (x, y, x + cw, y + ch)
+    return (0, 0, w, h)
+
+def view(im, rng, size, scale):
+    v = im.resize((size, size), Image.BILINEAR, box=rrc_box(rng, im.width, im.height, scale))
+    if rng.random() < 0.5:
+        v = v.transpose(Image.FLIP_LEFT_RIGHT)
+    a = np.asarray(v.convert("RGB"), np.float32) / 255.0
+    return (a - MEAN) / STD
+
+def process(f, rng):
+    im = Image.open(f)
+    im.draft("L", (256, 256))  # JPEG shrink-on-load, as Pillow's thumbnail() does
+    im = im.convert("RGB").getchannel(0)
+    s = 256 / min(im.size)
+    if s < 1:
+        im = im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR)
+    out = [view(im, rng, 224, (0.3, 1.0)) for _ in range(2)] + [view(im, rng, 96, (0.05, 0.3)) for _ in range(10)]
+    return sum(float(o[0, 0, 0]) for o in out)
+
+rounds, files = int(sys.argv[1]), sys.argv[2:]
+rng = random.Random(24)
+process(files[0], rng)  # warm-up
+t = time.perf_counter()
+for _ in range(rounds):
+    for f in files:
+        process(f, rng)
+print(json.dumps({"images": rounds * len(files), "seconds": time.perf_counter() - t}))
