@@ -15,6 +15,8 @@ import { MSN_PRESET_NAMES, type MsnPresetName } from "../config/msn.js";
 import { toyBatches } from "../demo/toy_views.js";
 import { MultimodalMSN } from "../msn/multimodal_msn.js";
 import { pretrain } from "../train/pretrain.js";
+import { trainRun } from "../train/run.js";
+import { lineChart, saveChart } from "../viz/index.js";
 import { asciiPlot } from "../utils/ascii_plot.js";
 
 const HELP: Record<string, string> = {
@@ -22,19 +24,23 @@ const HELP: Record<string, string> = {
 
 commands:
   start      short multimodal MSN pretraining on generated views; prints the loss curve
-  pretrain   pretrain with --preset, --ehr-in, --steps, --batch-size, --out DIR (checkpoint)
+  pretrain   pretrain with --preset, --ehr-in, --steps, --batch-size; --out DIR checkpoints and --resume
   synth      write the synthetic cohort in the real dataset formats (mmsn synth OUT_DIR [--images N] …)
   backend    print the tfjs backend chosen on this machine
 Run "mmsn <command> --help" for the options of a command.`,
   start: `mmsn start [--steps N] [--batch-size B]
 Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on generated views for N steps
 (default 60) and prints the loss curve.`,
-  pretrain: `mmsn pretrain [--preset NAME] [--ehr-in K] [--steps N] [--batch-size B] [--out DIR]
+  pretrain: `mmsn pretrain [--preset NAME] [--ehr-in K] [--steps N] [--batch-size B] [--out DIR [--checkpoint-every K] [--resume]]
   --preset      one of ${MSN_PRESET_NAMES.join(", ")} (default cpu_fast)
   --ehr-in      EHR vector width; 0 = vanilla MSN (default 0)
   --steps       optimizer steps (default 60)
   --batch-size  images per step (default: the preset's)
-  --out         save the checkpoint here (config.json, model.json, weights.bin)`,
+  --out         run directory: config.json, metrics.csv (per step), checkpoint/ (atomic), loss.svg/.png
+  --checkpoint-every  steps between checkpoints (default 50; always at the end)
+  --resume      continue the run in --out from its last checkpoint (bit-identical on the same backend)
+  Ctrl-C finishes the current step, saves a checkpoint and exits; a NaN loss stops with the last good checkpoint kept.
+  Data: generated views (the dataset-backed pretraining arrives with the pipeline issue).`,
   synth: `mmsn synth OUT_DIR [--seed 24] [--images 600 | --patients N] [--studies-per-patient 2.5]
   [--images-per-study 1.5] [--nih-images N] [--chexpert-images N] [--image-size 256]
   [--datasets mimic,nih,chexpert] [--jpeg-quality 90]
@@ -50,7 +56,19 @@ function intOpt(v: string | undefined, name: string, def: number, min = 0): numb
   return n;
 }
 
-async function runPretrain(preset: string, ehrIn: number, steps: number, batchSize: number | undefined, out?: string): Promise<void> {
+interface PretrainArgs {
+  readonly preset: string;
+  readonly ehrIn: number;
+  readonly steps: number;
+  readonly batchSize?: number;
+  /** Run directory: config, metrics.csv, checkpoints, loss chart. */
+  readonly out?: string;
+  readonly checkpointEvery?: number;
+  readonly resume?: boolean;
+}
+
+async function runPretrain(a: PretrainArgs): Promise<void> {
+  const { preset, ehrIn, steps, batchSize, out } = a;
   if (!(MSN_PRESET_NAMES as string[]).includes(preset)) {
     throw new Error(`--preset "${preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
   }
@@ -65,7 +83,24 @@ async function runPretrain(preset: string, ehrIn: number, steps: number, batchSi
   );
   const t0 = performance.now();
   // The preset's schedules are in epochs: spread its `epochs` over the requested steps.
-  const results = await pretrain(model, toyBatches(c, b, c.seed), { steps, stepsPerEpoch: Math.max(1, Math.round(steps / Math.max(1, c.epochs))) });
+  const stepsPerEpoch = Math.max(1, Math.round(steps / Math.max(1, c.epochs)));
+  let results;
+  if (out) {
+    model.dispose();
+    const run = await trainRun(c, {
+      dir: out,
+      steps,
+      stepsPerEpoch,
+      checkpointEvery: a.checkpointEvery ?? 50,
+      resume: a.resume,
+      batches: (start) => toyBatches(c, b, c.seed, { startStep: start }),
+    });
+    results = run.results;
+    run.model.dispose();
+  } else {
+    results = await pretrain(model, toyBatches(c, b, c.seed), { steps, stepsPerEpoch });
+    model.dispose();
+  }
   const secs = (performance.now() - t0) / 1000;
   const losses = results.map((r) => r.loss);
   console.log("\nloss per step:\n" + asciiPlot(losses, { height: 10, label: `step 0 … ${losses.length - 1}` }));
@@ -74,10 +109,14 @@ async function runPretrain(preset: string, ehrIn: number, steps: number, batchSi
   const k = Math.max(1, Math.min(5, Math.floor(losses.length / 4)));
   console.log(`\nloss: first ${k} steps ${head(k).toFixed(4)} → last ${k} steps ${tail(k).toFixed(4)}; ${((steps * b) / secs).toFixed(1)} img/s, ${secs.toFixed(1)} s`);
   if (out) {
-    model.save(out);
-    console.log(`checkpoint written to ${out}`);
+    const points = results.flatMap((r) => [
+      { step: r.step, value: r.loss, series: "total" },
+      { step: r.step, value: r.ce, series: "cross-entropy" },
+      { step: r.step, value: r.meMax, series: "ME-MAX" },
+    ]);
+    const files = await saveChart(lineChart(points, { title: `MSN loss (${preset})`, xTitle: "step", yTitle: "loss" }), `${out}/loss`);
+    console.log(`run directory ${out}: config.json, metrics.csv, checkpoint/, ${Object.values(files).map((f) => f.split("/").pop()).join(", ")}`);
   }
-  model.dispose();
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -96,6 +135,8 @@ export async function main(argv: string[]): Promise<void> {
       preset: { type: "string" },
       "ehr-in": { type: "string" },
       out: { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "boolean" },
     },
     strict: true,
   });
@@ -104,9 +145,17 @@ export async function main(argv: string[]): Promise<void> {
   if (values.help) return void console.log(HELP[cmd]);
   switch (cmd) {
     case "start":
-      return runPretrain("cpu_fast", 4, intOpt(values.steps, "steps", 60, 1), intOpt(values["batch-size"], "batch-size", 16, 1));
+      return runPretrain({ preset: "cpu_fast", ehrIn: 4, steps: intOpt(values.steps, "steps", 60, 1), batchSize: intOpt(values["batch-size"], "batch-size", 16, 1) });
     case "pretrain":
-      return runPretrain(values.preset ?? "cpu_fast", intOpt(values["ehr-in"], "ehr-in", 0), intOpt(values.steps, "steps", 60, 1), values["batch-size"] ? intOpt(values["batch-size"], "batch-size", 16, 1) : undefined, values.out);
+      return runPretrain({
+        preset: values.preset ?? "cpu_fast",
+        ehrIn: intOpt(values["ehr-in"], "ehr-in", 0),
+        steps: intOpt(values.steps, "steps", 60, 1),
+        batchSize: values["batch-size"] ? intOpt(values["batch-size"], "batch-size", 16, 1) : undefined,
+        out: values.out,
+        checkpointEvery: intOpt(values["checkpoint-every"], "checkpoint-every", 50, 1),
+        resume: values.resume ?? false,
+      });
     case "backend": {
       const i = await initBackend({ quiet: true });
       return void console.log(JSON.stringify(i, null, 2));

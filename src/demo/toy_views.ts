@@ -46,14 +46,18 @@ function cropBox(rng: Rng, scale: [number, number]): [number, number, number, nu
 /**
  * An endless seeded stream of toy MSN batches shaped for `config` (target + random anchors at randSize with
  * crop scale 0.3–1, focal views at focalSize with scale 0.05–0.3). Each yielded batch is owned by the
- * consumer, who disposes it (`disposeBatch`).
+ * consumer, who disposes it (`disposeBatch`). Batch k depends only on (seed, k): `startStep` resumes the
+ * stream exactly where a checkpointed run stopped.
  */
-export async function* toyBatches(config: MsnConfig, batchSize: number, seed = 0, pool = 64): AsyncGenerator<MsnBatch> {
-  const rng = new Rng(seed);
+export async function* toyBatches(config: MsnConfig, batchSize: number, seed = 0, opts: { pool?: number; startStep?: number } = {}): AsyncGenerator<MsnBatch> {
+  const pool = opts.pool ?? 64;
+  const poolRng = new Rng(seed);
   const src = config.randSize * 2;
   const ch = config.vit.inChans;
-  const images = Array.from({ length: pool }, () => blobImage(rng, src, config.ehr.ehrIn));
-  for (;;) {
+  const images = Array.from({ length: pool }, () => blobImage(poolRng, src, config.ehr.ehrIn));
+  for (let step = opts.startStep ?? 0; ; step++) {
+    // Each step's batch depends only on (seed, step), so a resumed run sees the same batches.
+    const rng = new Rng((Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0);
     const pick = Array.from({ length: batchSize }, () => rng.int(pool));
     yield tf.tidy(() => {
       const base = tf.tensor4d(Float32Array.from(pick.flatMap((i) => Array.from(images[i]!.pixels))), [batchSize, src, src, 1]);

@@ -1,0 +1,59 @@
+/** Checkpointed runs: SIGKILL in the middle, then --resume, ends exactly where an uninterrupted run ends. */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+
+const ROOT = join(import.meta.dirname, "../..");
+const CHILD = join(ROOT, "test/fixtures/train/run_child.ts");
+const STEPS = 12;
+
+function runToEnd(dir: string, resume = false): void {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS), resume ? "resume" : ""], { cwd: ROOT, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+/** Start a run and SIGKILL it once it has printed `step k` for k ≥ `after`. */
+function runAndKill(dir: string, after: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS), ""], { cwd: ROOT });
+    let last = -1;
+    child.stdout.on("data", (d: Buffer) => {
+      for (const m of d.toString().matchAll(/step (\d+)/g)) last = Number(m[1]);
+      if (last >= after) child.kill("SIGKILL");
+    });
+    child.on("exit", (code, signal) => (signal === "SIGKILL" ? resolve(last) : reject(new Error(`child exited ${code} before the kill`))));
+  });
+}
+
+const metricsWithoutTiming = (dir: string) =>
+  readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(",").slice(0, -1).join(","));
+
+describe("checkpointed pretraining run", () => {
+  it("a run killed with SIGKILL and resumed ends with the same weights and metrics as an uninterrupted run", async () => {
+    const whole = mkdtempSync(join(tmpdir(), "mmsn-run-whole-"));
+    const killed = mkdtempSync(join(tmpdir(), "mmsn-run-killed-"));
+    runToEnd(whole);
+    const lastStep = await runAndKill(killed, 7);
+    assert.ok(lastStep >= 7 && lastStep < STEPS - 1, `killed after step ${lastStep}`);
+    const state = JSON.parse(readFileSync(join(killed, "checkpoint/model.json"), "utf8")).state;
+    assert.ok(state.step < STEPS && state.step % 3 === 0, `the checkpoint on disk is a complete one (step ${state.step})`);
+    runToEnd(killed, true);
+    assert.deepEqual(metricsWithoutTiming(killed), metricsWithoutTiming(whole));
+    assert.equal(metricsWithoutTiming(whole).length, STEPS + 1);
+    assert.deepEqual(readFileSync(join(killed, "checkpoint/weights.bin")), readFileSync(join(whole, "checkpoint/weights.bin")));
+  });
+
+  it("a corrupt checkpoint stops --resume with the file named, and leaves it in place", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmsn-run-corrupt-"));
+    runToEnd(dir);
+    const bin = join(dir, "checkpoint/weights.bin");
+    writeFileSync(bin, readFileSync(bin).subarray(0, 64));
+    const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS + 3), "resume"], { cwd: ROOT, encoding: "utf8" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /weights\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
+    assert.ok(existsSync(bin));
+  });
+});
