@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkKeys } from "./options.js";
-import { ProgressReporter, type ProgressSink } from "./progress.js";
+import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
 import type { Encoder, FeatureSet, LabeledBatch } from "./types.js";
 
 const FORMAT = "mmsn-features";

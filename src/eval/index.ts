@@ -17,8 +17,8 @@ export { checkFeatureSet } from "./types.js";
 export type { Encoder, FeatureSet, LabeledBatch, LabeledFeatures, TrainableEncoder } from "./types.js";
 export { extractFeatures, readFeatureCache, writeFeatureCache } from "./features.js";
 export type { ExtractedFeatures, ExtractOptions, FeatureCacheHeader } from "./features.js";
-export { ProgressReporter, formatDuration } from "./progress.js";
-export type { ProgressOptions, ProgressSink } from "./progress.js";
+export { ProgressReporter, formatDuration } from "../utils/progress.js";
+export type { ProgressOptions, ProgressSink } from "../utils/progress.js";
 export {
   LinearProbe,
   assertSameLabels,

@@ -1,11 +1,15 @@
 /**
  * The pretraining loop: pull batches from any `AsyncIterable<MsnBatch>` (src/ never imports the data
  * loaders), take a step on each, dispose the batch, report progress with throughput and ETA.
+ * `trainRun` (run.ts) adds a run directory, checkpoints and resume around the same loop.
  */
 import type { MsnBatch } from "../msn/batch.js";
 import { disposeBatch } from "../msn/batch.js";
 import type { MultimodalMSN, StepResult } from "../msn/multimodal_msn.js";
-import { Progress } from "../utils/progress.js";
+import { ProgressReporter } from "../utils/progress.js";
+
+/** A step's result with its throughput. */
+export type StepReport = StepResult & { readonly imagesPerSecond: number };
 
 export interface PretrainOptions {
   /** Stop after this many optimizer steps (in this call). */
@@ -13,22 +17,25 @@ export interface PretrainOptions {
   /** Steps per epoch for the schedules (default: `steps`, i.e. the run is one epoch). */
   readonly stepsPerEpoch?: number;
   /** Called after every step with its result and the images/s of that step. */
-  readonly onStep?: (r: StepResult & { imagesPerSecond: number }) => void | Promise<void>;
-  /** Show a progress bar / log lines (default true). */
+  readonly onStep?: (r: StepReport) => void | Promise<void>;
+  /** Show a progress bar / log lines on stderr (default true). */
   readonly progress?: boolean;
 }
 
 /**
- * Train `model` on `batches` for `opts.steps` steps. Every batch taken from the iterable is disposed here,
- * including when a step throws. Returns the per-step results.
+ * Take steps on `model` while `more()` holds and batches last; every batch taken is disposed here,
+ * including when a step throws (the error is rethrown after `onError` rewrites it).
  */
-export async function pretrain(model: MultimodalMSN, batches: AsyncIterable<MsnBatch>, opts: PretrainOptions): Promise<StepResult[]> {
-  model.stepsPerEpoch = opts.stepsPerEpoch ?? Math.max(1, opts.steps);
-  const bar = opts.progress === false ? undefined : new Progress({ total: opts.steps, unit: "step", label: "pretrain" });
+export async function stepLoop(
+  model: MultimodalMSN,
+  batches: AsyncIterable<MsnBatch>,
+  o: { total: number; more: () => boolean; progress?: boolean; onStep?: (r: StepReport) => void | Promise<void>; onError?: (e: Error) => Error },
+): Promise<StepResult[]> {
+  const bar = o.progress === false ? undefined : new ProgressReporter({ total: o.total, unit: "step", label: "pretrain", sink: process.stderr });
   const results: StepResult[] = [];
   const it = batches[Symbol.asyncIterator]();
   try {
-    while (results.length < opts.steps) {
+    while (o.more()) {
       const next = await it.next();
       if (next.done) break;
       const batch = next.value;
@@ -36,17 +43,34 @@ export async function pretrain(model: MultimodalMSN, batches: AsyncIterable<MsnB
       let r: StepResult;
       try {
         r = model.trainStep(batch);
+      } catch (e) {
+        throw o.onError ? o.onError(e as Error) : e;
       } finally {
         disposeBatch(batch);
       }
-      const b = batch.target.shape[0];
-      const imagesPerSecond = b / ((performance.now() - t0) / 1000);
+      const imagesPerSecond = batch.target.shape[0] / ((performance.now() - t0) / 1000);
       results.push(r);
-      await opts.onStep?.({ ...r, imagesPerSecond });
-      bar?.tick(1, `${imagesPerSecond.toFixed(1)} img/s  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}`);
+      await o.onStep?.({ ...r, imagesPerSecond });
+      bar?.update(1, `${imagesPerSecond.toFixed(1)} img/s  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}`);
     }
+    bar?.done();
   } finally {
     await it.return?.();
   }
   return results;
+}
+
+/** Train `model` on `batches` for `opts.steps` steps. Returns the per-step results. */
+export async function pretrain(model: MultimodalMSN, batches: AsyncIterable<MsnBatch>, opts: PretrainOptions): Promise<StepResult[]> {
+  model.stepsPerEpoch = opts.stepsPerEpoch ?? Math.max(1, opts.steps);
+  let taken = 0;
+  return stepLoop(model, batches, {
+    total: opts.steps,
+    more: () => taken < opts.steps,
+    progress: opts.progress,
+    onStep: async (r) => {
+      taken += 1;
+      await opts.onStep?.(r);
+    },
+  });
 }

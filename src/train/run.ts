@@ -14,9 +14,8 @@ import { join } from "node:path";
 import type { MsnConfig } from "../config/msn.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { MsnBatch } from "../msn/batch.js";
-import { disposeBatch } from "../msn/batch.js";
 import { MultimodalMSN, type StepResult } from "../msn/multimodal_msn.js";
-import { Progress } from "../utils/progress.js";
+import { stepLoop, type StepReport } from "./pretrain.js";
 
 export const METRICS_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", "images_per_second"] as const;
 
@@ -37,7 +36,7 @@ export interface TrainRunOptions {
   /** Continue from `dir/checkpoint` when it exists (otherwise start fresh). */
   readonly resume?: boolean;
   readonly progress?: boolean;
-  readonly onStep?: (r: StepResult & { imagesPerSecond: number }) => void;
+  readonly onStep?: (r: StepReport) => void;
 }
 
 export interface TrainRunResult {
@@ -81,31 +80,22 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
     interrupted = true;
   };
   process.on("SIGINT", onSigint);
-  const bar = opts.progress === false ? undefined : new Progress({ total: opts.steps - startStep, unit: "step", label: "pretrain" });
-  const results: StepResult[] = [];
-  const it = opts.batches(startStep)[Symbol.asyncIterator]();
+  let results: StepResult[] = [];
   try {
-    while (model.step < opts.steps && !interrupted) {
-      const next = await it.next();
-      if (next.done) break;
-      const batch = next.value;
-      const t0 = performance.now();
-      let r: StepResult;
-      try {
-        r = model.trainStep(batch);
-      } catch (e) {
+    results = await stepLoop(model, opts.batches(startStep), {
+      total: opts.steps - startStep,
+      more: () => model.step < opts.steps && !interrupted,
+      progress: opts.progress,
+      onError: (e) => {
         const last = existsSync(join(ckpt, "model.json")) ? `the last good checkpoint (${ckpt}) is kept` : "no checkpoint was written yet";
-        throw new Error(`${(e as Error).message}; ${last}`);
-      } finally {
-        disposeBatch(batch);
-      }
-      const imagesPerSecond = batch.target.shape[0] / ((performance.now() - t0) / 1000);
-      results.push(r);
-      appendFileSync(metrics, [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, imagesPerSecond.toFixed(3)].join(",") + "\n");
-      opts.onStep?.({ ...r, imagesPerSecond });
-      bar?.tick(1, `${imagesPerSecond.toFixed(1)} img/s  loss ${r.loss.toFixed(4)}`);
-      if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) model.save(ckpt);
-    }
+        return new Error(`${e.message}; ${last}`);
+      },
+      onStep: (r) => {
+        appendFileSync(metrics, [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, r.imagesPerSecond.toFixed(3)].join(",") + "\n");
+        opts.onStep?.(r);
+        if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) model.save(ckpt);
+      },
+    });
     if (interrupted) {
       model.save(ckpt);
       console.error(`[mmsn] interrupted at step ${model.step}: checkpoint saved to ${ckpt}; continue with --resume`);
@@ -115,7 +105,6 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
     throw e;
   } finally {
     process.off("SIGINT", onSigint);
-    await it.return?.();
   }
   return { model, results, startStep, interrupted };
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "./tf_setup.js";
 import { extractFeatures, readFeatureCache } from "../../src/eval/features.js";
-import { ProgressReporter, formatDuration } from "../../src/eval/progress.js";
+import { ProgressReporter, formatDuration } from "../../src/utils/progress.js";
 import type { Encoder, LabeledBatch } from "../../src/eval/types.js";
 
 const H = 4;
