@@ -35,10 +35,14 @@ function taps(from: number, len: number, outSize: number, srcSize: number): Taps
     let hi = Math.min(srcSize - 1, Math.ceil(center + support));
     if (lo > hi) lo = hi = Math.max(0, Math.min(srcSize - 1, Math.floor(center)));
     if (hi - lo + 1 > maxTaps) hi = lo + maxTaps - 1;
+    // Drop taps whose weight is exactly zero at either end of the window (they cost time, not accuracy).
+    const weight = (j: number) => Math.max(0, 1 - Math.abs((j + 0.5 - center) / support));
+    while (lo < hi && weight(lo) === 0) lo++;
+    while (hi > lo && weight(hi) === 0) hi--;
     start[i] = lo;
     let sum = 0;
     for (let j = lo; j <= hi; j++) {
-      const w = Math.max(0, 1 - Math.abs((j + 0.5 - center) / support));
+      const w = weight(j);
       weights[i * maxTaps + (j - lo)] = w;
       sum += w;
     }
@@ -56,6 +60,16 @@ function taps(from: number, len: number, outSize: number, srcSize: number): Taps
  * @example const out = resampleBox(img.data, 1024, 1024, { x: 0, y: 0, w: 1024, h: 1024 }, 224, 224, false);
  */
 export function resampleBox(src: ArrayLike<number>, sw: number, sh: number, box: Box, dw: number, dh: number, flip: boolean): Float32Array {
+  return resampleBoxInto(src, sw, sh, box, dw, dh, flip, new Float32Array(dw * dh));
+}
+
+let scratch = new Float32Array(0);
+
+/**
+ * {@link resampleBox} into a caller-provided `out` of at least `dw * dh` floats (overwritten), reusing an
+ * internal scratch buffer: no allocation per view on the hot path of MSN view generation.
+ */
+export function resampleBoxInto(src: ArrayLike<number>, sw: number, sh: number, box: Box, dw: number, dh: number, flip: boolean, out: Float32Array): Float32Array {
   const tx = taps(box.x, box.w, dw, sw);
   const ty = taps(box.y, box.h, dh, sh);
   // Rows of the source that any output row touches.
@@ -67,20 +81,23 @@ export function resampleBox(src: ArrayLike<number>, sw: number, sh: number, box:
   }
   const rows = Math.max(0, y1 - y0);
   // Step 1: horizontal pass on the touched rows → tmp [rows, dw].
-  const tmp = new Float32Array(rows * dw);
+  if (scratch.length < rows * dw) scratch = new Float32Array(rows * dw);
+  const tmp = scratch;
+  const { start: xs, count: xn, weights: xw, maxTaps: xm } = tx;
   for (let r = 0; r < rows; r++) {
     const srcRow = (y0 + r) * sw;
+    const tr = r * dw;
     for (let i = 0; i < dw; i++) {
-      const s = tx.start[i]!;
-      const n = tx.count[i]!;
-      const wo = i * tx.maxTaps;
+      const base = srcRow + xs[i]!;
+      const n = xn[i]!;
+      const wo = i * xm;
       let acc = 0;
-      for (let k = 0; k < n; k++) acc += tx.weights[wo + k]! * src[srcRow + s + k]!;
-      tmp[r * dw + (flip ? dw - 1 - i : i)] = acc;
+      for (let k = 0; k < n; k++) acc += xw[wo + k]! * src[base + k]!;
+      tmp[flip ? tr + dw - 1 - i : tr + i] = acc;
     }
   }
   // Step 2: vertical pass → out [dh, dw].
-  const out = new Float32Array(dw * dh);
+  out.fill(0, 0, dw * dh);
   for (let i = 0; i < dh; i++) {
     const s = ty.start[i]! - y0;
     const n = ty.count[i]!;

@@ -10,7 +10,7 @@
  * (ImageNet: mean 0.449, std 0.226), documented deviation that saves 3× memory.
  */
 import type { GrayImage } from "./image_types.js";
-import { resampleBox, type Box } from "./resample.js";
+import { resampleBox, resampleBoxInto, type Box } from "./resample.js";
 import { uniform, type Rng } from "./rng.js";
 
 /** Per-channel mean/std of a normalisation (for 3 channels; 1 channel uses their means). */
@@ -69,15 +69,18 @@ export function writeNormalized(plane: Float32Array, k: number, norm: Normalizat
     for (let i = 0; i < plane.length; i++) out[offset + i] = (plane[i]! * k - m) / s;
     return;
   }
-  const [m0, m1, m2] = norm.mean;
-  const [s0, s1, s2] = norm.std;
+  // (v·k − m)/s as one multiply-add per channel
+  const [a0, a1, a2] = [k / norm.std[0], k / norm.std[1], k / norm.std[2]];
+  const [b0, b1, b2] = [-norm.mean[0] / norm.std[0], -norm.mean[1] / norm.std[1], -norm.mean[2] / norm.std[2]];
   for (let i = 0, o = offset; i < plane.length; i++, o += 3) {
-    const v = plane[i]! * k;
-    out[o] = (v - m0) / s0;
-    out[o + 1] = (v - m1) / s1;
-    out[o + 2] = (v - m2) / s2;
+    const v = plane[i]!;
+    out[o] = v * a0 + b0;
+    out[o + 1] = v * a1 + b1;
+    out[o + 2] = v * a2 + b2;
   }
 }
+
+let viewPlane = new Float32Array(0);
 
 /**
  * One random-resized-crop view (crop, resize to `size`, flip with probability `flipP`), normalised into `out`.
@@ -86,7 +89,8 @@ export function writeNormalized(plane: Float32Array, k: number, norm: Normalizat
 export function randomView(img: GrayImage, rng: Rng, size: number, scale: readonly [number, number], flipP: number, norm: Normalization, channels: Channels, out: Float32Array, offset: number): void {
   const box = randomResizedCropBox(rng, img.width, img.height, scale);
   const flip = rng() < flipP;
-  const plane = resampleBox(img.data, img.width, img.height, box, size, size, flip);
+  if (viewPlane.length < size * size) viewPlane = new Float32Array(size * size);
+  const plane = resampleBoxInto(img.data, img.width, img.height, box, size, size, flip, viewPlane).subarray(0, size * size);
   writeNormalized(plane, unit(img), norm, channels, out, offset);
 }
 
