@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 // tfjs-core alone registers no gradients and its dist/register_all_gradients is not loadable as Node ESM;
 // the union package's CommonJS bundle registers all of them in the (global) gradient registry.
 import "@tensorflow/tfjs-backend-cpu";
+import { installBlasMatMul } from "./blas_matmul.js";
 
 const require = createRequire(import.meta.url);
 require("@tensorflow/tfjs");
@@ -54,7 +55,16 @@ async function tryWasm(): Promise<string> {
   await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend("wasm")) || tf.getBackend() !== "wasm") throw new Error("tf.setBackend('wasm') failed");
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-  return `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread: tfjs disables wasm threads in Node)`;
+  let blas: string;
+  if (process.env.MMSN_BLAS === "0") blas = "OpenBLAS matMul off (MMSN_BLAS=0)";
+  else {
+    try {
+      blas = installBlasMatMul();
+    } catch (e) {
+      blas = `no OpenBLAS matMul: ${(e as Error).message}`;
+    }
+  }
+  return `@tensorflow/tfjs-backend-wasm (SIMD ${simd ? "on" : "off"}, 1 thread: tfjs disables wasm threads in Node) + ${blas}`;
 }
 
 async function tryCpu(): Promise<string> {

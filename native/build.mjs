@@ -1,0 +1,29 @@
+// Optional build of the OpenBLAS addon (native/build/Release/mmsn_blas.node), run by `npm install`.
+// It never fails the install: without g++/OpenBLAS headers the package runs on plain tfjs-wasm and says so.
+// The one system package it wants on Debian/Ubuntu: libopenblas-dev.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (process.env.MMSN_SKIP_NATIVE === "1") process.exit(0);
+// npm sets npm_config_node_gyp for install scripts; run by hand, use the node-gyp bundled with npm.
+const npmGyp = () => {
+  const which = spawnSync("sh", ["-c", "readlink -f \"$(command -v npm)\""], { encoding: "utf8" }).stdout.trim();
+  return which ? join(dirname(which), "../node_modules/node-gyp/bin/node-gyp.js") : "";
+};
+const gyp = process.env.npm_config_node_gyp || npmGyp();
+// Build against the local Node headers (no download: the machine may be offline).
+const nodedir = process.env.npm_config_nodedir || (existsSync("/usr/include/node/node_api.h") ? "/usr" : "");
+const args = [gyp, "rebuild", "--directory", here, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+const r = existsSync(gyp)
+  ? spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
+  : { status: 1, stdout: "", stderr: "error: node-gyp not found (it ships with npm)" };
+if (r.status === 0 && existsSync(join(here, "build/Release/mmsn_blas.node"))) {
+  console.log("[mmsn] built the OpenBLAS matMul addon (native/build/Release/mmsn_blas.node)");
+} else {
+  const why = (r.stderr || r.stdout || String(r.error ?? "")).split("\n").filter((l) => /error|not found|No such/i.test(l)).slice(0, 3).join(" | ");
+  console.log(`[mmsn] optional OpenBLAS addon not built (${why || "node-gyp failed"}); the package will use tfjs-wasm alone. ` +
+    "To get it: apt-get install libopenblas-dev g++ make, then npm rebuild multimodal-msn (or node native/build.mjs).");
+}
