@@ -86,6 +86,11 @@ export class MultimodalMSN {
   step = 0;
   /** Optimizer steps per epoch, the unit of schedule horizons (set by the trainer from the dataset size). */
   stepsPerEpoch = 1;
+  /**
+   * Encode at most this many anchor views at a time in the backward pass (0 = all at once). Gradients are
+   * exact either way; smaller chunks bound memory (tfjs-wasm's heap is 4 GB) for one extra encoder forward.
+   */
+  encoderChunk = 0;
   private disposed = false;
 
   /**
@@ -177,7 +182,16 @@ export class MultimodalMSN {
 
   /** Target probabilities [B, K] for the target view (Step 2, no gradient). Caller owns the result. */
   targetProbabilities(target: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => msnTargets(this.targetHead.forward(this.targetEncoder.forward(target)), this.prototypes as unknown as tf.Tensor2D, this.config));
+    const b = target.shape[0];
+    const chunk = this.encoderChunk > 0 ? this.encoderChunk : b;
+    const parts: tf.Tensor2D[] = [];
+    for (let i = 0; i < b; i += chunk) {
+      parts.push(tf.tidy(() => this.targetEncoder.forward(tf.slice(target, [i, 0, 0, 0], [Math.min(chunk, b - i), -1, -1, -1]) as tf.Tensor4D)));
+    }
+    return tf.tidy(() => {
+      const cls = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D); // [B, D]
+      return msnTargets(this.targetHead.forward(cls), this.prototypes as unknown as tf.Tensor2D, this.config);
+    });
   }
 
   /** Draw patch-drop masks for a batch of `b` images (random anchors, and focal views when `maskFocal`). */
@@ -196,6 +210,8 @@ export class MultimodalMSN {
    * tensor, by parameter name. The caller owns (and must dispose) the returned gradients.
    */
   gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
+    const rows = batch.anchors.shape[0] + batch.focal.shape[0];
+    if (this.encoderChunk > 0 && rows > this.encoderChunk) return this.chunkedGradients(batch, masks);
     const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
     let parts: number[] = [];
     const { value, grads } = tf.variableGrads(() => {
@@ -205,19 +221,91 @@ export class MultimodalMSN {
       return l.total;
     }, this.optimizer.params.map((p) => p.variable));
     targetProbs.dispose();
+    return this.collect(value, grads, parts);
+  }
+
+  /** Loss parts plus gradients keyed by parameter name; disposes what is not returned. */
+  private collect(value: tf.Scalar, grads: tf.NamedTensorMap, parts: number[], extra = new Map<string, tf.Tensor>()): GradientResult {
     const loss = (value.dataSync() as Float32Array)[0]!;
     value.dispose();
-    const byName = new Map<string, tf.Tensor>();
+    const byName = new Map<string, tf.Tensor>(extra);
     const used = new Set<tf.Tensor>();
     for (const p of this.optimizer.params) {
       const g = grads[p.variable.name];
-      if (g) {
+      if (g && !byName.has(p.name)) {
         byName.set(p.name, g);
         used.add(g);
       }
     }
     for (const g of Object.values(grads)) if (!used.has(g)) g.dispose();
     return { loss, ce: parts[0]!, meMax: parts[1]!, entropy: parts[2]!, grads: byName };
+  }
+
+  /**
+   * Exact gradients with bounded memory. The ViT treats every image independently, so: (a) encode the
+   * anchor views in chunks without a tape; (b) differentiate EHR fusion, head and loss over the whole batch
+   * (BatchNorm, ME-MAX and Sinkhorn see every view) with respect to their parameters *and* the CLS features;
+   * (c) re-encode each chunk on a tape and pull the CLS gradient back into the encoder, summing over chunks.
+   * Costs one extra encoder forward; peak memory is one chunk's activations.
+   */
+  private chunkedGradients(batch: MsnBatch, masks: StepOptions): GradientResult {
+    const chunk = this.encoderChunk;
+    const groups: [tf.Tensor4D, KeepIndices | undefined][] = [[batch.anchors, masks.keepAnchors]];
+    if (this.config.focalViews > 0) groups.push([batch.focal, masks.keepFocal]);
+    const pieces = (images: tf.Tensor4D, keep: KeepIndices | undefined) => {
+      const n = images.shape[0];
+      const out: { images: () => tf.Tensor4D; keep?: KeepIndices; rows: number }[] = [];
+      for (let i = 0; i < n; i += chunk) {
+        const j = Math.min(n, i + chunk);
+        out.push({
+          images: () => tf.slice(images, [i, 0, 0, 0], [j - i, -1, -1, -1]) as tf.Tensor4D,
+          keep: keep && { batch: j - i, keep: keep.keep, tokens: keep.tokens, idx: keep.idx.subarray(i * keep.keep, j * keep.keep) },
+          rows: j - i,
+        });
+      }
+      return out;
+    };
+    const all = groups.flatMap(([im, k]) => pieces(im, k));
+    // (a) CLS features of every anchor view, no tape: [(R+V)·B, D]
+    const feats = tf.tidy(() => tf.concat(all.map((p) => tf.tidy(() => this.anchorEncoder.forward(p.images(), p.keep))), 0));
+    const cls = tf.variable(feats, true, `cls_${Date.now()}_${Math.random()}`);
+    feats.dispose();
+    const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
+    const encoderNames = new Set(this.optimizer.params.filter((p) => p.name.startsWith("encoder.")).map((p) => p.name));
+    const headVars = this.optimizer.params.filter((p) => !encoderNames.has(p.name)).map((p) => p.variable);
+    let parts: number[] = [];
+    // (b) fusion + head + loss over the whole batch
+    const { value, grads } = tf.variableGrads(() => {
+      let h: tf.Tensor2D = cls as unknown as tf.Tensor2D;
+      if (this.ehrProjector && this.fusion && batch.ehr) h = this.fusion.forward(h, this.ehrProjector.forward(batch.ehr));
+      const l = msnLoss(this.anchorHead.forward(h), targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config);
+      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
+      return l.total;
+    }, [...headVars, cls]);
+    targetProbs.dispose();
+    const dCls = grads[cls.name]!; // [(R+V)·B, D]
+    delete grads[cls.name];
+    cls.dispose();
+    // (c) encoder gradients, chunk by chunk
+    const encVars = this.optimizer.params.filter((p) => encoderNames.has(p.name));
+    const acc = new Map<string, tf.Tensor>();
+    let row = 0;
+    for (const p of all) {
+      const dy = tf.slice(dCls, [row, 0], [p.rows, -1]);
+      row += p.rows;
+      const g = tf.variableGrads(() => tf.tidy(() => tf.sum(tf.mul(this.anchorEncoder.forward(p.images(), p.keep), dy))) as tf.Scalar, encVars.map((e) => e.variable));
+      g.value.dispose();
+      dy.dispose();
+      for (const e of encVars) {
+        const gi = g.grads[e.variable.name];
+        if (!gi) continue;
+        const prev = acc.get(e.name);
+        acc.set(e.name, prev ? tf.tidy(() => tf.add(prev, gi)) : gi);
+        if (prev) (prev.dispose(), gi.dispose());
+      }
+    }
+    dCls.dispose();
+    return this.collect(value, grads, parts, acc);
   }
 
   /**

@@ -23,6 +23,8 @@ interface Case {
   readonly overrides: MsnOverrides;
   readonly batch: number;
   readonly steps: number;
+  /** MultimodalMSN.encoderChunk (0 = whole batch at once). */
+  readonly encoderChunk?: number;
   readonly note?: string;
 }
 
@@ -33,9 +35,10 @@ const CASES: Case[] = [
     name: "ViT-Tiny/16 224 px, 1+1+10 views (96-px focal)",
     preset: "cxr_ehr_msn_tiny",
     overrides: { vit: { numHeads: 3, inChans: 1 }, ehr: { ehrIn: 4 } },
-    batch: 4,
+    batch: 8,
     steps: 3,
-    note: "batch 4: at batch 8 the full 12-view step exceeds tfjs-wasm's 4 GB heap (Aborted()); see issue 8",
+    encoderChunk: 24,
+    note: "encoderChunk 24 (exact chunked encoder backprop): without it the 12-view step at batch 8 exceeds tfjs-wasm's 4 GB heap",
   },
 ];
 
@@ -68,6 +71,7 @@ export async function benchTrainStep(): Promise<BenchRow[]> {
   for (const k of CASES) {
     const cfg = msnConfig(k.preset, k.overrides);
     const model = new MultimodalMSN(cfg);
+    model.encoderChunk = k.encoderChunk ?? 0;
     const batch = syntheticBatch(cfg, k.batch);
     model.trainStep(batch); // warm-up
     const secs: number[] = [];

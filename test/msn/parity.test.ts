@@ -194,6 +194,26 @@ describe("parity with PyTorch (test/reference/torch_reference.py)", () => {
     }
   });
 
+  it("chunked encoder backpropagation (encoderChunk) gives the same loss and gradients", () => {
+    const m = parityModel();
+    const batch = batchTensors();
+    try {
+      emaUpdate(m.targetParams, m.anchorParams, c.ema!);
+      m.encoderChunk = 3; // 6 anchor views → chunks of 3, 3 (random + focal groups split separately)
+      const before = tf.memory().numTensors;
+      const r = m.gradients(batch, { keepAnchors, keepFocal });
+      for (const k of ["loss", "ce", "meMax", "entropy"] as const) assertClose([r[k]], [meta.scalars[k]], TOL, k);
+      const bad = [...r.grads].map(([n, gr]) => [n, maxScaledDiff(gr.dataSync() as Float32Array, g("grad/" + n))] as const).filter(([, d]) => !(d <= TOL));
+      assert.equal(bad.map(([n, d]) => `${n} ${d.toExponential(2)}`).join("; "), "", "chunked gradients that differ from PyTorch");
+      assert.equal(r.grads.size, meta.params.length);
+      for (const t of r.grads.values()) t.dispose();
+      assert.equal(tf.memory().numTensors, before, "chunked gradients leak no tensors");
+    } finally {
+      tf.dispose(Object.values(batch));
+      m.dispose();
+    }
+  });
+
   it("trainStep does the same five steps end to end", () => {
     const m = parityModel();
     const batch = batchTensors();
