@@ -37,6 +37,12 @@ export interface ProbeOptions {
   readonly evalBatchSize?: number;
   /** Called after every epoch (logging, loss curves). */
   readonly onEpoch?: (log: EpochLog) => void;
+  /**
+   * Learning-rate schedule of the paper's `evaluate.py --scheduler`: "cosine" = CosineAnnealingLR(T_max =
+   * maxEpochs, eta_min = 0) stepped per epoch; "reduce" = ReduceLROnPlateau on validation macro AUROC (mode max,
+   * factor 0.5, patience 3, relative threshold 1e-4); "none" (default) = constant.
+   */
+  readonly scheduler?: "none" | "cosine" | "reduce";
 }
 /** Valid keys of {@link ProbeOptions} (unknown keys throw, listing these). */
 export const PROBE_KEYS = [
@@ -50,6 +56,7 @@ export const PROBE_KEYS = [
   "dropLast",
   "evalBatchSize",
   "onEpoch",
+  "scheduler",
 ] as const;
 
 /** Resolved {@link ProbeOptions}. */
@@ -64,6 +71,7 @@ export interface ResolvedProbeOptions {
   readonly dropLast: boolean;
   readonly evalBatchSize: number;
   readonly onEpoch?: (log: EpochLog) => void;
+  readonly scheduler: "none" | "cosine" | "reduce";
 }
 
 /** Validate options (unknown keys throw, listing the valid ones) and fill defaults. */
@@ -81,14 +89,22 @@ export function resolveProbeOptions(opts: ProbeOptions, where: string, extraKeys
     labelFraction: fraction,
     dropLast: opts.dropLast ?? true,
     evalBatchSize: checkInteger(opts.evalBatchSize ?? 4096, `${where}: evalBatchSize`, 1),
+    scheduler: checkScheduler(opts.scheduler ?? "none", where),
     ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}),
   };
+}
+
+function checkScheduler(v: unknown, where: string): "none" | "cosine" | "reduce" {
+  if (v !== "none" && v !== "cosine" && v !== "reduce") throw new Error(`${where}: scheduler must be one of "none", "cosine", "reduce", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /** One epoch of training. */
 export interface EpochLog {
   /** 1-based. */
   readonly epoch: number;
+  /** Learning rate used in this epoch. */
+  readonly lr: number;
   /** Mean training BCE over the epoch's batches. */
   readonly trainLoss: number;
   /** Validation macro AUROC (labels with both classes in the validation set). */
@@ -271,8 +287,15 @@ export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOpti
   let esBest = -Infinity;
   let wait = 0;
   let stoppedEarly = false;
+  // learning-rate schedule state (torch CosineAnnealingLR / ReduceLROnPlateau semantics)
+  let lr = o.learningRate;
+  let plateauBest = -Infinity;
+  let plateauBad = 0;
+  const setLr = (x: number) => ((optimizer as unknown as { learningRate: number }).learningRate = x);
   try {
     for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
+      if (o.scheduler === "cosine") lr = (o.learningRate * (1 + Math.cos((Math.PI * (epoch - 1)) / o.maxEpochs))) / 2;
+      setLr(lr);
       const t0 = performance.now();
       const trainLoss = await hooks.runEpoch(optimizer, epoch);
       const val = await hooks.validate();
@@ -283,7 +306,16 @@ export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOpti
         bestEpoch = epoch;
         best = hooks.variables.map((v) => v.dataSync().slice() as Float32Array);
       }
-      const log: EpochLog = { epoch, trainLoss, valMacroAuroc: val, best: isBest, seconds: (performance.now() - t0) / 1000 };
+      const log: EpochLog = { epoch, lr, trainLoss, valMacroAuroc: val, best: isBest, seconds: (performance.now() - t0) / 1000 };
+      if (o.scheduler === "reduce") {
+        if (val > plateauBest * (1 + 1e-4)) {
+          plateauBest = val;
+          plateauBad = 0;
+        } else if (++plateauBad > 3) {
+          lr *= 0.5;
+          plateauBad = 0;
+        }
+      }
       history.push(log);
       o.onEpoch?.(log);
       if (val > esBest + o.minDelta) {
