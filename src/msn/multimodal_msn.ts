@@ -188,10 +188,12 @@ export class MultimodalMSN {
     for (let i = 0; i < b; i += chunk) {
       parts.push(tf.tidy(() => this.targetEncoder.forward(tf.slice(target, [i, 0, 0, 0], [Math.min(chunk, b - i), -1, -1, -1]) as tf.Tensor4D)));
     }
-    return tf.tidy(() => {
+    const probs = tf.tidy(() => {
       const cls = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D); // [B, D]
       return msnTargets(this.targetHead.forward(cls), this.prototypes as unknown as tf.Tensor2D, this.config);
     });
+    tf.dispose(parts); // created outside the tidy above
+    return probs;
   }
 
   /** Draw patch-drop masks for a batch of `b` images (random anchors, and focal views when `maskFocal`). */
