@@ -8,7 +8,7 @@
  */
 import { Rng, sigmoid } from "./rng.js";
 
-import { CHEXPERT_LABELS, type ChexpertLabel } from "../labels.js";
+import { CHEXPERT_LABELS, NIH14_LABELS, type ChexpertLabel } from "../labels.js";
 
 /** The 14 CheXpert/MIMIC labels in MIMIC's alphabetical column order (also the paper's order). */
 export { CHEXPERT_LABELS, type ChexpertLabel };
@@ -32,22 +32,7 @@ export const CHEXPERT_CSV_LABEL_ORDER: readonly ChexpertLabel[] = [
 ];
 
 /** The 14 NIH ChestX-ray14 labels (alphabetical, exact spellings). */
-export const NIH_LABELS = [
-  "Atelectasis",
-  "Cardiomegaly",
-  "Consolidation",
-  "Edema",
-  "Effusion",
-  "Emphysema",
-  "Fibrosis",
-  "Hernia",
-  "Infiltration",
-  "Mass",
-  "Nodule",
-  "Pleural_Thickening",
-  "Pneumonia",
-  "Pneumothorax",
-] as const;
+export const NIH_LABELS = NIH14_LABELS;
 
 /** One of the 14 NIH labels. */
 export type NihLabel = (typeof NIH_LABELS)[number];

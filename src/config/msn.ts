@@ -141,21 +141,12 @@ export const MSN_PRESETS = {
   },
   /** facebookresearch/msn configs/pretrain/msn_vits16.yaml, value for value (single process, batch 64). */
   msn_vits16: {
+    // criterion and data values (K 1024, τ 0.1, T 0.25, Sinkhorn 3, ME-MAX 1, 1+10 views at 224/96, drop 0.15)
+    // are the yaml's and the same as CXR-EHR-MSN's; the rest is set here
+    ...cxrEhrMsnCommon,
     vit: vitConfig("vit_small_patch16_224", { inChans: 3 }),
     head: { hiddenDim: 2048, outputDim: 256, hiddenBias: true },
-    ehr: { ehrIn: 0, ehrOut: 128, projector: "linear" },
-    numPrototypes: 1024,
     freezePrototypes: false,
-    temperature: 0.1,
-    sharpen: 0.25,
-    sinkhornIters: 3,
-    meMaxWeight: 1,
-    entropyWeight: 0,
-    randViews: 1,
-    focalViews: 10,
-    randSize: 224,
-    focalSize: 96,
-    patchDropRatio: 0.15,
     maskFocal: false,
     maskQuirk: false,
     ema: { kind: "linear", start: 0.996, end: 1, epochs: 1000 },
