@@ -1,169 +1,300 @@
 #!/usr/bin/env node
 /**
- * The `mmsn` command line. Subcommands grow with the pipeline; today:
- *   mmsn start     a real short MultimodalMSN pretraining on generated views, printing the loss curve
- *   mmsn pretrain  the same with a chosen preset, EHR width, steps and batch size, saving a checkpoint
+ * The `mmsn` command line (paper pipeline, issue 6):
  *   mmsn synth     write the synthetic cohort (MIMIC-CXR-JPG + MIMIC-IV, NIH-14, CheXpert in their real formats)
+ *   mmsn prepare   build the preprocessed image cache of a dataset
+ *   mmsn ehr       extract the MIMIC-IV EHR features of the chosen groups to a CSV
+ *   mmsn pretrain  MSN or multimodal MSN pretraining on MIMIC-CXR (--data) or on generated views (no --data)
+ *   mmsn probe     linear probe of a checkpoint's frozen target encoder (or a random-init baseline)
+ *   mmsn evaluate  the same as probe (kept as the issue's name)
+ *   mmsn study     random init vs MSN vs multimodal MSN, probes, comparison table and report (`npm start`)
+ *   mmsn ablate    vanilla MSN and every EHR group combination, probes, one comparison table
+ *   mmsn report    comparison table and charts from existing probe directories
+ *   mmsn export    the target encoder for the browser (tfjs model.json + weights + a plain-tfjs forward)
+ *   mmsn demo      short pretraining on generated views, printing the loss curve
  *   mmsn backend   report which tfjs backend loads here
  *
- * This entry point is the one place in src/ that reaches data-loaders/ (dynamically, per command): the
- * library itself never imports it (test/layout.test.ts checks).
+ * src/cli/ is the one place in src/ that reaches data-loaders/ (test/layout.test.ts checks).
  */
-import { parseArgs } from "node:util";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { initBackend } from "../backend/index.js";
-import { MSN_PRESET_NAMES, type MsnPresetName } from "../config/msn.js";
-import { toyBatches } from "../demo/toy_views.js";
-import { MultimodalMSN } from "../msn/multimodal_msn.js";
-import { pretrain } from "../train/pretrain.js";
-import { trainRun } from "../train/run.js";
-import { lineChart, saveChart } from "../viz/index.js";
-import { asciiPlot } from "../utils/ascii_plot.js";
+import { MSN_PRESET_NAMES } from "../config/msn.js";
+import { parseEhrGroups } from "../pipeline/ehr_groups.js";
+import { comparisonText, readProbeResult, writeStudyReport } from "../pipeline/report.js";
+import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 
-const HELP: Record<string, string> = {
-  main: `mmsn <command> [options]
+const DATASET_CHOICES = ["mimic", "nih14", "chexpert"] as const;
 
-commands:
-  start      short multimodal MSN pretraining on generated views; prints the loss curve
-  pretrain   pretrain with --preset, --ehr-in, --steps, --batch-size; --out DIR checkpoints and --resume
-  synth      write the synthetic cohort in the real dataset formats (mmsn synth OUT_DIR [--images N] …)
-  backend    print the tfjs backend chosen on this machine
-Run "mmsn <command> --help" for the options of a command.`,
-  start: `mmsn start [--steps N] [--batch-size B]
-Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on generated views for N steps
-(default 60) and prints the loss curve.`,
-  pretrain: `mmsn pretrain [--preset NAME] [--ehr-in K] [--steps N] [--batch-size B] [--out DIR [--checkpoint-every K] [--resume]]
-  --preset      one of ${MSN_PRESET_NAMES.join(", ")} (default cpu_fast)
-  --ehr-in      EHR vector width; 0 = vanilla MSN (default 0)
-  --steps       optimizer steps (default 60)
-  --batch-size  images per step (default: the preset's)
-  --out         run directory: config.json, metrics.csv (per step), checkpoint/ (atomic), loss.svg/.png
-  --checkpoint-every  steps between checkpoints (default 50; always at the end)
-  --resume      continue the run in --out from its last checkpoint (bit-identical on the same backend)
-  Ctrl-C finishes the current step, saves a checkpoint and exits; a NaN loss stops with the last good checkpoint kept.
-  Data: generated views (the dataset-backed pretraining arrives with the pipeline issue).`,
-  synth: `mmsn synth OUT_DIR [--seed 24] [--images 600 | --patients N] [--studies-per-patient 2.5]
-  [--images-per-study 1.5] [--nih-images N] [--chexpert-images N] [--image-size 256]
-  [--datasets mimic,nih,chexpert] [--jpeg-quality 90]
-Writes a seeded synthetic cohort in the real on-disk formats of MIMIC-CXR-JPG 2.0.0 + MIMIC-IV 2.2, NIH-14 and
-CheXpert (see data-loaders/synth/README.md).`,
-  backend: `mmsn backend   print the chosen backend and why faster ones were skipped`,
+const common = {
+  preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
+  progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
+};
+const studyFlags: Record<string, FlagSpec> = {
+  data: { type: "string", meta: "DIR", default: "runs/cohort", help: "cohort directory; the default synthetic cohort is generated there if absent" },
+  out: { type: "string", meta: "DIR", default: "runs/study", help: "output directory: one run directory per method, report.md, comparison.csv/.svg/.png" },
+  preset: common.preset,
+  steps: { type: "int", min: 1, default: 200, help: "pretraining steps per method (200 ≈ 7 epochs of the default cohort's 467 MIMIC train images at batch 16)" },
+  "batch-size": { type: "int", min: 1, help: "images per pretraining step (default: the preset's)" },
+  "probe-epochs": { type: "int", min: 1, default: 100, help: "linear-probe epoch limit (early stopping, patience 5)" },
+  bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
+  "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
+  resume: { type: "bool", help: "continue unfinished pretraining runs in --out" },
+  "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
+  progress: common.progress,
 };
 
-function intOpt(v: string | undefined, name: string, def: number, min = 0): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
+/** Every subcommand, its usage and flags. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  synth: {
+    usage: "OUT_DIR [--seed 24] [--images 600 | --patients N] [--studies-per-patient 2.5] [--images-per-study 1.5] [--nih-images N] [--chexpert-images N] [--image-size 256] [--datasets mimic,nih,chexpert] [--jpeg-quality 90]",
+    description: "Writes a seeded synthetic cohort in the real on-disk formats of MIMIC-CXR-JPG 2.0.0 + MIMIC-IV 2.2, NIH-14 and CheXpert (see data-loaders/synth/README.md).",
+    flags: {},
+  },
+  prepare: {
+    usage: "--data DIR --dataset mimic|nih14|chexpert [--out CACHE_DIR] [--short-side 256]",
+    description: "Builds the preprocessed image cache of a dataset (uint8 shards + manifest.json; resumable and idempotent).",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "which dataset" },
+      out: { type: "string", meta: "DIR", help: "cache directory (default DIR/.cache/<dataset>-<short-side>)" },
+      "short-side": { type: "int", min: 16, default: 256, help: "shorter side of the cached images" },
+      progress: common.progress,
+    },
+  },
+  ehr: {
+    usage: "--data DIR --ehr GROUPS --out FILE.csv",
+    description: "Links MIMIC-CXR images to MIMIC-IV and writes the paper's EHR features of the chosen groups (path + feature columns).",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups: demographic,scan,inpatient (comma-separated) or all" },
+      age: { type: "choice", choices: ["norm", "bins5", "bins10"], default: "norm", help: "age encoding" },
+      out: { type: "string", meta: "FILE", help: "output CSV" },
+    },
+  },
+  pretrain: {
+    usage: "[--data DIR --ehr GROUPS|none] --out RUN [--preset cpu_fast] [--steps N] [--checkpoint-every K] [--resume]",
+    description:
+      "MSN pretraining in a run directory: config.json, run.json, metrics.csv (per step: loss parts, lr, wd, momentum, grad norm, images/s),\n" +
+      "checkpoint/ (atomic, every K steps and at the end), loss.svg/.png, schedules.svg/.png, summary.md. With --data: MIMIC-CXR train split,\n" +
+      "EHR groups from MIMIC-IV fused into the anchor branch (the EHR width sets ehr.ehrIn); without --data: generated views (--ehr-in).\n" +
+      "--resume continues bit-for-bit; Ctrl-C saves and exits; a NaN/Inf loss stops with the last good checkpoint kept.",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout); omitted: generated views" },
+      dataset: { type: "choice", choices: ["mimic"], default: "mimic", help: "pretraining dataset" },
+      ehr: { type: "string", meta: "GROUPS", default: "none", help: "EHR groups demographic,scan,inpatient (comma-separated), all, or none (vanilla MSN)" },
+      "ehr-in": { type: "int", min: 0, default: 0, help: "EHR width for generated views (without --data)" },
+      cache: { type: "string", meta: "DIR", help: "image cache from mmsn prepare (default: decode the JPEGs)" },
+      out: { type: "string", meta: "RUN", help: "run directory" },
+      preset: common.preset,
+      steps: { type: "int", min: 1, default: 60, help: "total optimizer steps of the run" },
+      "batch-size": { type: "int", min: 1, help: "images per step (default: the preset's)" },
+      "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
+      resume: { type: "bool", help: "continue the run in --out from its last checkpoint" },
+      progress: common.progress,
+    },
+  },
+  probe: {
+    usage: "--data DIR --dataset mimic|nih14|chexpert (--checkpoint RUN/checkpoint | --random-init) --out DIR",
+    description:
+      "Linear probe (paper §5) on frozen target-encoder features: results.csv, evaluation.json, per_label_auroc.svg/.png, probe_curve.svg/.png, summary.md.\n" +
+      "mimic: train/val/test of MIMIC-CXR; nih14: new probe, No-Finding-only images dropped; chexpert: the MIMIC probe on CheXpert valid.csv.",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "evaluation protocol" },
+      checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
+      "random-init": { type: "bool", help: "probe an untrained model of --preset (the baseline)" },
+      preset: common.preset,
+      out: { type: "string", meta: "DIR", help: "probe output directory" },
+      method: { type: "string", meta: "NAME", help: "name in tables (default from the run's EHR groups)" },
+      "probe-epochs": { type: "int", min: 1, default: 100, help: "epoch limit (early stopping, patience 5)" },
+      bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
+      "batch-size": { type: "int", min: 1, default: 64, help: "images per encoder forward" },
+      progress: common.progress,
+    },
+  },
+  study: {
+    usage: "[--data runs/cohort] [--out runs/study] [--steps 60] [--ehr all]",
+    description: "The study (npm start): synthetic cohort if absent → random-init baseline, vanilla MSN, multimodal MSN → linear probe of each on MIMIC test → comparison table with CIs, chart, report.md.",
+    flags: { ...studyFlags, ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" } },
+  },
+  ablate: {
+    usage: "[--data runs/cohort] [--out runs/ablate] [--steps 60]",
+    description: "EHR ablation: vanilla MSN, each EHR group, each pair and all groups → probe each on MIMIC test → one comparison table and report.",
+    flags: { ...studyFlags, out: { ...studyFlags.out!, default: "runs/ablate" } },
+  },
+  report: {
+    usage: "--out DIR PROBE_DIR [PROBE_DIR …]",
+    description: "Comparison table (printed, with CIs), comparison.csv/.svg/.png and report.md from probe directories written by mmsn probe.",
+    flags: { out: { type: "string", meta: "DIR", help: "report directory" }, title: { type: "string", default: "Comparison", help: "report title" } },
+    positionals: Array.from({ length: 64 }, (_, i) => `probe${i}`),
+  },
+  export: {
+    usage: "--checkpoint RUN/checkpoint --out DIR",
+    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), index.html example, README.md.",
+    flags: {
+      checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
+      out: { type: "string", meta: "DIR", help: "output folder (default RUN/web)" },
+    },
+  },
+  demo: {
+    usage: "[--steps 60] [--batch-size 16]",
+    description: 'Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on generated views and prints the loss curve.',
+    flags: { steps: { type: "int", min: 1, default: 60, help: "steps" }, "batch-size": { type: "int", min: 1, default: 16, help: "images per step" } },
+  },
+  backend: { usage: "", description: "Prints the chosen tfjs backend and why faster ones were skipped.", flags: {} },
+};
+const ALIASES: Record<string, string> = { evaluate: "probe", start: "study" };
+
+const MAIN_HELP = `mmsn <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([k, c]) => `  ${k.padEnd(9)}  ${c.description.split("\n")[0]!.split(/[.:](\s|$)/)[0]}`)
+  .join("\n")}
+  evaluate   alias of probe;  start   alias of study
+Run "mmsn <command> --help" for the options of a command; options can also come from --config FILE.json.`;
+
+async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): Promise<void> {
+  switch (cmd) {
+    case "pretrain": {
+      const out = get.str(a, "out");
+      if (get.str(a, "data") === undefined) {
+        if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR (run `mmsn synth DIR` to generate the synthetic cohort); for generated views use --ehr-in K");
+        const { runToyPretrain } = await import("./toy.js");
+        return runToyPretrain({ preset: get.str(a, "preset")!, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume") });
+      }
+      const ehr = parseEhrGroups(get.str(a, "ehr")!);
+      await initBackend({ quiet: true });
+      const { pretrainOnDataset } = await import("./pretrain.js");
+      const r = await pretrainOnDataset({
+        data: get.str(a, "data")!,
+        ehr,
+        out: get.req(a, "out", "the run directory"),
+        preset: get.str(a, "preset")!,
+        steps: get.num(a, "steps")!,
+        batchSize: get.num(a, "batch-size"),
+        checkpointEvery: get.num(a, "checkpoint-every")!,
+        resume: get.bool(a, "resume"),
+        progress: get.bool(a, "progress"),
+        cache: get.str(a, "cache"),
+      });
+      const losses = r.results.map((x) => x.loss);
+      console.log(`${r.method}: steps ${r.startStep} → ${r.startStep + r.results.length}${r.interrupted ? " (interrupted; --resume to continue)" : ""}, last loss ${losses.at(-1)?.toFixed(4) ?? "n/a"}, ${r.seconds.toFixed(1)} s; run directory ${r.dir}`);
+      return;
+    }
+    case "probe": {
+      const ckpt = get.str(a, "checkpoint");
+      if (ckpt === undefined && !get.bool(a, "random-init")) throw new Error("probe: give --checkpoint RUN/checkpoint, or --random-init for the untrained baseline");
+      if (ckpt !== undefined && get.bool(a, "random-init")) throw new Error("probe: --checkpoint and --random-init exclude each other");
+      const data = get.req(a, "data", "the cohort directory (run `mmsn synth DIR` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies)");
+      await initBackend({ quiet: true });
+      const { probeCommand } = await import("./probe.js");
+      const r = await probeCommand({
+        data,
+        dataset: get.str(a, "dataset") as (typeof DATASET_CHOICES)[number],
+        checkpoint: ckpt,
+        preset: get.str(a, "preset")!,
+        out: get.req(a, "out", "the probe output directory"),
+        method: get.str(a, "method"),
+        maxEpochs: get.num(a, "probe-epochs"),
+        bootstrap: get.num(a, "bootstrap"),
+        batchSize: get.num(a, "batch-size"),
+        progress: get.bool(a, "progress"),
+      });
+      console.log(`\n${comparisonText([r])}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
+      return;
+    }
+    case "study":
+    case "ablate": {
+      await initBackend({ quiet: true });
+      const { runStudy, runAblation } = await import("./study.js");
+      const o = {
+        data: get.str(a, "data")!,
+        out: get.str(a, "out")!,
+        preset: get.str(a, "preset")!,
+        steps: get.num(a, "steps")!,
+        batchSize: get.num(a, "batch-size"),
+        ehr: cmd === "study" ? parseEhrGroups(get.str(a, "ehr")!) : [],
+        probeEpochs: get.num(a, "probe-epochs")!,
+        bootstrap: get.num(a, "bootstrap")!,
+        checkpointEvery: get.num(a, "checkpoint-every")!,
+        resume: get.bool(a, "resume"),
+        synthImages: get.num(a, "synth-images"),
+        progress: get.bool(a, "progress"),
+      };
+      await (cmd === "study" ? runStudy(o) : runAblation(o));
+      return;
+    }
+    case "report": {
+      const dirs = Object.keys(a).filter((k) => /^probe\d+$/.test(k)).map((k) => a[k]).filter((v): v is string => typeof v === "string");
+      if (dirs.length === 0) throw new Error("report: give one or more probe directories (written by mmsn probe --out DIR)");
+      const results = dirs.map(readProbeResult);
+      const out = get.req(a, "out", "the report directory");
+      const f = await writeStudyReport(out, results, { title: get.str(a, "title")!, links: Object.fromEntries(results.map((r, i) => [r.method, dirs[i]!])) });
+      console.log(`${comparisonText(results)}\n\nreport: ${f.report}`);
+      return;
+    }
+    case "ehr": {
+      const groups = parseEhrGroups(get.str(a, "ehr")!);
+      if (groups.length === 0) throw new Error('ehr: --ehr none selects no features; valid EHR groups: demographic, scan, inpatient, or "all"');
+      const { ehrCommand } = await import("./prepare.js");
+      return ehrCommand(get.req(a, "data", "the cohort directory"), groups, get.str(a, "age") as "norm" | "bins5" | "bins10", get.req(a, "out", "the output CSV"));
+    }
+    case "prepare": {
+      const { prepareCommand } = await import("./prepare.js");
+      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASET_CHOICES)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"));
+    }
+    case "export": {
+      const { exportCommand } = await import("./export.js");
+      return exportCommand(get.req(a, "checkpoint", "the checkpoint to export"), get.str(a, "out"));
+    }
+    case "demo": {
+      const { runToyPretrain } = await import("./toy.js");
+      return runToyPretrain({ preset: "cpu_fast", ehrIn: 4, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size") });
+    }
+    case "backend":
+      return void console.log(JSON.stringify(await initBackend({ quiet: true }), null, 2));
+    default:
+      void rest;
+  }
 }
 
-interface PretrainArgs {
-  readonly preset: string;
-  readonly ehrIn: number;
-  readonly steps: number;
-  readonly batchSize?: number;
-  /** Run directory: config, metrics.csv, checkpoints, loss chart. */
-  readonly out?: string;
-  readonly checkpointEvery?: number;
-  readonly resume?: boolean;
-}
-
-async function runPretrain(a: PretrainArgs): Promise<void> {
-  const { preset, ehrIn, steps, batchSize, out } = a;
-  if (!(MSN_PRESET_NAMES as string[]).includes(preset)) {
-    throw new Error(`--preset "${preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
-  }
-  const info = await initBackend();
-  const model = new MultimodalMSN(preset as MsnPresetName, { ehr: { ehrIn } });
-  const b = batchSize ?? model.config.batchSize;
-  const c = model.config;
-  console.log(
-    `MultimodalMSN ${preset}: ViT ${c.vit.depth}×${c.vit.embedDim} (${c.vit.numHeads} heads), ${model.anchorParams.numParams().toLocaleString()} anchor parameters, ` +
-      `views 1+${c.randViews}×${c.randSize}px+${c.focalViews}×${c.focalSize}px, K=${c.numPrototypes}, EHR ${c.ehr.ehrIn ? `${c.ehr.ehrIn}→${c.ehr.ehrOut}` : "off (vanilla MSN)"}, ` +
-      `batch ${b}, ${steps} steps on ${info.name}`,
-  );
-  const t0 = performance.now();
-  // The preset's schedules are in epochs: spread its `epochs` over the requested steps.
-  const stepsPerEpoch = Math.max(1, Math.round(steps / Math.max(1, c.epochs)));
-  let results;
-  if (out) {
-    model.dispose();
-    const run = await trainRun(c, {
-      dir: out,
-      steps,
-      stepsPerEpoch,
-      checkpointEvery: a.checkpointEvery ?? 50,
-      resume: a.resume,
-      batches: (start) => toyBatches(c, b, c.seed, { startStep: start }),
-    });
-    results = run.results;
-    run.model.dispose();
-  } else {
-    results = await pretrain(model, toyBatches(c, b, c.seed), { steps, stepsPerEpoch });
-    model.dispose();
-  }
-  const secs = (performance.now() - t0) / 1000;
-  const losses = results.map((r) => r.loss);
-  console.log("\nloss per step:\n" + asciiPlot(losses, { height: 10, label: `step 0 … ${losses.length - 1}` }));
-  const head = (n: number) => losses.slice(0, n).reduce((s, x) => s + x, 0) / n;
-  const tail = (n: number) => losses.slice(-n).reduce((s, x) => s + x, 0) / n;
-  const k = Math.max(1, Math.min(5, Math.floor(losses.length / 4)));
-  console.log(`\nloss: first ${k} steps ${head(k).toFixed(4)} → last ${k} steps ${tail(k).toFixed(4)}; ${((steps * b) / secs).toFixed(1)} img/s, ${secs.toFixed(1)} s`);
-  if (out) {
-    const points = results.flatMap((r) => [
-      { step: r.step, value: r.loss, series: "total" },
-      { step: r.step, value: r.ce, series: "cross-entropy" },
-      { step: r.step, value: r.meMax, series: "ME-MAX" },
-    ]);
-    const files = await saveChart(lineChart(points, { title: `MSN loss (${preset})`, xTitle: "step", yTitle: "loss" }), `${out}/loss`);
-    console.log(`run directory ${out}: config.json, metrics.csv, checkpoint/, ${Object.values(files).map((f) => f.split("/").pop()).join(", ")}`);
-  }
-}
-
-export async function main(argv: string[]): Promise<void> {
-  const [cmd, ...rest] = argv;
-  if (cmd === "synth" && !rest.includes("--help") && !rest.includes("-h")) {
+/**
+ * Run the CLI on `argv` (the arguments after `mmsn`).
+ * @throws Error with a message for the user (unknown command/flag, bad value, missing data, …).
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (!first || first === "--help" || first === "-h" || first === "help") return void console.log(MAIN_HELP);
+  const cmd = ALIASES[first] ?? first;
+  const spec = COMMANDS[cmd];
+  if (!spec) throw new Error(`unknown command "${first}"; valid commands: ${[...Object.keys(COMMANDS), ...Object.keys(ALIASES)].join(", ")}`);
+  if (cmd === "synth") {
+    if (rest.includes("--help") || rest.includes("-h")) return void console.log(commandHelp(cmd, spec).replace(/\n\noptions:[\s\S]*/, ""));
     const synth = (await import("../../data-loaders/synth/cli.js")) as { runSynthCli(argv: readonly string[]): Promise<unknown> };
     await synth.runSynthCli(rest);
     return;
   }
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      help: { type: "boolean", short: "h" },
-      steps: { type: "string" },
-      "batch-size": { type: "string" },
-      preset: { type: "string" },
-      "ehr-in": { type: "string" },
-      out: { type: "string" },
-      "checkpoint-every": { type: "string" },
-      resume: { type: "boolean" },
-    },
-    strict: true,
-  });
-  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") return void console.log(HELP.main);
-  if (!(cmd in HELP)) throw new Error(`unknown command "${cmd}"; valid commands: ${Object.keys(HELP).filter((k) => k !== "main").join(", ")}`);
-  if (values.help) return void console.log(HELP[cmd]);
-  switch (cmd) {
-    case "start":
-      return runPretrain({ preset: "cpu_fast", ehrIn: 4, steps: intOpt(values.steps, "steps", 60, 1), batchSize: intOpt(values["batch-size"], "batch-size", 16, 1) });
-    case "pretrain":
-      return runPretrain({
-        preset: values.preset ?? "cpu_fast",
-        ehrIn: intOpt(values["ehr-in"], "ehr-in", 0),
-        steps: intOpt(values.steps, "steps", 60, 1),
-        batchSize: values["batch-size"] ? intOpt(values["batch-size"], "batch-size", 16, 1) : undefined,
-        out: values.out,
-        checkpointEvery: intOpt(values["checkpoint-every"], "checkpoint-every", 50, 1),
-        resume: values.resume ?? false,
-      });
-    case "backend": {
-      const i = await initBackend({ quiet: true });
-      return void console.log(JSON.stringify(i, null, 2));
-    }
+  const a = parseCommand(cmd, spec, rest);
+  if (a.help) return void console.log(commandHelp(first, spec));
+  await runCommand(cmd, a, rest);
+}
+
+/** True when this file is the process entry point (also through the `mmsn` bin symlink). */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
+  } catch {
+    return false;
   }
 }
 
-main(process.argv.slice(2)).catch((e: Error) => {
-  console.error(`mmsn: ${e.message}`);
-  process.exit(1);
-});
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`mmsn: ${e.message}`);
+    process.exitCode = 1;
+  });
+}
