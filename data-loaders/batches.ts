@@ -10,7 +10,7 @@ import type { MsnBatch } from "../src/msn/batch.js";
 import { readDatasetImage, type CxrDataset } from "./dataset.js";
 import type { DecodeOptions } from "./image.js";
 import type { GrayImage } from "./image_types.js";
-import { checkKeys } from "./options.js";
+import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 import { LoadReport } from "./report.js";
 import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
 import { evalTransform, IMAGENET_NORMALIZATION, randomView, trainAffineTransform, type Channels, type Normalization } from "./views.js";

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import { readGrayImage } from "./image.js";
 import { toUint8, type GrayImage } from "./image_types.js";
-import { checkKeys } from "./options.js";
+import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 
 /** One input of {@link buildCache}. */
 export interface CacheItem {

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
 import { ImageDecodeError, type GrayImage } from "./image_types.js";
-import { checkKeys } from "./options.js";
+import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 
 /** Options of {@link readGrayImage} / {@link decodeGray}. */
 export interface DecodeOptions {

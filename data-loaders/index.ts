@@ -3,7 +3,6 @@
  * image decoding (sharp, DICOM), MSN views, batches and the preprocessing cache.
  */
 export * from "./report.js";
-export * from "./options.js";
 export * from "./csv.js";
 export * from "./paths.js";
 export * from "./labels.js";

@@ -4,12 +4,21 @@
  */
 
 /** Throw if `obj` has keys that `allowed` does not list. `where` names the config in the message. */
-export function rejectUnknownKeys(obj: object, allowed: readonly string[], where: string): void {
+export function rejectUnknownKeys(obj: object, allowed: readonly string[], where: string, noun: "key" | "option" = "key"): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      throw new Error(`${where}: unknown key "${k}"; valid keys: ${allowed.join(", ")}`);
+      throw new Error(`${where}: unknown ${noun} "${k}"; valid ${noun}s: ${allowed.join(", ")}`);
     }
   }
+}
+
+/**
+ * The options object of a function (absent is fine): unknown keys throw, naming the valid options, so a
+ * typo never falls back to a default.
+ * @example checkOptionKeys({ sed: 1 }, ["seed"], "loadNih14"); // throws: loadNih14: unknown option "sed"; valid options: seed
+ */
+export function checkOptionKeys(opts: object | undefined, allowed: readonly string[], where: string): void {
+  if (opts !== undefined) rejectUnknownKeys(opts, allowed, where, "option");
 }
 
 /** Throw unless `v` is an integer in [min, max]. */

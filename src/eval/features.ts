@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkKeys } from "./options.js";
+import { checkOptionKeys as checkKeys } from "../config/validate.js";
 import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
 import type { Encoder, FeatureSet, LabeledBatch } from "./types.js";
 
