@@ -5,11 +5,12 @@
  * after they are fully written), idempotent (same inputs → same bytes), with a progress bar on stderr.
  * Images that fail to decode are listed in the manifest's `failed` and skipped.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readGrayImage } from "./image.js";
 import { toUint8, type GrayImage } from "./image_types.js";
 import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { writeFileAtomic } from "../src/io/atomic.js";
 
 /** One input of {@link buildCache}. */
 export interface CacheItem {
@@ -129,18 +130,15 @@ export async function buildCache(items: readonly CacheItem[], opts: CacheOptions
       bin.set(c, o);
       o += c.length;
     }
-    writeFileSync(`${base}.bin.tmp`, bin);
-    renameSync(`${base}.bin.tmp`, `${base}.bin`);
-    writeFileSync(`${meta}.tmp`, JSON.stringify({ shortSide, ids: part.map((p) => p.id), entries: shardEntries, failed: shardFailed }));
-    renameSync(`${meta}.tmp`, meta);
+    writeFileAtomic(`${base}.bin`, bin);
+    writeFileAtomic(meta, JSON.stringify({ shortSide, ids: part.map((p) => p.id), entries: shardEntries, failed: shardFailed }));
     entries.push(...shardEntries);
     failed.push(...shardFailed);
     written++;
   }
   if (showBar) process.stderr.write("\n");
   const manifest: CacheManifest = { version: 1, shortSide, shardSize, entries, failed };
-  writeFileSync(path.join(opts.outDir, "manifest.json.tmp"), JSON.stringify(manifest));
-  renameSync(path.join(opts.outDir, "manifest.json.tmp"), path.join(opts.outDir, "manifest.json"));
+  writeFileAtomic(path.join(opts.outDir, "manifest.json"), JSON.stringify(manifest));
   return { manifest, written, reused };
 }
 

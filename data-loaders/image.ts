@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
-import { ImageDecodeError, type GrayImage } from "./image_types.js";
+import { ImageDecodeError, toUint8, type GrayImage } from "./image_types.js";
 import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 
 /** Options of {@link readGrayImage} / {@link decodeGray}. */
@@ -76,7 +76,6 @@ export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name
 async function finish(img: GrayImage, opts: DecodeOptions, name: string): Promise<GrayImage> {
   let out = img;
   if (opts.uint8 && !(out.data instanceof Uint8Array)) {
-    const { toUint8 } = await import("./image_types.js");
     out = toUint8(out);
   }
   if (opts.shortSide === undefined) return out;

@@ -10,11 +10,12 @@
  * always describes a complete binary file.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkOptionKeys as checkKeys } from "../config/validate.js";
 import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
 import type { Encoder, FeatureSet, LabeledBatch } from "./types.js";
+import { writeFileAtomic } from "../io/atomic.js";
 
 const FORMAT = "mmsn-features";
 const VERSION = 1;
@@ -83,8 +84,8 @@ export function readFeatureCache(cacheDir: string, cacheKey: string): ExtractedF
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const nf = h.n * h.dim;
   return {
-    features: all.slice(0, nf),
-    labels: all.slice(nf),
+    features: all.subarray(0, nf), // `all` is already a private copy of the file
+    labels: all.subarray(nf),
     n: h.n,
     dim: h.dim,
     numLabels: h.numLabels,
@@ -97,12 +98,10 @@ export function writeFeatureCache(cacheDir: string, cacheKey: string, fs: Featur
   const p = cachePaths(cacheDir, cacheKey);
   mkdirSync(cacheDir, { recursive: true });
   const bytes = 4 * (fs.features.length + fs.labels.length);
-  const tmp = `${p.bin}.tmp-${process.pid}`;
   const view = new Float32Array(bytes / 4); // little-endian on every platform Node supports here (x64, arm64)
   view.set(fs.features, 0);
   view.set(fs.labels, fs.features.length);
-  writeFileSync(tmp, view);
-  renameSync(tmp, p.bin);
+  writeFileAtomic(p.bin, new Uint8Array(view.buffer));
   const header: FeatureCacheHeader = {
     format: FORMAT,
     version: VERSION,
@@ -116,8 +115,7 @@ export function writeFeatureCache(cacheDir: string, cacheKey: string, fs: Featur
     bytes,
     createdAt: new Date().toISOString(),
   };
-  writeFileSync(`${p.header}.tmp-${process.pid}`, JSON.stringify(header, null, 1) + "\n");
-  renameSync(`${p.header}.tmp-${process.pid}`, p.header);
+  writeFileAtomic(p.header, JSON.stringify(header, null, 1) + "\n");
 }
 
 /**

@@ -41,7 +41,10 @@ export class ParamStore {
     if (this.vars.has(name)) throw new Error(`parameter "${name}" defined twice`);
     const size = shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
-    switch (init.kind) {
+    // A frozen (EMA target) store is filled from the online network right after construction, so random
+    // draws would be thrown away; zeros cost nothing and leave the generator untouched.
+    const eff: Init = this.frozen && (init.kind === "truncNormal" || init.kind === "uniform") ? { kind: "zeros" } : init;
+    switch (eff.kind) {
       case "zeros":
         values = new Float32Array(size);
         break;
@@ -49,18 +52,19 @@ export class ParamStore {
         values = new Float32Array(size).fill(1);
         break;
       case "truncNormal":
-        values = this.rng.truncNormalArray(size, init.std);
+        values = this.rng.truncNormalArray(size, eff.std);
         break;
       case "uniform":
-        values = this.rng.uniformArray(size, -init.bound, init.bound);
+        values = this.rng.uniformArray(size, -eff.bound, eff.bound);
         break;
       case "values":
-        if (init.values.length !== size) throw new Error(`parameter "${name}": ${init.values.length} values for shape [${shape}]`);
-        values = init.values;
+        if (eff.values.length !== size) throw new Error(`parameter "${name}": ${eff.values.length} values for shape [${shape}]`);
+        values = eff.values;
         break;
     }
     const full: ParamMeta = { trainable: true, noDecay: false, buffer: false, ...meta, ...(this.frozen ? { trainable: false } : {}) };
-    const v = tf.variable(tf.tensor(values, shape, "float32"), full.trainable && !full.buffer, name.replace(/[^A-Za-z0-9_.\-/]/g, "_") + "_" + uid());
+    // tidy: the initial-value tensor must not outlive the variable's own copy
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32"), full.trainable && !full.buffer, name.replace(/[^A-Za-z0-9_.\-/]/g, "_") + "_" + uid()));
     this.vars.set(name, v);
     this.meta.set(name, full);
     return v;

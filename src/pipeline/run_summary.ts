@@ -34,8 +34,9 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
     { step: r.step!, value: r.me_max!, series: "ME-MAX" },
   ]);
   files.push(...Object.values(await saveChart(lineChart(loss, { title: `${title}: MSN loss`, xTitle: "step", yTitle: "loss" }), join(dir, "loss"))));
+  const maxLr = rows.reduce((m, x) => Math.max(m, x.lr!), 1e-12);
   const sched = rows.flatMap((r) => [
-    { step: r.step!, value: r.lr! / Math.max(1e-12, Math.max(...rows.map((x) => x.lr!))), series: "lr (÷ max)" },
+    { step: r.step!, value: r.lr! / maxLr, series: "lr (÷ max)" },
     { step: r.step!, value: r.momentum!, series: "EMA momentum" },
   ]);
   files.push(...Object.values(await saveChart(lineChart(sched, { title: `${title}: schedules`, xTitle: "step", yTitle: "value" }), join(dir, "schedules"))));

@@ -27,8 +27,8 @@ export class AdamW {
   /** The optimizer owns its moment variables; call `dispose()` when done. */
   constructor(readonly params: readonly AdamWParam[], readonly opts: AdamWOptions) {
     for (const p of params) {
-      this.m.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
-      this.v.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
+      this.m.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)));
+      this.v.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)));
     }
   }
 

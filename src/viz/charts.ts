@@ -7,6 +7,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultRow } from "../eval/results.js";
+import { checkOptionKeys } from "../config/validate.js";
 
 /** Common chart options. */
 export interface ChartOptions {
@@ -16,11 +17,7 @@ export interface ChartOptions {
   readonly height?: number;
 }
 
-function rejectUnknown(opts: object, allowed: readonly string[], where: string): void {
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k)) throw new Error(`${where}: unknown option "${k}"; valid options: ${allowed.join(", ")}`);
-  }
-}
+const rejectUnknown = checkOptionKeys;
 
 const BASE_KEYS = ["title", "width", "height"] as const;
 

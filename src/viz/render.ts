@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import { checkOptionKeys } from "../config/validate.js";
 
 /**
  * Render a Vega-Lite spec to an SVG string.
@@ -31,10 +32,14 @@ export interface PngOptions {
  * @example writeFileSync("auroc.png", await renderPng(spec));
  */
 export async function renderPng(spec: TopLevelSpec, opts: PngOptions = {}): Promise<Buffer> {
-  for (const k of Object.keys(opts)) if (k !== "scale") throw new Error(`renderPng: unknown option "${k}"; valid options: scale`);
+  return svgToPng(await renderSvg(spec), opts);
+}
+
+/** Rasterise an SVG rendered by {@link renderSvg} (white background). */
+async function svgToPng(svg: string, opts: PngOptions): Promise<Buffer> {
+  checkOptionKeys(opts, ["scale"], "renderPng");
   const scale = opts.scale ?? 2;
   if (!(scale > 0 && scale <= 8)) throw new Error(`renderPng: scale must be in (0, 8], got ${scale}`);
-  const svg = await renderSvg(spec);
   const sharp = (await import("sharp")).default;
   return sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background: "#ffffff" }).png().toBuffer();
 }
@@ -55,13 +60,15 @@ export async function saveChart(
 ): Promise<Partial<Record<ChartFormat, string>>> {
   mkdirSync(dirname(basePath), { recursive: true });
   const out: Partial<Record<ChartFormat, string>> = {};
+  let svg: string | undefined; // compiled once for both the SVG and the PNG
+  const getSvg = async () => (svg ??= await renderSvg(spec));
   for (const f of formats) {
     if (f === "svg") {
       out.svg = `${basePath}.svg`;
-      writeFileSync(out.svg, await renderSvg(spec));
+      writeFileSync(out.svg, await getSvg());
     } else if (f === "png") {
       out.png = `${basePath}.png`;
-      const buf = await renderPng(spec, png);
+      const buf = await svgToPng(await getSvg(), png);
       writeFileSync(out.png, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
     } else if (f === "json") {
       out.json = `${basePath}.vl.json`;

@@ -34,6 +34,13 @@ describe("MultimodalMSN training", () => {
     model.dispose();
   });
 
+  it("dispose() frees every tensor the model and its optimizer created", () => {
+    const before = tf.memory().numTensors;
+    const model = new MultimodalMSN("test", { ehr: { ehrIn: 2 } });
+    model.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   it("learns: 200 steps on a fixed tiny batch drive the loss down", () => {
     const model = new MultimodalMSN("test", { ehr: { ehrIn: 3 }, optimizer: { lr: { kind: "constant", value: 1e-3 } } });
     const batch = syntheticBatch(model.config, 8, 7);
