@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { MSN_PRESET_NAMES, type MsnPresetName } from "../config/msn.js";
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -161,3 +162,9 @@ export const get = {
     return Array.isArray(v) ? v : undefined;
   },
 };
+
+/** `--preset` value checked against the MSN presets (the message lists the valid ones). */
+export function checkPreset(name: string): MsnPresetName {
+  if (!(MSN_PRESET_NAMES as string[]).includes(name)) throw new Error(`--preset "${name}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
+  return name as MsnPresetName;
+}

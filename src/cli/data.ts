@@ -54,6 +54,17 @@ export function requirePath(p: string, what: string): string {
  * @throws Error with how to get the data when the directory or the dataset's folder is missing.
  */
 export function loadDataset(dataDir: string, name: DatasetName): CxrDataset {
+  // `study` and `ablate` pretrain and probe many methods on the same cohort: parse its CSVs once.
+  // Datasets are read-only (splits and subsets return new objects), so sharing is safe.
+  const key = `${resolve(dataDir)}\0${name}`;
+  let ds = loaded.get(key);
+  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name)));
+  return ds;
+}
+
+const loaded = new Map<string, CxrDataset>();
+
+function parseDataset(dataDir: string, name: DatasetName): CxrDataset {
   const dir = requirePath(resolve(dataDir), "dataset directory --data");
   switch (name) {
     case "mimic":

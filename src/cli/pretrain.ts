@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { msnConfig, MSN_PRESET_NAMES } from "../config/msn.js";
+import { msnConfig } from "../config/msn.js";
+import { checkPreset } from "./args.js";
 import type { StepResult } from "../msn/multimodal_msn.js";
 import { methodName, type EhrGroupName } from "../pipeline/ehr_groups.js";
 import { writeRunSummary } from "../pipeline/run_summary.js";
@@ -50,7 +51,7 @@ export interface DatasetPretrainResult {
  *   left in place); on a NaN/Inf loss (the last good checkpoint is kept).
  */
 export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
-  if (!(MSN_PRESET_NAMES as string[]).includes(o.preset)) throw new Error(`--preset "${o.preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
+  checkPreset(o.preset);
   const t0 = performance.now();
   const all = loadDataset(o.data, "mimic");
   let train = split(all, "train");

@@ -8,7 +8,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MSN_PRESET_NAMES } from "../config/msn.js";
 import { extractFeatures } from "../eval/features.js";
 import type { ProbeTrainResult } from "../eval/linear_probe.js";
 import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions } from "../eval/protocols.js";
@@ -17,6 +16,7 @@ import { MultimodalMSN } from "../msn/multimodal_msn.js";
 import { methodName, type EhrGroupName } from "../pipeline/ehr_groups.js";
 import { writeProbeOutputs, type MethodResult } from "../pipeline/report.js";
 import type { CxrDataset, SplitName } from "../../data-loaders/index.js";
+import { checkPreset } from "./args.js";
 import { evalImageBatches, loadDataset, split, type DatasetName } from "./data.js";
 
 /** Options of {@link probeCommand}. */
@@ -82,8 +82,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     source = `target encoder of ${ckpt} (step ${model.step})`;
     method = o.method ?? runMethod(ckpt) ?? "pretrained";
   } else {
-    if (!(MSN_PRESET_NAMES as string[]).includes(o.preset)) throw new Error(`--preset "${o.preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
-    model = new MultimodalMSN(o.preset as (typeof MSN_PRESET_NAMES)[number]);
+    model = new MultimodalMSN(checkPreset(o.preset));
     source = `random-init ${o.preset} encoder (seed ${model.config.seed}), no pretraining`;
     method = o.method ?? "random init";
     fingerprint = `random-${o.preset}-${model.config.seed}`;

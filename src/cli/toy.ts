@@ -3,12 +3,12 @@
  * the loss curve; with `out`, a checkpointed run directory (`trainRun`).
  */
 import { initBackend } from "../backend/index.js";
-import { MSN_PRESET_NAMES, type MsnPresetName } from "../config/msn.js";
 import { toyBatches } from "../demo/toy_views.js";
 import { MultimodalMSN } from "../msn/multimodal_msn.js";
 import { pretrain } from "../train/pretrain.js";
 import { trainRun } from "../train/run.js";
 import { lineChart, saveChart } from "../viz/index.js";
+import { checkPreset } from "./args.js";
 import { asciiPlot } from "../utils/ascii_plot.js";
 
 /** Options of {@link runToyPretrain}. */
@@ -26,11 +26,9 @@ export interface ToyPretrainArgs {
 /** Pretrain `preset` on generated views and print the loss curve (the model is disposed). */
 export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
   const { preset, ehrIn, steps, batchSize, out } = a;
-  if (!(MSN_PRESET_NAMES as string[]).includes(preset)) {
-    throw new Error(`--preset "${preset}" is not a preset; valid presets: ${MSN_PRESET_NAMES.join(", ")}`);
-  }
+  const name = checkPreset(preset);
   const info = await initBackend();
-  const model = new MultimodalMSN(preset as MsnPresetName, { ehr: { ehrIn } });
+  const model = new MultimodalMSN(name, { ehr: { ehrIn } });
   const b = batchSize ?? model.config.batchSize;
   const c = model.config;
   console.log(
