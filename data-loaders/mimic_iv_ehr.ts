@@ -40,9 +40,13 @@ export interface EhrOptions {
 const EHR_KEYS = ["mimicIvRoot", "metadata", "selection", "outCsv", "layout", "pathPrefix"];
 
 /** Result of {@link extractEhrFeatures}. */
-export interface EhrFeatures {
+export interface EhrFeatures extends EhrMatrix {
   /** danfojs DataFrame: `path` + the named feature columns. */
   readonly df: import("danfojs-node").DataFrame;
+}
+
+/** The EHR features without the DataFrame (what training needs). */
+export interface EhrMatrix {
   /** Feature column names, in order. */
   readonly columns: readonly string[];
   /** Features, row-major `rows × columns.length` (the EHR input of the model). */
@@ -87,7 +91,30 @@ function dateInt(cell: string): number {
  *   selection: { groups: ["demographic", "scan", "inpatient"], age: "norm" }, outCsv: "ehr/all-age-norm.csv" });
  */
 export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures> {
-  checkKeys(opts, EHR_KEYS, "extractEhrFeatures");
+  const m = extractEhrMatrix(opts, "extractEhrFeatures");
+  // Step 5: DataFrame and CSV (danfojs-node is loaded lazily: it takes ~1.5 s to import).
+  // The DataFrame keeps float64 values (age_norm is not rounded to float32), so rows are re-encoded here.
+  const { variables, age } = selectionColumns(opts.selection);
+  const row = new Float64Array(m.columns.length);
+  const table = m.records.map((rec, i) => {
+    encodeRecord(rec, variables, age, row);
+    return [m.paths[i]!, ...row];
+  });
+  const dfd = await import("danfojs-node");
+  const df = new dfd.DataFrame(table.length > 0 ? table : [], { columns: ["path", ...m.columns] });
+  if (opts.outCsv !== undefined) {
+    mkdirSync(path.dirname(path.resolve(opts.outCsv)), { recursive: true });
+    dfd.toCSV(df, { filePath: opts.outCsv });
+  }
+  return { ...m, df };
+}
+
+/**
+ * Steps 1–4 of {@link extractEhrFeatures}: the linked, imputed and encoded features as a float matrix, without
+ * loading danfojs or building a DataFrame (pretraining needs only the matrix). `outCsv` is ignored here.
+ */
+export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): EhrMatrix {
+  checkKeys(opts, EHR_KEYS, where);
   const { variables, age, columns } = selectionColumns(opts.selection);
   const root = path.resolve(opts.mimicIvRoot);
   const report = new LoadReport(`mimic-iv ehr (${opts.metadata})`);
@@ -159,24 +186,13 @@ export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures>
   const C = columns.length;
   const matrix = new Float32Array(records.length * C);
   const row = new Float64Array(C);
-  const table: (string | number)[][] = [];
   const prefix = opts.pathPrefix ?? "";
   const paths = kept.map((k) => (prefix ? path.join(prefix, k.rel) : k.rel));
   records.forEach((rec, i) => {
     encodeRecord(rec, variables, age, row);
     matrix.set(row, i * C);
-    // The DataFrame keeps float64 values (age_norm is not rounded to float32).
-    table.push([paths[i]!, ...row]);
   });
   report.read = meta.length;
   report.kept = records.length;
-
-  // Step 5: DataFrame and CSV (danfojs-node is loaded lazily: it takes ~1.5 s to import).
-  const dfd = await import("danfojs-node");
-  const df = new dfd.DataFrame(table.length > 0 ? table : [], { columns: ["path", ...columns] });
-  if (opts.outCsv !== undefined) {
-    mkdirSync(path.dirname(path.resolve(opts.outCsv)), { recursive: true });
-    dfd.toCSV(df, { filePath: opts.outCsv });
-  }
-  return { df, columns, matrix, paths, dicomIds: kept.map((k) => k.dicomId), subjectIds: kept.map((k) => k.subjectId), records, report };
+  return { columns, matrix, paths, dicomIds: kept.map((k) => k.dicomId), subjectIds: kept.map((k) => k.subjectId), records, report };
 }

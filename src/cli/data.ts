@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   datasetSource,
   evalTransform,
-  extractEhrFeatures,
+  extractEhrMatrix,
   loadChexpert,
   loadMimicCxr,
   loadNih14,
@@ -95,7 +95,7 @@ export async function mimicWithEhr(
   const root = join(dir, COHORT_LAYOUT.mimicCxr);
   const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(root, f)).find(existsSync);
   if (!metadata) throw new Error(`MIMIC-CXR metadata not found in ${root}; ${HOW_TO_GET}`);
-  const ehr = await extractEhrFeatures({
+  const ehr = extractEhrMatrix({
     mimicIvRoot: requirePath(join(dir, COHORT_LAYOUT.mimicIv), "MIMIC-IV 2.2"),
     metadata,
     selection: { groups, age: "norm" },
