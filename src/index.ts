@@ -37,3 +37,7 @@ export { ProgressReporter, formatDuration } from "./utils/progress.js";
 export * from "./eval/index.js";
 export * from "./viz/index.js";
 export { Rng } from "./utils/rng.js";
+export { EHR_GROUP_NAMES, parseEhrGroups, methodName, ehrCombinations } from "./pipeline/ehr_groups.js";
+export type { EhrGroupName } from "./pipeline/ehr_groups.js";
+export { comparisonMarkdown, comparisonText, writeProbeOutputs, writeStudyReport, readProbeResult } from "./pipeline/report.js";
+export type { MethodResult, ProbeOutputs, StudyReportFiles } from "./pipeline/report.js";

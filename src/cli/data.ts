@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  alignEhr,
   datasetSource,
   evalTransform,
   extractEhrMatrix,
@@ -18,7 +19,6 @@ import {
   openCache,
   readDatasetImage,
   selectSplit,
-  subsetDataset,
   type CxrDataset,
   type ImageSource,
   type SplitName,
@@ -100,21 +100,8 @@ export async function mimicWithEhr(
     metadata,
     selection: { groups, age: "norm" },
   });
-  const dim = ehr.columns.length;
-  const row = new Map<string, number>();
-  ehr.dicomIds.forEach((id, i) => row.set(id, i));
-  const keep: number[] = [];
-  const rows: number[] = [];
-  ds.ids.forEach((id, i) => {
-    const r = row.get(id);
-    if (r !== undefined) {
-      keep.push(i);
-      rows.push(r);
-    }
-  });
-  const matrix = new Float32Array(keep.length * dim);
-  rows.forEach((r, k) => matrix.set(ehr.matrix.subarray(r * dim, (r + 1) * dim), k * dim));
-  return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, dropped: ds.length - keep.length };
+  const a = alignEhr(ds, ehr);
+  return { dataset: a.dataset, matrix: a.matrix, dim: a.dim, columns: a.columns, dropped: a.dropped };
 }
 
 /**

@@ -112,6 +112,8 @@ export interface ComparisonChartOptions extends ChartOptions {
   readonly seriesTitle?: string;
   /** y-axis domain; default [0, 1]. */
   readonly yDomain?: readonly [number, number];
+  /** Rotation of the x-axis category labels in degrees (e.g. -40 for many long labels); default 0. */
+  readonly labelAngle?: number;
 }
 
 /**
@@ -119,7 +121,9 @@ export interface ComparisonChartOptions extends ChartOptions {
  * @example groupedComparisonChart(results.map((r) => ({ category: r.dataset, series: r.method, value: r.auroc, lo: r.aurocLo, hi: r.aurocHi })));
  */
 export function groupedComparisonChart(points: readonly ComparisonPoint[], opts: ComparisonChartOptions = {}): TopLevelSpec {
-  rejectUnknown(opts, [...BASE_KEYS, "yTitle", "seriesTitle", "yDomain"], "groupedComparisonChart");
+  rejectUnknown(opts, [...BASE_KEYS, "yTitle", "seriesTitle", "yDomain", "labelAngle"], "groupedComparisonChart");
+  const labelAngle = opts.labelAngle ?? 0;
+  if (!Number.isFinite(labelAngle) || Math.abs(labelAngle) > 90) throw new Error(`groupedComparisonChart: labelAngle must be in [-90, 90], got ${labelAngle}`);
   const categories = [...new Set(points.map((p) => p.category))];
   const series = [...new Set(points.map((p) => p.series))];
   const values = points.map((p) => ({
@@ -129,7 +133,7 @@ export function groupedComparisonChart(points: readonly ComparisonPoint[], opts:
     lo: p.lo === undefined || Number.isNaN(p.lo) ? null : p.lo,
     hi: p.hi === undefined || Number.isNaN(p.hi) ? null : p.hi,
   }));
-  const x = { field: "category", type: "nominal", sort: categories, title: null, axis: { labelAngle: 0 } } as const;
+  const x = { field: "category", type: "nominal", sort: categories, title: null, axis: { labelAngle } } as const;
   const xOffset = { field: "series", type: "nominal", sort: series } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -205,6 +209,45 @@ export function lineChart(points: readonly CurvePoint[], opts: LineChartOptions 
         scale: opts.logY ? { type: "log" } : { zero: false },
       },
       color: { field: "series", type: "nominal", sort: series, title: null },
+    },
+  };
+}
+
+/** One value of a {@link histogramChart}. */
+export interface HistogramValue {
+  readonly value: number;
+  /** Stacked colour group (e.g. sex); one colour when absent. */
+  readonly series?: string;
+}
+
+/** Options of {@link histogramChart}. */
+export interface HistogramChartOptions extends ChartOptions {
+  /** Bin width; default: Vega-Lite's automatic binning. */
+  readonly binStep?: number;
+  readonly xTitle?: string;
+  readonly yTitle?: string;
+  readonly seriesTitle?: string;
+}
+
+/**
+ * Histogram of numeric values (counts per bin), stacked by series when given. Non-finite values are dropped.
+ * @example histogramChart(records.map((r) => ({ value: r.age, series: r.sex })), { binStep: 5, xTitle: "age (years)" });
+ */
+export function histogramChart(values: readonly HistogramValue[], opts: HistogramChartOptions = {}): TopLevelSpec {
+  rejectUnknown(opts, [...BASE_KEYS, "binStep", "xTitle", "yTitle", "seriesTitle"], "histogramChart");
+  if (opts.binStep !== undefined && !(opts.binStep > 0)) throw new Error(`histogramChart: binStep must be > 0, got ${opts.binStep}`);
+  const hasSeries = values.some((v) => v.series !== undefined);
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: opts.title ?? "Histogram",
+    width: opts.width ?? 480,
+    height: opts.height ?? 260,
+    data: { values: values.filter((v) => Number.isFinite(v.value)).map((v) => ({ value: v.value, series: v.series ?? "" })) },
+    mark: "bar",
+    encoding: {
+      x: { field: "value", type: "quantitative", bin: opts.binStep !== undefined ? { step: opts.binStep } : true, title: opts.xTitle ?? "value" },
+      y: { aggregate: "count", type: "quantitative", title: opts.yTitle ?? "count" },
+      ...(hasSeries ? { color: { field: "series", type: "nominal", title: opts.seriesTitle ?? null } } : {}),
     },
   };
 }
