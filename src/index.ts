@@ -39,5 +39,7 @@ export * from "./viz/index.js";
 export { Rng } from "./utils/rng.js";
 export { EHR_GROUP_NAMES, parseEhrGroups, methodName, ehrCombinations } from "./pipeline/ehr_groups.js";
 export type { EhrGroupName } from "./pipeline/ehr_groups.js";
-export { comparisonMarkdown, comparisonText, writeProbeOutputs, writeStudyReport, readProbeResult } from "./pipeline/report.js";
+export { comparisonMarkdown, comparisonPoints, comparisonText, perLabelComparison, shortLabel, writeProbeOutputs, writeStudyReport, readProbeResult } from "./pipeline/report.js";
+export { runMethod } from "./pipeline/method_run.js";
+export type { MethodRun, MethodRunOptions } from "./pipeline/method_run.js";
 export type { MethodResult, ProbeOutputs, StudyReportFiles } from "./pipeline/report.js";

@@ -8,7 +8,7 @@ import { basename, join, relative } from "node:path";
 import type { ProbeTrainResult } from "../eval/linear_probe.js";
 import type { MultilabelEvaluation } from "../eval/metrics.js";
 import { evaluationRows, formatWithCi, writeResultsCsv, type ResultRow } from "../eval/results.js";
-import { groupedComparisonChart, lineChart, perLabelChart, saveChart } from "../viz/index.js";
+import { groupedComparisonChart, lineChart, perLabelChart, saveChart, type ComparisonPoint } from "../viz/index.js";
 
 /** One evaluated method: what the study compares. */
 export interface MethodResult {
@@ -137,9 +137,7 @@ export async function writeStudyReport(
   const rows = results.flatMap((r) => evaluationRows(r.evaluation, { method: r.method, dataset: r.dataset }));
   const comparisonCsv = join(dir, "comparison.csv");
   writeResultsCsv(rows, comparisonCsv);
-  const points = rows
-    .filter((x) => !x.excluded && Number.isFinite(x.auroc))
-    .map((x) => ({ category: x.label === "macro" ? "macro" : abbreviate(x.label), series: x.method, value: x.auroc, lo: x.aurocLo, hi: x.aurocHi }));
+  const points = comparisonPoints(results);
   const files = await saveChart(
     groupedComparisonChart(points, { title: `${meta.title}: test AUROC per label (95% CI)`, width: 900, yTitle: "AUROC" }),
     join(dir, "comparison"),
@@ -167,8 +165,44 @@ function relOrAbs(from: string, p: string): string {
   return r.startsWith("..") && r.split("/").filter((s) => s === "..").length > 2 ? p : r || ".";
 }
 
-/** Short x-axis names for the 14 CheXpert labels. */
-function abbreviate(label: string): string {
+/**
+ * The bars of a grouped comparison chart (`groupedComparisonChart`): per-label and macro test AUROC with
+ * 95% pivot CIs, one series per method; excluded labels and non-finite values are left out; long CheXpert
+ * label names are shortened ({@link shortLabel}).
+ */
+export function comparisonPoints(results: readonly MethodResult[]): ComparisonPoint[] {
+  return results
+    .flatMap((r) => evaluationRows(r.evaluation, { method: r.method, dataset: r.dataset }))
+    .filter((x) => !x.excluded && Number.isFinite(x.auroc))
+    .map((x) => ({ category: x.label === "macro" ? "macro" : shortLabel(x.label), series: x.method, value: x.auroc, lo: x.aurocLo, hi: x.aurocHi }));
+}
+
+/**
+ * Per-label test AUROC of several methods side by side, one row per label (then "macro"): for each method
+ * "AUROC (lo, hi)" with its 95% pivot CI, or "excluded" for a label with one class in the test set.
+ * Plain objects, ready for `console.table`.
+ * @throws Error when the methods were evaluated on different label sets.
+ */
+export function perLabelComparison(results: readonly MethodResult[]): Record<string, string | number>[] {
+  if (results.length === 0) return [];
+  const byMethod = results.map((r) => evaluationRows(r.evaluation, { method: r.method, dataset: r.dataset }));
+  const labels = byMethod[0]!.map((x) => x.label);
+  for (const [i, rows] of byMethod.entries()) {
+    if (rows.map((x) => x.label).join("\n") !== labels.join("\n")) throw new Error(`perLabelComparison: ${results[i]!.method} has other labels than ${results[0]!.method}`);
+  }
+  return labels.map((label, k) => {
+    const first = byMethod[0]![k]!;
+    const row: Record<string, string | number> = { label, positives: Number.isNaN(first.nPos) ? "" : first.nPos };
+    results.forEach((r, i) => {
+      const x = byMethod[i]![k]!;
+      row[r.method] = x.excluded ? "excluded" : Number.isFinite(x.auroc) ? `${x.auroc.toFixed(3)} (${x.aurocLo.toFixed(3)}, ${x.aurocHi.toFixed(3)})` : "n/a";
+    });
+    return row;
+  });
+}
+
+/** Short x-axis names for the long CheXpert label names (others unchanged). */
+export function shortLabel(label: string): string {
   const m: Record<string, string> = {
     "Enlarged Cardiomediastinum": "Enl. Card.",
     "Pleural Effusion": "Pl. Effusion",
