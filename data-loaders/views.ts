@@ -10,7 +10,7 @@
  * (ImageNet: mean 0.449, std 0.226), documented deviation that saves 3× memory.
  */
 import type { GrayImage } from "./image_types.js";
-import { resampleBox, resampleBoxInto, type Box } from "./resample.js";
+import { resampleBox, resampleBoxAffine, type Box } from "./resample.js";
 import { uniform, type Rng } from "./rng.js";
 
 /** Per-channel mean/std of a normalisation (for 3 channels; 1 channel uses their means). */
@@ -80,18 +80,35 @@ export function writeNormalized(plane: Float32Array, k: number, norm: Normalizat
   }
 }
 
-let viewPlane = new Float32Array(0);
+/** Per-channel affine map `v·scale[c] + shift[c]` from source units to normalised values (`channels` of them). */
+function affine(k: number, norm: Normalization, channels: Channels): { scale: number[]; shift: number[] } {
+  if (channels === 1) {
+    const m = (norm.mean[0] + norm.mean[1] + norm.mean[2]) / 3;
+    const s = (norm.std[0] + norm.std[1] + norm.std[2]) / 3;
+    return { scale: [k / s], shift: [-m / s] };
+  }
+  return { scale: norm.std.map((s) => k / s), shift: norm.mean.map((m, c) => -m / norm.std[c]!) };
+}
+
+let cached: { k: number; norm: Normalization; channels: Channels; map: { scale: number[]; shift: number[] } } | null = null;
+
+/** {@link affine}, memoised for the last (unit, normalisation, channels): the same for every view of a run. */
+function affineCached(k: number, norm: Normalization, channels: Channels): { scale: number[]; shift: number[] } {
+  if (cached === null || cached.k !== k || cached.norm !== norm || cached.channels !== channels) cached = { k, norm, channels, map: affine(k, norm, channels) };
+  return cached.map;
+}
 
 /**
- * One random-resized-crop view (crop, resize to `size`, flip with probability `flipP`), normalised into `out`.
+ * One random-resized-crop view (crop, resize to `size`, flip with probability `flipP`), normalised into `out`
+ * at `offset` (HWC, `size × size × channels`). The grey plane is resampled once and written to every channel
+ * in the same pass; no allocation per view.
  * @example randomView(img, rng, 224, [0.3, 1], 0.5, IMAGENET_NORMALIZATION, 3, out, 0)
  */
 export function randomView(img: GrayImage, rng: Rng, size: number, scale: readonly [number, number], flipP: number, norm: Normalization, channels: Channels, out: Float32Array, offset: number): void {
   const box = randomResizedCropBox(rng, img.width, img.height, scale);
   const flip = rng() < flipP;
-  if (viewPlane.length < size * size) viewPlane = new Float32Array(size * size);
-  const plane = resampleBoxInto(img.data, img.width, img.height, box, size, size, flip, viewPlane).subarray(0, size * size);
-  writeNormalized(plane, unit(img), norm, channels, out, offset);
+  const map = affineCached(unit(img), norm, channels);
+  resampleBoxAffine(img.data, img.width, img.height, box, size, size, flip, channels, map.scale, map.shift, out, offset);
 }
 
 /** Crop box (in source pixels) of `Resize(resize)` (shorter side) followed by `CenterCrop(crop)`. */
@@ -127,9 +144,9 @@ export function evalTransform(img: GrayImage, opts: EvalTransformOptions = {}): 
   const crop = opts.crop ?? 224;
   const channels = opts.channels ?? 3;
   const { box } = resizeCenterCropBox(img.width, img.height, resize, crop);
-  const plane = resampleBox(img.data, img.width, img.height, box, crop, crop, false);
   const out = new Float32Array(crop * crop * channels);
-  writeNormalized(plane, unit(img), opts.norm ?? EVAL_NORMALIZATION, channels, out, 0);
+  const map = affine(unit(img), opts.norm ?? EVAL_NORMALIZATION, channels);
+  resampleBoxAffine(img.data, img.width, img.height, box, crop, crop, false, channels, map.scale, map.shift, out, 0);
   return out;
 }
 
