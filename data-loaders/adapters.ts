@@ -1,11 +1,13 @@
 /**
  * Adapters between the loaders and the library (used by the notebooks; `src/` never imports the loaders):
  * - {@link resolveDataRoots}: real dataset roots from environment variables, the synthetic cohort otherwise;
- * - {@link alignEhr}: EHR feature rows aligned with the images of a {@link CxrDataset};
+ * - {@link alignEhr}, {@link mimicEhr}: EHR feature rows aligned with the images of a {@link CxrDataset};
+ * - {@link ehrColumnShares}: what the EHR columns hold (share of images per one-hot column, mean of the others);
  * - {@link pretrainBatches}: MSN batches of a dataset with the views of an `MsnConfig`;
  * - {@link labeledBatches}, {@link datasetFeatures}, {@link splitFeatures}: `evalBatches` → `extractFeatures`.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { MsnConfig } from "../src/config/msn.js";
 import { extractFeatures } from "../src/eval/features.js";
@@ -15,7 +17,8 @@ import type { MsnBatch } from "../src/msn/batch.js";
 import { datasetSource, evalBatches, msnBatches, type BatchStream, type EvalBatch } from "./batches.js";
 import { selectSplit, subsetDataset, type CxrDataset } from "./dataset.js";
 import type { DecodeOptions } from "./image.js";
-import type { EhrMatrix } from "./mimic_iv_ehr.js";
+import { selectionColumns, type EhrGroup, type EhrVariable } from "./ehr_features.js";
+import { extractEhrMatrix, type EhrMatrix } from "./mimic_iv_ehr.js";
 import { writeSyntheticCohort, SYNTH_PATHS } from "./synth/index.js";
 import type { SynthOptions, SynthReport } from "./synth/index.js";
 
@@ -108,6 +111,47 @@ export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matri
   const matrix = new Float32Array(keep.length * dim);
   rows.forEach((r, k) => matrix.set(ehr.matrix.subarray(r * dim, (r + 1) * dim), k * dim));
   return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, records: rows.map((r) => ehr.records[r]!), dropped: ds.length - keep.length };
+}
+
+/**
+ * MIMIC-IV EHR features of `groups` (age normalised, the paper's main setting) aligned with the images of
+ * `ds`, a MIMIC-CXR dataset loaded from `mimicRoot` (whose metadata CSV, `.csv.gz` or `.csv`, links the images).
+ * @throws Error when the metadata file is missing; DataFormatError for a missing MIMIC-IV table.
+ * @example const ehr = mimicEhr(selectSplit(mimic, "train"), { mimicRoot, mimicIvRoot, groups: ["demographic"] });
+ */
+export function mimicEhr(ds: CxrDataset, o: { readonly mimicRoot: string; readonly mimicIvRoot: string; readonly groups: readonly EhrGroup[] }): AlignedEhr {
+  const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(o.mimicRoot, f)).find(existsSync);
+  if (!metadata) throw new Error(`mimicEhr: mimic-cxr-2.0.0-metadata.csv(.gz) not found in ${o.mimicRoot}`);
+  return alignEhr(ds, extractEhrMatrix({ mimicIvRoot: o.mimicIvRoot, metadata, selection: { groups: o.groups, age: "norm" } }, "mimicEhr"));
+}
+
+/** One EHR column of {@link ehrColumnShares}. */
+export interface EhrColumnShare {
+  readonly column: string;
+  readonly variable: EhrVariable;
+  /** true for one-hot columns (then `mean` is the share of images with a 1). */
+  readonly oneHot: boolean;
+  readonly mean: number;
+}
+
+/**
+ * Column means of an EHR matrix with the variable each column encodes: for one-hot columns the share of
+ * images with that value, for `age_norm` the mean normalised age.
+ * @throws Error for a column name that no variable produces.
+ */
+export function ehrColumnShares(ehr: { readonly matrix: Float32Array; readonly columns: readonly string[] }): EhrColumnShare[] {
+  const vars: EhrVariable[] = ["sex", "age", "view", "orientation", "mortality", "icu"];
+  const owner = new Map<string, EhrVariable>();
+  for (const v of vars) for (const c of selectionColumns({ variables: [v], age: "norm" }).columns) owner.set(c, v);
+  const D = ehr.columns.length;
+  const n = D > 0 ? ehr.matrix.length / D : 0;
+  return ehr.columns.map((column, j) => {
+    const variable = owner.get(column);
+    if (!variable) throw new Error(`ehrColumnShares: unknown EHR column "${column}"`);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += ehr.matrix[i * D + j]!;
+    return { column, variable, oneHot: column !== "age_norm", mean: n > 0 ? s / n : NaN };
+  });
 }
 
 /** Options of {@link pretrainBatches}. */

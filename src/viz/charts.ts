@@ -114,6 +114,11 @@ export interface ComparisonChartOptions extends ChartOptions {
   readonly yDomain?: readonly [number, number];
   /** Rotation of the x-axis category labels in degrees (e.g. -40 for many long labels); default 0. */
   readonly labelAngle?: number;
+  /**
+   * true (default): the series of a category stand side by side. false: one bar per category, coloured by its
+   * series (for data with one series per category, e.g. EHR columns coloured by their variable).
+   */
+  readonly sideBySide?: boolean;
 }
 
 /**
@@ -121,7 +126,7 @@ export interface ComparisonChartOptions extends ChartOptions {
  * @example groupedComparisonChart(results.map((r) => ({ category: r.dataset, series: r.method, value: r.auroc, lo: r.aurocLo, hi: r.aurocHi })));
  */
 export function groupedComparisonChart(points: readonly ComparisonPoint[], opts: ComparisonChartOptions = {}): TopLevelSpec {
-  rejectUnknown(opts, [...BASE_KEYS, "yTitle", "seriesTitle", "yDomain", "labelAngle"], "groupedComparisonChart");
+  rejectUnknown(opts, [...BASE_KEYS, "yTitle", "seriesTitle", "yDomain", "labelAngle", "sideBySide"], "groupedComparisonChart");
   const labelAngle = opts.labelAngle ?? 0;
   if (!Number.isFinite(labelAngle) || Math.abs(labelAngle) > 90) throw new Error(`groupedComparisonChart: labelAngle must be in [-90, 90], got ${labelAngle}`);
   const categories = [...new Set(points.map((p) => p.category))];
@@ -134,7 +139,7 @@ export function groupedComparisonChart(points: readonly ComparisonPoint[], opts:
     hi: p.hi === undefined || Number.isNaN(p.hi) ? null : p.hi,
   }));
   const x = { field: "category", type: "nominal", sort: categories, title: null, axis: { labelAngle } } as const;
-  const xOffset = { field: "series", type: "nominal", sort: series } as const;
+  const offset = opts.sideBySide === false ? {} : { xOffset: { field: "series", type: "nominal", sort: series } as const };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: opts.title ?? "Comparison",
@@ -146,7 +151,7 @@ export function groupedComparisonChart(points: readonly ComparisonPoint[], opts:
         mark: { type: "bar" },
         encoding: {
           x,
-          xOffset,
+          ...offset,
           y: {
             field: "value",
             type: "quantitative",
@@ -164,7 +169,7 @@ export function groupedComparisonChart(points: readonly ComparisonPoint[], opts:
       {
         transform: [{ filter: "datum.lo != null" }],
         mark: { type: "rule", color: "#222" },
-        encoding: { x, xOffset, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
+        encoding: { x, ...offset, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
       },
     ],
   };

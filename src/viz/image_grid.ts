@@ -65,6 +65,19 @@ export async function imageGridPng(rows: readonly (readonly ImageTile[])[], opts
 }
 
 /**
+ * {@link imageGridPixels} encoded as JPEG (sharp): much smaller than PNG for photographs such as X-rays, which
+ * keeps notebooks light.
+ * @param opts.quality JPEG quality 1–100; default 85.
+ */
+export async function imageGridJpeg(rows: readonly (readonly ImageTile[])[], opts: ImageGridOptions & { readonly quality?: number } = {}): Promise<Buffer> {
+  const quality = opts.quality ?? 85;
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new Error(`imageGridJpeg: quality must be an integer in [1, 100], got ${quality}`);
+  const g = imageGridPixels(rows, opts);
+  const sharp = (await import("sharp")).default;
+  return sharp(g.data, { raw: { width: g.width, height: g.height, channels: 3 } }).jpeg({ quality }).toBuffer();
+}
+
+/**
  * Nearest-neighbour enlargement of a tile by an integer factor (small model inputs shown at a readable size).
  */
 export function upscaleTile(t: ImageTile, factor: number): ImageTile {

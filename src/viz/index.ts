@@ -17,7 +17,7 @@ export { renderPng, renderSvg, saveChart } from "./render.js";
 export type { ChartFormat, PngOptions } from "./render.js";
 export { VEGA_LITE_MIME, chartMimeBundle, displayChart, tslabWriter } from "./notebook.js";
 export type { DisplayWriter, MimeBundle } from "./notebook.js";
-export { batchTiles, imageGridPixels, imageGridPng, upscaleTile } from "./image_grid.js";
+export { batchTiles, imageGridJpeg, imageGridPixels, imageGridPng, upscaleTile } from "./image_grid.js";
 export type { ImageGridOptions, ImageTile } from "./image_grid.js";
 export { attentionOverlayRows, clsAttention } from "./attention.js";
 export type { ClsAttention, OverlayOptions } from "./attention.js";

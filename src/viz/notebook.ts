@@ -46,13 +46,11 @@ export function tslabWriter(): DisplayWriter {
 
 /**
  * Display a chart in the current notebook cell as Vega-Lite plus SVG (see the module comment).
+ * Resolves to nothing, so that `await displayChart(…)` as a cell's last expression prints no extra result.
  * @param opts.write where the bundle goes; default the running tslab cell ({@link tslabWriter}).
- * @returns the bundle written.
  * @example await displayChart(lineChart(points, { title: "loss" }));
  */
-export async function displayChart(spec: TopLevelSpec, opts: { readonly write?: DisplayWriter } = {}): Promise<MimeBundle> {
+export async function displayChart(spec: TopLevelSpec, opts: { readonly write?: DisplayWriter } = {}): Promise<void> {
   const write = opts.write ?? tslabWriter();
-  const bundle = chartMimeBundle(spec, await renderSvg(spec));
-  write(bundle);
-  return bundle;
+  write(chartMimeBundle(spec, await renderSvg(spec)));
 }

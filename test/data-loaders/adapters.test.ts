@@ -8,10 +8,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   alignEhr,
   datasetFeatures,
+  ehrColumnShares,
   evalBatches,
   extractEhrMatrix,
   labeledBatches,
   loadMimicCxr,
+  mimicEhr,
   pretrainBatches,
   resolveDataRoots,
   selectSplit,
@@ -61,6 +63,19 @@ describe("notebook adapters on a small synthetic cohort", () => {
     const partial = alignEhr(train, { ...ehr, dicomIds: ehr.dicomIds.map((id) => (id === train.ids[0] ? "unknown" : id)) });
     assert.equal(partial.dropped, a.dropped + 1);
     assert.ok(!partial.dataset.ids.includes(train.ids[0]!));
+  });
+
+  it("mimicEhr finds the metadata and aligns; ehrColumnShares summarises the columns", () => {
+    const train = selectSplit(mimic, "train");
+    const a = mimicEhr(train, { mimicRoot: roots.mimic!, mimicIvRoot: roots.mimicIv!, groups: ["demographic", "inpatient"] });
+    assert.deepEqual(a.columns, ["male", "female", "age_norm", "alive", "died", "icu", "not_icu"]);
+    const shares = ehrColumnShares(a);
+    assert.deepEqual(shares.map((s) => s.variable), ["sex", "sex", "age", "mortality", "mortality", "icu", "icu"]);
+    assert.ok(Math.abs(shares[0]!.mean + shares[1]!.mean - 1) < 1e-6, "male + female shares sum to 1");
+    assert.equal(shares[2]!.oneHot, false);
+    assert.ok(shares[2]!.mean > 0 && shares[2]!.mean < 1);
+    assert.throws(() => mimicEhr(train, { mimicRoot: tmp.dir, mimicIvRoot: roots.mimicIv!, groups: ["scan"] }), /metadata/);
+    assert.throws(() => ehrColumnShares({ matrix: new Float32Array(1), columns: ["bmi"] }), /unknown EHR column "bmi"/);
   });
 
   it("pretrainBatches: views, batch size and EHR width of the config", async () => {

@@ -13,6 +13,7 @@ import {
   displayChart,
   groupedComparisonChart,
   histogramChart,
+  imageGridJpeg,
   imageGridPixels,
   imageGridPng,
   lineChart,
@@ -26,9 +27,9 @@ describe("displayChart", () => {
   it("writes one bundle with the Vega-Lite spec, its SVG and a text title", async () => {
     const spec = lineChart([{ step: 0, value: 1, series: "a" }, { step: 1, value: 0.5, series: "a" }], { title: "loss curve" });
     const written: MimeBundle[] = [];
-    const b = await displayChart(spec, { write: (x) => written.push(x) });
+    assert.equal(await displayChart(spec, { write: (x) => written.push(x) }), undefined);
     assert.equal(written.length, 1);
-    assert.equal(written[0], b);
+    const b = written[0]!;
     assert.deepEqual(b[VEGA_LITE_MIME], spec);
     assert.match(String(b["image/svg+xml"]), /^<svg/);
     assert.equal(b["text/plain"], "[chart: loss curve]");
@@ -72,6 +73,9 @@ describe("image grids", () => {
     const png = await imageGridPng([[{ width: 8, height: 4, pixels: new Float32Array(32).fill(0.5) }]]);
     const m = await sharp(png).metadata();
     assert.deepEqual([m.format, m.width, m.height], ["png", 16, 12]);
+    const jpg = await sharp(await imageGridJpeg([[{ width: 8, height: 4, pixels: new Float32Array(32).fill(0.5) }]], { pad: 0, quality: 70 })).metadata();
+    assert.deepEqual([jpg.format, jpg.width, jpg.height], ["jpeg", 8, 4]);
+    await assert.rejects(imageGridJpeg([[{ width: 1, height: 1, pixels: [0] }]], { quality: 0 }), /quality/);
   });
 
   it("upscaleTile repeats pixels; batchTiles splits a batch and maps values", () => {
@@ -125,6 +129,16 @@ describe("chart options", () => {
     assert.equal(angle(spec), -40);
     assert.match(await renderSvg(spec), /rotate\(320\)/);
     assert.throws(() => groupedComparisonChart(pts, { labelAngle: 120 }), /labelAngle/);
+  });
+
+  it("groupedComparisonChart: sideBySide false drops the x offset and keeps the colours", async () => {
+    const pts = [{ category: "male", series: "sex", value: 0.5 }, { category: "PA", series: "view", value: 0.3 }];
+    const enc = (s: unknown) => (s as { layer: { encoding: Record<string, unknown> }[] }).layer[0]!.encoding;
+    assert.ok(enc(groupedComparisonChart(pts)).xOffset);
+    const spec = groupedComparisonChart(pts, { sideBySide: false });
+    assert.equal(enc(spec).xOffset, undefined);
+    assert.ok(enc(spec).color);
+    assert.match(await renderSvg(spec), /^<svg/);
   });
 
   it("histogramChart bins values, stacks series and renders", async () => {
