@@ -13,7 +13,9 @@ import type { GrayImage } from "./image_types.js";
 import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 import { LoadReport } from "./report.js";
 import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
-import { evalTransform, IMAGENET_NORMALIZATION, randomView, trainAffineTransform, type Channels, type Normalization } from "./views.js";
+import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "./msn_views.js";
+import { sharedViewArrays, ViewPool } from "./view_pool.js";
+import { evalTransform, IMAGENET_NORMALIZATION, trainAffineTransform, type Channels, type Normalization } from "./views.js";
 
 /** Anything that can read image `i` of `length` images. */
 export interface ImageSource {
@@ -76,11 +78,16 @@ export interface MsnBatchOptions {
   readonly prefetch?: number;
   /** Images decoded concurrently. Default 4. */
   readonly concurrency?: number;
+  /**
+   * Worker threads computing the views (a {@link ViewPool}), freeing the main thread for training. 0 (the
+   * default) computes them on the main thread. Batches are identical for every value.
+   */
+  readonly workers?: number;
   /** EHR features, row-major `length × ehrDim` (row i belongs to image i). */
   readonly ehr?: { readonly matrix: Float32Array; readonly dim: number };
 }
 
-const BATCH_KEYS = ["batchSize", "views", "seed", "epochs", "startEpoch", "shuffle", "dropLast", "prefetch", "concurrency", "ehr"];
+const BATCH_KEYS = ["batchSize", "views", "seed", "epochs", "startEpoch", "shuffle", "dropLast", "prefetch", "concurrency", "workers", "ehr"];
 
 interface Prepared {
   target: Float32Array;
@@ -110,7 +117,7 @@ async function tryRead(src: ImageSource, i: number, report: LoadReport): Promise
  * Generic prefetching producer: walks `order`, decodes with bounded concurrency, skips failures, and hands
  * each group of `batchSize` good images to `build` (typed arrays only; no tensors).
  */
-async function* preparedBatches<P>(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, prefetch: number, report: LoadReport, build: (imgs: { img: GrayImage; index: number; epoch: number }[]) => P): AsyncGenerator<P> {
+async function* preparedBatches<P>(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, prefetch: number, report: LoadReport, build: (imgs: { img: GrayImage; index: number; epoch: number }[]) => P | Promise<P>): AsyncGenerator<P> {
   const queue: Promise<P | null>[] = [];
   const producer = (async function* () {
     for (const { epoch, order } of orders) {
@@ -133,21 +140,28 @@ async function* preparedBatches<P>(src: ImageSource, orders: Iterable<{ epoch: n
       }
     }
   })();
-  // Prefetch: keep up to `prefetch` batches being prepared ahead.
+  // Prefetch: keep up to `prefetch` batches being prepared ahead. Reading is chained (the producer is
+  // sequential) but building is not: the next batch decodes while this one's views are computed.
   let done = false;
-  const next = async (): Promise<P | null> => {
-    const r = await producer.next();
-    if (r.done) return null;
-    // Yield to the event loop so the consumer can run between preparations.
-    await new Promise((res) => setImmediate(res));
-    return build(r.value);
-  };
-  // The producer is sequential; chain the promises so they resolve in order.
-  let tail: Promise<P | null> = Promise.resolve(null);
+  type Raw = { img: GrayImage; index: number; epoch: number }[] | null;
+  let tail: Promise<Raw> = Promise.resolve(null);
   const enqueue = () => {
-    const prev = tail;
-    tail = prev.then(() => (done ? null : next()));
-    queue.push(tail);
+    const raw = tail.then(async (): Promise<Raw> => {
+      if (done) return null;
+      const r = await producer.next();
+      return r.done ? null : r.value;
+    });
+    tail = raw;
+    const built = raw.then(async (imgs) => {
+      if (imgs === null) return null;
+      // Yield to the event loop so the consumer can run between preparations.
+      await new Promise((res) => setImmediate(res));
+      return build(imgs);
+    });
+    // Marked handled: a failure surfaces when its turn is awaited, never as an unhandled rejection (nor
+    // after the consumer stopped early and the rest of the queue is dropped).
+    built.catch(() => undefined);
+    queue.push(built);
   };
   for (let k = 0; k < Math.max(1, prefetch); k++) enqueue();
   try {
@@ -204,39 +218,47 @@ export function msnBatches(src: ImageSource, opts: MsnBatchOptions): BatchStream
   if (opts.ehr && opts.ehr.matrix.length !== src.length * opts.ehr.dim) {
     throw new Error(`msnBatches: ehr.matrix has ${opts.ehr.matrix.length} values, expected length ${src.length} × dim ${opts.ehr.dim}`);
   }
+  const workers = opts.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`msnBatches: workers must be an integer >= 0, got ${workers}`);
   const report = new LoadReport("msnBatches");
   const seed = opts.seed ?? 24;
-  const build = (imgs: { img: GrayImage; index: number; epoch: number }[]): Prepared => {
+  const params: MsnViewParams = { randSize: S, focalSize: s, randViews: R, focalViews: V, randScale, focalScale, flipP, channels: C, norm };
+  const ehrRows = (imgs: { index: number }[]): Float32Array | null => {
+    if (!opts.ehr) return null;
+    const { matrix, dim } = opts.ehr;
+    const ehr = new Float32Array(imgs.length * dim);
+    imgs.forEach(({ index }, b) => ehr.set(matrix.subarray(index * dim, (index + 1) * dim), b * dim));
+    return ehr;
+  };
+  const buildWith = (pool: ViewPool | null) => (imgs: { img: GrayImage; index: number; epoch: number }[]): Prepared | Promise<Prepared> => {
     const B = imgs.length;
-    const big = S * S * C;
-    const small = s * s * C;
-    const target = new Float32Array(B * big);
-    const anchors = new Float32Array(R * B * big);
-    const focal = new Float32Array(V * B * small);
-    const ehr = opts.ehr ? new Float32Array(B * opts.ehr.dim) : null;
-    imgs.forEach(({ img, index, epoch }, b) => {
-      const rng = makeRng(deriveSeed(seed, epoch, index));
-      randomView(img, rng, S, randScale, flipP, norm, C, target, b * big);
-      for (let r = 0; r < R; r++) randomView(img, rng, S, randScale, flipP, norm, C, anchors, (r * B + b) * big);
-      for (let f = 0; f < V; f++) randomView(img, rng, s, focalScale, flipP, norm, C, focal, (f * B + b) * small);
-      if (ehr && opts.ehr) ehr.set(opts.ehr.matrix.subarray(index * opts.ehr.dim, (index + 1) * opts.ehr.dim), b * opts.ehr.dim);
-    });
-    return { target, anchors, focal, ehr, n: B };
+    if (pool === null) {
+      const out: MsnViewArrays = { target: new Float32Array(B * S * S * C), anchors: new Float32Array(R * B * S * S * C), focal: new Float32Array(V * B * s * s * C) };
+      imgs.forEach(({ img, index, epoch }, b) => writeMsnViews(img, deriveSeed(seed, epoch, index), params, out, b, B));
+      return { ...out, ehr: ehrRows(imgs), n: B };
+    }
+    const out = sharedViewArrays(params, B);
+    return Promise.all(imgs.map(({ img, index, epoch }, b) => pool.run(img, deriveSeed(seed, epoch, index), out, b, B))).then(() => ({ ...out, ehr: ehrRows(imgs), n: B }));
   };
   const orders = epochOrders(src.length, seed, opts.startEpoch ?? 0, opts.epochs ?? 1, opts.shuffle ?? true);
   return {
     report,
     async *[Symbol.asyncIterator]() {
-      const gen = preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? true, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build);
-      for await (const p of gen) {
-        const B = p.n;
-        const batch: MsnBatch = {
-          target: tf.tensor4d(p.target, [B, S, S, C]),
-          anchors: tf.tensor4d(p.anchors, [R * B, S, S, C]),
-          focal: tf.tensor4d(p.focal, [V * B, s, s, C]),
-          ...(p.ehr && opts.ehr ? { ehr: tf.tensor2d(p.ehr, [B, opts.ehr.dim]) } : {}),
-        };
-        yield batch;
+      const pool = workers > 0 ? new ViewPool(workers, params) : null;
+      try {
+        const gen = preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? true, opts.concurrency ?? 4, opts.prefetch ?? 2, report, buildWith(pool));
+        for await (const p of gen) {
+          const B = p.n;
+          const batch: MsnBatch = {
+            target: tf.tensor4d(p.target, [B, S, S, C]),
+            anchors: tf.tensor4d(p.anchors, [R * B, S, S, C]),
+            focal: tf.tensor4d(p.focal, [V * B, s, s, C]),
+            ...(p.ehr && opts.ehr ? { ehr: tf.tensor2d(p.ehr, [B, opts.ehr.dim]) } : {}),
+          };
+          yield batch;
+        }
+      } finally {
+        await pool?.close();
       }
     },
   };
