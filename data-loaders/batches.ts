@@ -1,9 +1,12 @@
 /**
  * Batches as `AsyncIterable`s with prefetch: images are decoded (sharp runs on libuv's threadpool) and
- * views computed on typed arrays ahead of the consumer, so decoding overlaps training. Tensors are created
- * only when a batch is handed out: **each yielded batch owns its tensors and the consumer must dispose
- * them** (`disposeBatch(b)` from `src/msn/batch.ts`, or `tf.dispose(b)`). A bad image never stops an
- * epoch: it is skipped, counted in `report`, and the batch is filled with the next images.
+ * views computed on typed arrays ahead of the consumer, so decoding overlaps training; the next batch is
+ * decoded while this one's views are built. `msnBatches({ workers: n })` builds the views on a
+ * {@link ViewPool} of n worker threads, leaving the main thread to the training step (same batches).
+ * Tensors are created only when a batch is handed out: **each yielded batch owns its tensors and the
+ * consumer must dispose them** (`disposeBatch(b)` from `src/msn/batch.ts`, or `tf.dispose(b)`). A bad
+ * image never stops an epoch: it is skipped, counted in `report`, and the batch is filled with the next
+ * images.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MsnBatch } from "../src/msn/batch.js";
@@ -16,6 +19,9 @@ import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
 import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "./msn_views.js";
 import { sharedViewArrays, ViewPool } from "./view_pool.js";
 import { evalTransform, IMAGENET_NORMALIZATION, trainAffineTransform, type Channels, type Normalization } from "./views.js";
+
+export { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "./msn_views.js";
+export { sharedViewArrays, ViewPool } from "./view_pool.js";
 
 /** Anything that can read image `i` of `length` images. */
 export interface ImageSource {

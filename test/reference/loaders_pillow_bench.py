@@ -1,8 +1,10 @@
 """Pillow side of `bench/preprocess.ts`: decode + resize (shorter side 256) + MSN views (2 random views at
 224, scale 0.3-1, and 10 focal views at 96, scale 0.05-0.3, flip 0.5, RGB ImageNet-normalised float32),
-the same work as the TypeScript pipeline, single process. Prints {"images": n, "seconds": s}.
-Usage: /usr/bin/python3 loaders_pillow_bench.py ROUNDS FILE..."""
-import json, math, random, sys, time
+the same work as the TypeScript pipeline. PROCS = 1 runs in this process; PROCS > 1 runs the images on a
+multiprocessing.Pool of PROCS processes (warmed up first). Each image gets its own seeded rng.
+Prints {"images": n, "seconds": wall, "cpu_seconds": CPU time of the processes that did the work}.
+Usage: /usr/bin/python3 loaders_pillow_bench.py ROUNDS PROCS FILE..."""
+import json, math, multiprocessing, random, sys, time
 import numpy as np
 from PIL import Image
 
@@ -37,11 +39,32 @@ def process(f, rng):
     out = [view(im, rng, 224, (0.3, 1.0)) for _ in range(2)] + [view(im, rng, 96, (0.05, 0.3)) for _ in range(10)]
     return sum(float(o[0, 0, 0]) for o in out)
 
-rounds, files = int(sys.argv[1]), sys.argv[2:]
-rng = random.Random(24)
-process(files[0], rng)  # warm-up
-t = time.perf_counter()
-for _ in range(rounds):
-    for f in files:
-        process(f, rng)
-print(json.dumps({"images": rounds * len(files), "seconds": time.perf_counter() - t}))
+def job(arg):
+    """One image in a pool worker; returns the worker's CPU seconds spent on it."""
+    k, f = arg
+    c = time.process_time()
+    process(f, random.Random(24 + k))
+    return time.process_time() - c
+
+def warm(f):
+    process(f, random.Random(0))
+
+def main():
+    rounds, procs, files = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    jobs = [(k, files[k % len(files)]) for k in range(rounds * len(files))]
+    if procs == 1:
+        warm(files[0])
+        c, t = time.process_time(), time.perf_counter()
+        for k, f in jobs:
+            process(f, random.Random(24 + k))
+        seconds, cpu = time.perf_counter() - t, time.process_time() - c
+    else:
+        with multiprocessing.Pool(procs, initializer=warm, initargs=(files[0],)) as pool:
+            pool.map(time.sleep, [0.05] * procs)  # every worker started and warmed up
+            t = time.perf_counter()
+            cpu = sum(pool.imap_unordered(job, jobs, chunksize=2))
+            seconds = time.perf_counter() - t
+    print(json.dumps({"images": len(jobs), "seconds": seconds, "cpu_seconds": cpu}))
+
+if __name__ == "__main__":
+    main()
