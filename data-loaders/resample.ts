@@ -32,11 +32,37 @@ function tri(j: number, center: number, support: number): number {
   return d > 0 ? d : 0;
 }
 
+let winLo = 0;
+let winHi = 0;
+let winSum = 0;
+
+/**
+ * The source window of one output sample into `winLo..winHi` (and its weight sum into `winSum`, 0 when
+ * the sample uses the edge pixel): clipped to the image, at most `maxTaps` wide, zero-weight ends dropped;
+ * a window with no weight inside the image (a box past the edge) falls back to the nearest edge pixel.
+ */
+function window(center: number, support: number, srcSize: number, maxTaps: number): void {
+  let lo = Math.max(0, Math.floor(center - support));
+  let hi = Math.min(srcSize - 1, Math.ceil(center + support));
+  if (hi - lo + 1 > maxTaps) hi = lo + maxTaps - 1;
+  while (lo <= hi && tri(lo, center, support) === 0) lo++;
+  while (hi >= lo && tri(hi, center, support) === 0) hi--;
+  let sum = 0;
+  for (let j = lo; j <= hi; j++) sum += tri(j, center, support);
+  if (!(sum > 0)) {
+    lo = hi = Math.max(0, Math.min(srcSize - 1, Math.floor(center)));
+    sum = 0;
+  }
+  winLo = lo;
+  winHi = hi;
+  winSum = sum;
+}
+
 /**
  * Filter taps for mapping `outSize` samples onto `[from, from + len)` of a source axis of `srcSize`, into
- * `t` (grown as needed). Each window is clipped to the image and renormalised (as Pillow); a window fully
- * outside uses the edge pixel. Windows are then padded with zero weights to the widest one (shifted left at
- * the right edge so they stay inside the image). `reverse` stores output i at `outSize − 1 − i` (a flip).
+ * `t` (grown as needed): triangle weights over each {@link window}, renormalised (as Pillow). Windows are
+ * then padded with zero weights to the widest one (shifted left at the right edge so they stay inside the
+ * image). `reverse` stores output i at `outSize − 1 − i` (a flip).
  */
 function fillTaps(t: Taps, from: number, len: number, outSize: number, srcSize: number, reverse: boolean): void {
   const scale = len / outSize;
@@ -45,38 +71,26 @@ function fillTaps(t: Taps, from: number, len: number, outSize: number, srcSize: 
   if (t.start.length < outSize) t.start = new Int32Array(outSize);
   if (t.weights.length < outSize * maxTaps) t.weights = new Float64Array(outSize * maxTaps);
   const { start, weights } = t;
-  // Pass 1: clipped windows (lo, count) → widest count.
+  // Pass 1: the widest window.
   let taps = 1;
   for (let i = 0; i < outSize; i++) {
-    const center = from + (i + 0.5) * scale;
-    let lo = Math.max(0, Math.floor(center - support));
-    let hi = Math.min(srcSize - 1, Math.ceil(center + support));
-    if (lo > hi) lo = hi = Math.max(0, Math.min(srcSize - 1, Math.floor(center)));
-    if (hi - lo + 1 > maxTaps) hi = lo + maxTaps - 1;
-    // Drop taps whose weight is exactly zero at either end of the window (they cost time, not accuracy).
-    while (lo < hi && tri(lo, center, support) === 0) lo++;
-    while (hi > lo && tri(hi, center, support) === 0) hi--;
-    if (hi - lo + 1 > taps) taps = hi - lo + 1;
+    window(from + (i + 0.5) * scale, support, srcSize, maxTaps);
+    if (winHi - winLo + 1 > taps) taps = winHi - winLo + 1;
   }
   // Pass 2: normalised weights, padded to `taps`.
   for (let i = 0; i < outSize; i++) {
     const center = from + (i + 0.5) * scale;
-    let lo = Math.max(0, Math.floor(center - support));
-    let hi = Math.min(srcSize - 1, Math.ceil(center + support));
-    const edge = lo > hi;
-    if (edge) lo = hi = Math.max(0, Math.min(srcSize - 1, Math.floor(center)));
-    if (hi - lo + 1 > maxTaps) hi = lo + maxTaps - 1;
-    while (lo < hi && tri(lo, center, support) === 0) lo++;
-    while (hi > lo && tri(hi, center, support) === 0) hi--;
+    window(center, support, srcSize, maxTaps);
+    const lo = winLo;
+    const hi = winHi;
+    const sum = winSum;
     const s = Math.min(lo, srcSize - taps);
     const r = reverse ? outSize - 1 - i : i;
     const wo = r * taps;
     start[r] = s;
-    let sum = 0;
-    for (let j = lo; j <= hi; j++) sum += edge ? 0 : tri(j, center, support);
     for (let k = 0; k < taps; k++) {
       const j = s + k;
-      weights[wo + k] = j < lo || j > hi ? 0 : sum > 0 ? tri(j, center, support) / sum : j === lo ? 1 : 0;
+      weights[wo + k] = j < lo || j > hi ? 0 : sum > 0 ? tri(j, center, support) / sum : 1;
     }
   }
   t.taps = taps;

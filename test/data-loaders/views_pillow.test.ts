@@ -2,7 +2,8 @@
  * MSN views against Pillow computed live: the same crop boxes and flips (replayed from the seeded rng) of
  * real NIH images decoded at 256, resized with Pillow's `Image.resize(size, BILINEAR, box=...)` and
  * `FLIP_LEFT_RIGHT` (what torchvision's RandomResizedCrop + RandomHorizontalFlip run on PIL images), then
- * compared in grey levels with every channel of our normalised output. Plus the exact flip/mirror identity.
+ * compared in grey levels with every channel of our normalised output. Plus the exact flip/mirror identity
+ * and a naive per-pixel reference for boxes Pillow refuses (fractional, past the edges, tiny images).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -124,6 +125,44 @@ describe("MSN views vs Pillow", () => {
       const m = (IMAGENET_NORMALIZATION.mean[0] + IMAGENET_NORMALIZATION.mean[1] + IMAGENET_NORMALIZATION.mean[2]) / 3;
       const s = (IMAGENET_NORMALIZATION.std[0] + IMAGENET_NORMALIZATION.std[1] + IMAGENET_NORMALIZATION.std[2]) / 3;
       for (const v of out) assert.ok(Math.abs(v - (200 / 255 - m) / s) < 1e-4);
+    }
+  });
+
+  it("matches a naive per-pixel triangle-filter reference on random boxes, including past the edges and 1-pixel images", () => {
+    /** Weights of one axis, straight from the definition (window clipped to the image, renormalised). */
+    const axis = (from: number, len: number, n: number, size: number, i: number): Map<number, number> => {
+      const scale = len / n;
+      const support = Math.max(1, scale);
+      const center = from + (i + 0.5) * scale;
+      const w = new Map<number, number>();
+      let sum = 0;
+      for (let j = Math.max(0, Math.floor(center - support)); j <= Math.min(size - 1, Math.ceil(center + support)); j++) {
+        const v = Math.max(0, 1 - Math.abs((j + 0.5 - center) / support));
+        if (v > 0) w.set(j, v);
+        sum += v;
+      }
+      if (sum === 0) return new Map([[Math.max(0, Math.min(size - 1, Math.floor(center))), 1]]);
+      for (const [j, v] of w) w.set(j, v / sum);
+      return w;
+    };
+    const rng = makeRng(99);
+    for (let k = 0; k < 60; k++) {
+      const w = 1 + Math.floor(rng() * 40);
+      const h = 1 + Math.floor(rng() * 40);
+      const data = Uint8Array.from({ length: w * h }, () => Math.floor(rng() * 256));
+      const box: Box = { x: (rng() - 0.2) * w, y: (rng() - 0.2) * h, w: 0.5 + rng() * w * 1.2, h: 0.5 + rng() * h * 1.2 };
+      const dw = 1 + Math.floor(rng() * 50);
+      const dh = 1 + Math.floor(rng() * 50);
+      const ours = resampleBox(data, w, h, box, dw, dh, false);
+      for (let y = 0; y < dh; y++) {
+        const wy = axis(box.y, box.h, dh, h, y);
+        for (let x = 0; x < dw; x++) {
+          const wx = axis(box.x, box.w, dw, w, x);
+          let ref = 0;
+          for (const [sy, vy] of wy) for (const [sx, vx] of wx) ref += vy * vx * data[sy * w + sx]!;
+          assert.ok(Math.abs(ours[y * dw + x]! - ref) < 1e-3, `case ${k}: ${w}×${h} box ${JSON.stringify(box)} → ${dw}×${dh} at ${x},${y}: ${ours[y * dw + x]} vs ${ref}`);
+        }
+      }
     }
   });
 });
