@@ -1,4 +1,5 @@
-// Optional build of the OpenBLAS addon (native/build/Release/mmsn_blas.node), run by `npm install`.
+// Optional build of the native addons, run by `npm install`: mmsn_native.node (the "native" tfjs backend,
+// src/backend/native) and mmsn_blas.node (OpenBLAS matMul for the wasm backend).
 // It never fails the install: without g++/OpenBLAS headers the package runs on plain tfjs-wasm and says so.
 // The one system package it wants on Debian/Ubuntu: libopenblas-dev.
 import { spawnSync } from "node:child_process";
@@ -20,10 +21,10 @@ const args = [gyp, "rebuild", "--directory", here, ...(nodedir ? [`--nodedir=${n
 const r = existsSync(gyp)
   ? spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
   : { status: 1, stdout: "", stderr: "error: node-gyp not found (it ships with npm)" };
-if (r.status === 0 && existsSync(join(here, "build/Release/mmsn_blas.node"))) {
-  console.log("[mmsn] built the OpenBLAS matMul addon (native/build/Release/mmsn_blas.node)");
+if (r.status === 0 && existsSync(join(here, "build/Release/mmsn_native.node"))) {
+  console.log("[mmsn] built the native tfjs backend (native/build/Release/mmsn_native.node: OpenBLAS + OpenMP) and the wasm OpenBLAS matMul addon");
 } else {
   const why = (r.stderr || r.stdout || String(r.error ?? "")).split("\n").filter((l) => /error|not found|No such/i.test(l)).slice(0, 3).join(" | ");
-  console.log(`[mmsn] optional OpenBLAS addon not built (${why || "node-gyp failed"}); the package will use tfjs-wasm alone. ` +
+  console.log(`[mmsn] optional native backend not built (${why || "node-gyp failed"}); the package will use tfjs-wasm instead. ` +
     "To get it: apt-get install libopenblas-dev g++ make, then npm rebuild multimodal-msn (or node native/build.mjs).");
 }

@@ -7,10 +7,11 @@
  * original kernel. `MMSN_BLAS=0` disables it.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fixOpenBlasCoreType } from "./openblas_env.js";
 
 interface BlasAddon {
   batchSgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, batch: number, sa: number, sb: number, a: Float32Array, b: Float32Array, c: Float32Array): void;
@@ -37,11 +38,7 @@ function findAddon(): string | undefined {
 export function installBlasMatMul(): string {
   const path = findAddon();
   if (!path) throw new Error("the OpenBLAS addon is not built (apt-get install libopenblas-dev, then node native/build.mjs)");
-  // The machine images of this project export OPENBLAS_CORETYPE=Haswell, which limits OpenBLAS to AVX2 and
-  // halves sgemm on AVX-512 CPUs; OpenBLAS reads it when the library loads, so fix it before that.
-  if (process.env.OPENBLAS_CORETYPE === "Haswell" && existsSync("/proc/cpuinfo") && /\bavx512f\b/.test(readFileSync("/proc/cpuinfo", "utf8"))) {
-    process.env.OPENBLAS_CORETYPE = "SkylakeX";
-  }
+  fixOpenBlasCoreType();
   const blas = createRequire(import.meta.url)(path) as BlasAddon;
   const original = tf.getKernel("BatchMatMul", "wasm");
   if (!original) throw new Error("no wasm BatchMatMul kernel to replace");

@@ -4,10 +4,12 @@
  * 1. `tensorflow`: @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, when installed *and* its native
  *    binding loads (detected with `tf.getBackend()`, never by whether `import` succeeds: with danfojs-node's
  *    override, `@tensorflow/tfjs-node` may resolve to the pure-JS union package).
- * 2. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
- * 3. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
+ * 2. `native`: this package's N-API backend (src/backend/native: OpenBLAS GEMM, OpenMP kernels, fused
+ *    LayerNorm/GELU/softmax/AdamW), when `npm install` could build it (needs libopenblas-dev and g++).
+ * 3. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
+ * 4. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
  *
- * `MMSN_BACKEND=tensorflow|wasm|cpu` forces a choice (an error if it cannot load).
+ * `MMSN_BACKEND=tensorflow|native|wasm|cpu` forces a choice (an error if it cannot load).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
@@ -15,11 +17,12 @@ import { createRequire } from "node:module";
 // the union package's CommonJS bundle registers all of them in the (global) gradient registry.
 import "@tensorflow/tfjs-backend-cpu";
 import { installBlasMatMul } from "./blas_matmul.js";
+import { registerNativeBackend } from "./native/backend.js";
 
 const require = createRequire(import.meta.url);
 require("@tensorflow/tfjs");
 
-export const BACKEND_NAMES = ["tensorflow", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What `initBackend` chose and why. */
@@ -51,6 +54,12 @@ async function tryTensorflow(): Promise<string> {
   throw new Error(errors.join("; "));
 }
 
+async function tryNative(): Promise<string> {
+  const details = registerNativeBackend();
+  if (!(await tf.setBackend("native")) || tf.getBackend() !== "native") throw new Error("tf.setBackend('native') failed");
+  return details;
+}
+
 async function tryWasm(): Promise<string> {
   await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend("wasm")) || tf.getBackend() !== "wasm") throw new Error("tf.setBackend('wasm') failed");
@@ -72,7 +81,7 @@ async function tryCpu(): Promise<string> {
   return "@tensorflow/tfjs-backend-cpu (pure JavaScript)";
 }
 
-const LOADERS: Record<BackendName, () => Promise<string>> = { tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
+const LOADERS: Record<BackendName, () => Promise<string>> = { tensorflow: tryTensorflow, native: tryNative, wasm: tryWasm, cpu: tryCpu };
 
 /**
  * Pick and activate the backend (idempotent: later calls return the first choice).

@@ -5,9 +5,14 @@
  * LayerNorm has an analytic backward, and row gathers have a gather-based backward (wasm has no
  * UnsortedSegmentSum, so tf.gather has no gradient there).
  *
+ * On the package's native backend (src/backend/native), GELU and LayerNorm run as fused kernels and the
+ * matMul backward uses transposed GEMMs directly (no explicit transposes); other backends keep the
+ * composite versions below.
+ *
  * Ownership: every function returns a new tensor owned by the caller (dispose it or run inside tf.tidy).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedGelu, fusedGeluGrad, fusedLayerNorm, fusedLayerNormGrad, hasFusedKernels } from "../backend/native/fused_ops.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typings do not accept multi-input functions */
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -16,10 +21,13 @@ const mm2dGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSa
   save([a, b]);
   return {
     value: tf.matMul(a, b), // [M, N]
-    gradFunc: ((dy: tf.Tensor2D, [sa, sb]: tf.Tensor2D[]) => [
-      tf.matMul(dy, tf.transpose(sb!)), // dA = dY·Bᵀ  [M, K]
-      tf.matMul(tf.transpose(sa!), dy), // dB = Aᵀ·dY  [K, N]
-    ]) as GradFn,
+    gradFunc: ((dy: tf.Tensor2D, [sa, sb]: tf.Tensor2D[]) =>
+      hasFusedKernels()
+        ? [tf.matMul(dy, sb!, false, true), tf.matMul(sa!, dy, true, false)] // BLAS transposes in place: [M, K], [K, N]
+        : [
+            tf.matMul(dy, tf.transpose(sb!)), // dA = dY·Bᵀ  [M, K]
+            tf.matMul(tf.transpose(sa!), dy), // dB = Aᵀ·dY  [K, N]
+          ]) as GradFn,
   };
 }) as any) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
@@ -37,6 +45,11 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return { value: fusedGelu(x), gradFunc: ((dy: tf.Tensor, [sx]: tf.Tensor[]) => fusedGeluGrad(dy, sx!)) as GradFn };
+}) as any);
+
 const geluGrad = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, SQRT1_2)))); // Φ(x)
@@ -52,7 +65,7 @@ const geluGrad = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 
 /** Exact GELU, x·Φ(x) (PyTorch nn.GELU() default), with a fused gradient. Any shape. */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return geluGrad(x) as T;
+  return (hasFusedKernels() ? geluFused(x) : geluGrad(x)) as T;
 }
 
 /**
@@ -60,6 +73,17 @@ export function gelu<T extends tf.Tensor>(x: T): T {
  * @param eps added to the biased variance (1e-6 for ViTs).
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  if (hasFusedKernels()) {
+    const fused = tf.customGrad(((xx: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const [y, xhat, rstd] = fusedLayerNorm(xx, g, b, eps); // [N, D], [N, D], [N, 1]
+      save([xhat, rstd, g]);
+      return {
+        value: y,
+        gradFunc: ((dy: tf.Tensor2D, [sxhat, srstd, sg]: tf.Tensor[]) => fusedLayerNormGrad(dy, sxhat!, srstd!, sg!)) as GradFn,
+      };
+    }) as any);
+    return fused(x, gamma, beta) as tf.Tensor2D;
+  }
   const f = tf.customGrad(((xx: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const mean = tf.mean(xx, 1, true); // [N, 1]
     const xc = tf.sub(xx, mean); // [N, D]

@@ -4,6 +4,7 @@
  * step (schedules), parameters can be excluded from decay, and the global gradient norm can be clipped.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedAdamW, hasFusedKernels } from "../backend/native/fused_ops.js";
 
 export interface AdamWOptions {
   readonly beta1: number;
@@ -48,7 +49,18 @@ export class AdamW {
       const sq = present.map((p) => tf.sum(tf.square(grads.get(p.name)!)));
       const norm = sq.length ? Math.sqrt((tf.addN(sq).dataSync() as Float32Array)[0]!) : 0;
       const scale = clipGrad > 0 && norm > clipGrad ? clipGrad / (norm + 1e-6) : 1;
+      const fused = hasFusedKernels();
       for (const p of present) {
+        if (fused) {
+          // One native pass per parameter (same maths and order as below).
+          const decay = p.decay && weightDecay !== 0 ? 1 - lr * weightDecay : 1;
+          const attrs = { decay, b1, b2, gscale: scale, invBc2Sqrt: 1 / Math.sqrt(bc2), eps, lrBc1: lr / bc1 };
+          const [np, nm, nv] = fusedAdamW(p.variable, this.m.get(p.name)!, this.v.get(p.name)!, grads.get(p.name)!, attrs);
+          this.m.get(p.name)!.assign(nm);
+          this.v.get(p.name)!.assign(nv);
+          p.variable.assign(np);
+          continue;
+        }
         const g = scale === 1 ? grads.get(p.name)! : tf.mul(grads.get(p.name)!, scale);
         const m = this.m.get(p.name)!;
         const v = this.v.get(p.name)!;

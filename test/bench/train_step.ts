@@ -1,21 +1,28 @@
 /**
  * Train-step throughput of MultimodalMSN against PyTorch on the same machine, in the same run, on the same
- * MSN step (EMA, target branch, masked anchor + focal views with EHR fusion, loss, backward, AdamW).
+ * MSN step (EMA, target branch, masked anchor + focal views with EHR fusion, loss, backward, AdamW), with
+ * the FLOP/s each side reaches against the machine's measured FMA peak and its peak RSS per image.
  * PyTorch runs at its best here: OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset (the machine exports
  * Haswell, which halves sgemm), torch.set_num_threads(2).
+ * A last row runs the paper's batch (ViT-Tiny, 64 images × 1+1+10 views, no encoder chunking) for one
+ * step in a child process (its own peak RSS), on the native backend only: tfjs-wasm's 4 GB heap cannot.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
 import { type MsnConfig, type MsnOverrides, msnConfig } from "../../src/config/msn.js";
 import { disposeBatch } from "../../src/msn/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
+import { msnStepFlops } from "./flops.js";
 import type { BenchRow } from "./types.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const PY = "/usr/bin/python3";
+/** Measured 2-core AVX-512 FMA peak of the project machine (../shared/reference/perf-cpu.md). */
+const PEAK_GFLOPS = 454;
 
 interface Case {
   readonly name: string;
@@ -23,10 +30,12 @@ interface Case {
   readonly overrides: MsnOverrides;
   readonly batch: number;
   readonly steps: number;
-  /** MultimodalMSN.encoderChunk (0 = whole batch at once). */
-  readonly encoderChunk?: number;
+  /** MultimodalMSN.encoderChunk on the wasm backend (0 = whole batch at once); other backends use 0. */
+  readonly wasmEncoderChunk?: number;
   readonly note?: string;
 }
+
+const TINY: MsnOverrides = { vit: { numHeads: 3, inChans: 1 }, ehr: { ehrIn: 4 } };
 
 const CASES: Case[] = [
   { name: "test preset (32 px, 2×16-px focal)", preset: "test", overrides: { ehr: { ehrIn: 4 } }, batch: 4, steps: 10 },
@@ -34,11 +43,11 @@ const CASES: Case[] = [
   {
     name: "ViT-Tiny/16 224 px, 1+1+10 views (96-px focal)",
     preset: "cxr_ehr_msn_tiny",
-    overrides: { vit: { numHeads: 3, inChans: 1 }, ehr: { ehrIn: 4 } },
+    overrides: TINY,
     batch: 8,
     steps: 3,
-    encoderChunk: 24,
-    note: "encoderChunk 24 (exact chunked encoder backprop): without it the 12-view step at batch 8 exceeds tfjs-wasm's 4 GB heap",
+    wasmEncoderChunk: 24,
+    note: "on wasm: encoderChunk 24 (exact chunked encoder backprop), since the 12-view step at batch 8 exceeds tfjs-wasm's 4 GB heap",
   },
 ];
 
@@ -56,51 +65,111 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Run every case for this package and for PyTorch; returns one row per case. */
+const haveTorch = () => {
+  if (!existsSync(PY)) return false;
+  try {
+    execFileSync(PY, ["-c", "import torch"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+interface TorchResult {
+  sec: number;
+  rssMb: number;
+  name: string;
+}
+
+function runTorch(cfg: MsnConfig, batch: number, steps: number, warmup = 1): TorchResult {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "2" };
+  delete env.OPENBLAS_CORETYPE;
+  const out = execFileSync(PY, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify({ ...torchConfig(cfg, batch), steps, warmup, threads: 2 })], { env, encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { sec_per_step: number[]; torch: string; threads: number; max_rss_mb: number };
+  return { sec: median(r.sec_per_step), rssMb: r.max_rss_mb, name: `PyTorch ${r.torch} CPU (${r.threads} threads, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset)` };
+}
+
+/** Time `steps` train steps after one warm-up; returns the median seconds and this process's peak RSS. */
+function timeSteps(cfg: MsnConfig, batchSize: number, steps: number, encoderChunk: number): { sec: number; rssMb: number } {
+  const model = new MultimodalMSN(cfg);
+  model.encoderChunk = encoderChunk;
+  const batch = syntheticBatch(cfg, batchSize);
+  model.trainStep(batch); // warm-up
+  const secs: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    model.trainStep(batch);
+    secs.push((performance.now() - t0) / 1000);
+  }
+  disposeBatch(batch);
+  model.dispose();
+  return { sec: median(secs), rssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+const gflops = (flops: number, sec: number) => flops / sec / 1e9;
+const perf = (flops: number, sec: number, rssMb: number, b: number) =>
+  `${gflops(flops, sec).toFixed(0)} GFLOP/s (${((100 * gflops(flops, sec)) / PEAK_GFLOPS).toFixed(1)}% of ${PEAK_GFLOPS}), peak RSS ${(rssMb / 1024).toFixed(2)} GB (${(rssMb / b).toFixed(0)} MB/img)`;
+
+/** Run every case for this package and for PyTorch; returns one row per case (plus the paper-batch row). */
 export async function benchTrainStep(): Promise<BenchRow[]> {
   await initBackend({ quiet: true });
+  const backend = currentBackend()!;
   const rows: BenchRow[] = [];
-  const haveTorch = existsSync(PY) && (() => {
-    try {
-      execFileSync(PY, ["-c", "import torch"], { stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const torch = haveTorch();
+  // Cases run smallest first, so this process's peak RSS after each is that case's peak.
   for (const k of CASES) {
     const cfg = msnConfig(k.preset, k.overrides);
-    const model = new MultimodalMSN(cfg);
-    model.encoderChunk = k.encoderChunk ?? 0;
-    const batch = syntheticBatch(cfg, k.batch);
-    model.trainStep(batch); // warm-up
-    const secs: number[] = [];
-    for (let i = 0; i < k.steps; i++) {
-      const t0 = performance.now();
-      model.trainStep(batch);
-      secs.push((performance.now() - t0) / 1000);
-    }
-    disposeBatch(batch);
-    model.dispose();
-    const ours = k.batch / median(secs);
-    let reference = NaN;
-    let refName = "PyTorch (not installed: apt-get install python3-torch)";
-    if (haveTorch) {
-      const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "2" };
-      delete env.OPENBLAS_CORETYPE;
-      const out = execFileSync(PY, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify({ ...torchConfig(cfg, k.batch), steps: Math.max(3, k.steps), warmup: 1, threads: 2 })], { env, encoding: "utf8" });
-      const r = JSON.parse(out.trim().split("\n").pop()!) as { sec_per_step: number[]; torch: string; threads: number };
-      reference = k.batch / median(r.sec_per_step);
-      refName = `PyTorch ${r.torch} CPU (${r.threads} threads, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset)`;
-    }
+    const flops = msnStepFlops(cfg, k.batch);
+    const chunk = backend.name === "wasm" ? (k.wasmEncoderChunk ?? 0) : 0;
+    const ours = timeSteps(cfg, k.batch, k.steps, chunk);
+    const ref = torch ? runTorch(cfg, k.batch, Math.max(3, k.steps)) : undefined;
     rows.push({
       name: `MSN train step, ${k.name}, batch ${k.batch}`,
       unit: "img/s",
-      ours,
-      reference,
-      referenceName: refName,
-      notes: `ours: tfjs ${currentBackend()?.name} (${currentBackend()?.details}); median of ${k.steps} steps after 1 warm-up${k.note ? "; " + k.note : ""}`,
+      ours: k.batch / ours.sec,
+      reference: ref ? k.batch / ref.sec : NaN,
+      referenceName: ref?.name ?? "PyTorch (not installed: apt-get install python3-torch)",
+      notes: `ours: tfjs ${backend.name} (${backend.details}); median of ${k.steps} steps after 1 warm-up, ${ours.sec.toFixed(3)} s/step, ` +
+        `${(flops / 1e9).toFixed(1)} GFLOP/step, ${perf(flops, ours.sec, ours.rssMb, k.batch)}` +
+        (ref ? `; PyTorch ${ref.sec.toFixed(3)} s/step, ${perf(flops, ref.sec, ref.rssMb, k.batch)}` : "") +
+        (chunk && k.note ? `; ${k.note}` : ""),
     });
   }
+  if (backend.name === "native" && process.env.BENCH_PAPER_BATCH !== "0") rows.push(paperBatchRow(torch));
   return rows;
+}
+
+/** The paper's batch: ViT-Tiny, 64 × (1+1+10) views, one step after a warm-up, in a child process. */
+function paperBatchRow(torch: boolean): BenchRow {
+  const b = 64;
+  const cfg = msnConfig("cxr_ehr_msn_tiny", TINY);
+  const flops = msnStepFlops(cfg, b);
+  const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--paper-batch"], { cwd: ROOT, encoding: "utf8", env: process.env });
+  const name = `MSN train step, ViT-Tiny/16 224 px, paper batch 64 × (1+1+10) views, no encoder chunking`;
+  let ours = NaN;
+  let notes: string;
+  if (child.status === 0) {
+    const r = JSON.parse(child.stdout.trim().split("\n").pop()!) as { sec: number; rssMb: number };
+    ours = b / r.sec;
+    notes = `ours: 1 step after 1 warm-up, ${r.sec.toFixed(2)} s/step, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${perf(flops, r.sec, r.rssMb, b)}`;
+  } else {
+    notes = `ours: FAILED (exit ${child.status ?? child.signal}): ${(child.stderr || "").trim().split("\n").slice(-3).join(" | ")}`;
+  }
+  let ref: TorchResult | undefined;
+  if (torch) {
+    try {
+      ref = runTorch(cfg, b, 1, 1);
+      notes += `; PyTorch ${ref.sec.toFixed(2)} s/step, ${perf(flops, ref.sec, ref.rssMb, b)}`;
+    } catch (e) {
+      notes += `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
+    }
+  }
+  return { name, unit: "img/s", ours, reference: ref ? b / ref.sec : NaN, referenceName: ref?.name ?? "PyTorch", notes };
+}
+
+// Child process of paperBatchRow: one warm-up and one timed step, printing {sec, rssMb}.
+if (process.argv.includes("--paper-batch") && process.argv[1] === fileURLToPath(import.meta.url)) {
+  await initBackend({ quiet: true });
+  const r = timeSteps(msnConfig("cxr_ehr_msn_tiny", TINY), 64, 1, 0);
+  console.log(JSON.stringify(r));
 }

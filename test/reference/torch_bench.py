@@ -10,6 +10,7 @@ Usage: torch_bench.py '{"img":64,...,"steps":5,"warmup":1,"threads":2}'  -> prin
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -66,7 +67,8 @@ def main():
         opt.step()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
-    print(json.dumps({"sec_per_step": times, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"sec_per_step": times, "torch": torch.__version__, "threads": torch.get_num_threads(), "max_rss_mb": rss_mb}))
 
 
 if __name__ == "__main__":

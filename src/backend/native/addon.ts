@@ -1,0 +1,67 @@
+/**
+ * Loader and typings of the native backend's N-API addon (native/backend/*.cc, built by `npm install` into
+ * native/build/Release/mmsn_native.node when g++ and libopenblas-dev are present). Every tensor argument is
+ * a TypedArray that the addon reads or writes in place.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fixOpenBlasCoreType } from "../openblas_env.js";
+
+type F32 = Float32Array;
+
+export interface NativeAddon {
+  batchMatmul(ta: boolean, tb: boolean, m: number, n: number, k: number, batch: number, strideA: number, strideB: number, a: F32, b: F32, c: F32): void;
+  binary(op: number, shape: number[], stridesA: number[], stridesB: number[], a: F32, b: F32, out: F32): void;
+  unary(op: number, alpha: number, x: F32, out: F32, n: number): void;
+  reduce(op: number, outer: number, r: number, inner: number, x: F32, out: F32): void;
+  transpose(inShape: number[], perm: number[], x: F32 | Int32Array, out: F32 | Int32Array, elemBytes: number): void;
+  copyBlock(size: number[], srcShape: number[], srcBegin: number[], dstShape: number[], dstBegin: number[], src: F32 | Int32Array, dst: F32 | Int32Array, elemBytes: number): void;
+  fill(value: number, out: F32, n: number): void;
+  softmax(rows: number, cols: number, x: F32, out: F32): void;
+  layerNormFwd(rows: number, d: number, eps: number, x: F32, gamma: F32, beta: F32, y: F32, xhat: F32, rstd: F32): void;
+  layerNormBwd(rows: number, d: number, dy: F32, xhat: F32, rstd: F32, gamma: F32, dx: F32, dgamma: F32, dbeta: F32): void;
+  geluFwd(n: number, x: F32, y: F32): void;
+  geluBwd(n: number, dy: F32, x: F32, dx: F32): void;
+  gatherRows(nIdx: number, rowBytes: number, nRows: number, idx: Int32Array, x: F32 | Int32Array, out: F32 | Int32Array): void;
+  addN(xs: F32[], out: F32, n: number): void;
+  adamw(n: number, decay: number, b1: number, b2: number, gscale: number, invBc2Sqrt: number, eps: number, lrBc1: number, p: F32, m: F32, v: F32, g: F32, pOut: F32, mOut: F32, vOut: F32): void;
+  info(): { blasCore: string; threads: number };
+  setThreads(n: number): void;
+}
+
+/** Operation codes, as in native/backend/kernels.h. */
+export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7 } as const;
+export const UNARY_OPS = {
+  Exp: 0, Log: 1, Sqrt: 2, Rsqrt: 3, Tanh: 4, Erf: 5, Neg: 6, Square: 7, Abs: 8, Relu: 9, Sigmoid: 10, Reciprocal: 11,
+  Log1p: 12, Expm1: 13, Sign: 14, Step: 15,
+} as const;
+export const REDUCE_OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
+
+let cached: NativeAddon | undefined;
+
+function findAddon(): string | undefined {
+  if (process.env.MMSN_NATIVE_ADDON) return process.env.MMSN_NATIVE_ADDON; // a build elsewhere (development)
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, "native/build/Release/mmsn_native.node");
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/** Load the addon once. Throws with the reason (and the fix) when it is not built or does not load. */
+export function loadNativeAddon(): NativeAddon {
+  if (cached) return cached;
+  const path = findAddon();
+  if (!path) throw new Error("the native backend addon is not built (apt-get install libopenblas-dev g++ make, then node native/build.mjs)");
+  fixOpenBlasCoreType();
+  // OpenMP threads that spin while waiting lose whole scheduler quanta whenever another process shares the
+  // 2 cores (steps 3–5× slower and erratic); sleeping waits cost a few µs per kernel. libgomp reads this
+  // when the addon loads. (The perf notes found the same for PyTorch: OMP_WAIT_POLICY=PASSIVE was fastest.)
+  process.env.OMP_WAIT_POLICY ??= "passive";
+  cached = createRequire(import.meta.url)(path) as NativeAddon;
+  return cached;
+}

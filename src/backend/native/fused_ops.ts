@@ -1,0 +1,58 @@
+/**
+ * The package's fused kernels (LayerNorm, GELU, AdamW), registered only by the native backend. src/nn and
+ * src/train call these when `hasFusedKernels()` and keep their composite tfjs-op versions for every other
+ * backend. This module loads no addon, so importing it is free everywhere.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+export const FUSED = {
+  LayerNorm: "MmsnLayerNorm",
+  LayerNormGrad: "MmsnLayerNormGrad",
+  Gelu: "MmsnGelu",
+  GeluGrad: "MmsnGeluGrad",
+  AdamW: "MmsnAdamW",
+} as const;
+
+/** True when the active backend implements the fused kernels (MMSN_FUSED=0 turns them off, for A/B tests). */
+export function hasFusedKernels(): boolean {
+  return process.env.MMSN_FUSED !== "0" && tf.getKernel(FUSED.LayerNorm, tf.getBackend()) !== undefined;
+}
+
+/**
+ * LayerNorm over the last axis: [N, D] → y [N, D], plus xhat [N, D] and rstd [N, 1] for the backward.
+ * The caller owns (disposes) all three.
+ */
+export function fusedLayerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(FUSED.LayerNorm, { x, gamma, beta }, { eps }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+}
+
+/** LayerNorm backward: → [dx [N, D], dgamma [D], dbeta [D]], owned by the caller. */
+export function fusedLayerNormGrad(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(FUSED.LayerNormGrad, { dy, xhat, rstd, gamma }) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+}
+
+/** Exact GELU x·Φ(x), any shape; caller owns the result. */
+export function fusedGelu<T extends tf.Tensor>(x: T): T {
+  return tf.engine().runKernel(FUSED.Gelu, { x }) as T;
+}
+
+/** GELU backward dy·(Φ(x) + x·φ(x)); caller owns the result. */
+export function fusedGeluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(FUSED.GeluGrad, { dy, x }) as tf.Tensor;
+}
+
+/** Hyper-parameters of one fused AdamW update (see src/train/adamw.ts for the maths). */
+export interface FusedAdamWAttrs {
+  decay: number;
+  b1: number;
+  b2: number;
+  gscale: number;
+  invBc2Sqrt: number;
+  eps: number;
+  lrBc1: number;
+}
+
+/** One AdamW update → [p', m', v'] (new tensors owned by the caller; the inputs are unchanged). */
+export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, attrs: FusedAdamWAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(FUSED.AdamW, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}

@@ -1,0 +1,50 @@
+/** BatchMatMul and _FusedMatMul (bias + linear/relu) through the addon's OpenBLAS GEMM. */
+import * as tf from "@tensorflow/tfjs-core";
+import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { type Backend, f32, type KernelArgs, output } from "./util.js";
+
+/** C = op(A)·op(B) with batch broadcasting when one side has batch 1. Undefined = not covered. */
+export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean): tf.TensorInfo | undefined {
+  const av = f32(be, a);
+  const bv = f32(be, b);
+  if (!av || !bv) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  const sameBatch = ra === rb && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+  if (!(sameBatch || batchA === 1 || batchB === 1)) return undefined;
+  const m = ta ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = ta ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = tb ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${ta} and transposeB=${tb} must match.`);
+  const batch = Math.max(batchA, batchB);
+  const outShape = [...(batchA >= batchB ? a.shape : b.shape).slice(0, -2), m, n];
+  const out = output(be, outShape); // [...batch, M, N]
+  if (m * n * batch > 0) be.addon.batchMatmul(ta, tb, m, n, k, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, av, bv, out.values);
+  return out.info;
+}
+
+export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  return matmul(be, a, b, transposeA, transposeB);
+}
+
+export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
+  const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
+  if (preluActivationWeights || !["linear", "relu"].includes(activation ?? "linear")) return undefined;
+  if (bias && (!f32(be, bias) || bias.shape.length !== 1)) return undefined;
+  const c = matmul(be, a!, b!, transposeA, transposeB);
+  if (!c) return undefined;
+  const cv = f32(be, c)!;
+  const n = c.shape[c.shape.length - 1]!;
+  if (bias) {
+    if (bias.shape[0] !== n && bias.shape[0] !== 1) throw new Error(`_FusedMatMul: bias of shape ${bias.shape} does not broadcast to ${c.shape}`);
+    be.addon.binary(BINARY_OPS.Add, [cv.length / n, n], [n, 1], [0, bias.shape[0] === 1 ? 0 : 1], cv, f32(be, bias)!, cv);
+  }
+  if (activation === "relu") be.addon.unary(UNARY_OPS.Relu, 0, cv, cv, cv.length);
+  return c;
+}
