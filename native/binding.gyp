@@ -28,7 +28,8 @@
         "backend/matmul.cc",
         "backend/elementwise.cc",
         "backend/reduce.cc",
-        "backend/fused.cc"
+        "backend/fused.cc",
+        "backend/attention.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -82,6 +82,20 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// attentionFwd(b, t, h, dh, scale, q, k, v, o, p)
+Napi::Value AttentionFwd(const Napi::CallbackInfo& info) {
+  mmsn::attentionFwd(int(i64(info[0])), int(i64(info[1])), int(i64(info[2])), int(i64(info[3])), float(f64(info[4])), ptr(info[5]), ptr(info[6]),
+                     ptr(info[7]), ptr(info[8]), ptr(info[9]));
+  return info.Env().Undefined();
+}
+
+// attentionBwd(b, t, h, dh, scale, dout, q, k, v, p, dq, dk, dv)
+Napi::Value AttentionBwd(const Napi::CallbackInfo& info) {
+  mmsn::attentionBwd(int(i64(info[0])), int(i64(info[1])), int(i64(info[2])), int(i64(info[3])), float(f64(info[4])), ptr(info[5]), ptr(info[6]),
+                     ptr(info[7]), ptr(info[8]), ptr(info[9]), ptr(info[10]), ptr(info[11]), ptr(info[12]));
+  return info.Env().Undefined();
+}
+
 // softmax(rows, cols, x, out)
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   mmsn::softmax(i64(info[0]), i64(info[1]), ptr(info[2]), ptr(info[3]));
@@ -162,6 +176,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("attentionFwd", Napi::Function::New(env, AttentionFwd));
+  exports.Set("attentionBwd", Napi::Function::New(env, AttentionBwd));
   exports.Set("copyBlock", Napi::Function::New(env, CopyBlock));
   exports.Set("fill", Napi::Function::New(env, Fill));
   exports.Set("layerNormFwd", Napi::Function::New(env, LayerNormFwd));

@@ -27,6 +27,8 @@ static void softmaxRows(int64_t r0, int64_t r1, int64_t cols, const float* x, fl
   }
 }
 
+void softmaxRowsInPlace(int64_t rows, int64_t cols, float* x) { softmaxRows(0, rows, cols, x, x); }
+
 void softmax(int64_t rows, int64_t cols, const float* x, float* out) {
   const int nt = threadsFor(rows * cols * 4);
 #pragma omp parallel num_threads(nt)

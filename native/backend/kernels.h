@@ -24,6 +24,11 @@ void copyBlock(int rank, const int64_t* size, const int64_t* srcShape, const int
                const int64_t* dstBegin, const char* src, char* dst, int elemBytes);
 void fill(int64_t n, float value, float* out);
 
+// Multi-head attention on q/k/v [B·T, H·dh]: o = softmax(scale·QKᵀ)·V per head, P [B, H, T, T] kept.
+void attentionFwd(int b, int t, int h, int dh, float scale, const float* q, const float* k, const float* v, float* o, float* p);
+void attentionBwd(int b, int t, int h, int dh, float scale, const float* dout, const float* q, const float* k, const float* v,
+                  const float* p, float* dq, float* dk, float* dv);
+
 void softmax(int64_t rows, int64_t cols, const float* x, float* out);
 void layerNormFwd(int64_t rows, int64_t d, float eps, const float* x, const float* g, const float* b, float* y, float* xhat, float* rstd);
 void layerNormBwd(int64_t rows, int64_t d, const float* dy, const float* xhat, const float* rstd, const float* g, float* dx, float* dg, float* db);

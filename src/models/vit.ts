@@ -13,7 +13,7 @@ import type { ViTConfig } from "../config/vit.js";
 import type { KeepIndices } from "../msn/masking.js";
 import { validateKeepIndices } from "../msn/masking.js";
 import { bicubicGridMatrix } from "../nn/interpolate.js";
-import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d } from "../nn/ops.js";
+import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention } from "../nn/ops.js";
 import type { ParamStore } from "../nn/params.js";
 
 export class VisionTransformer {
@@ -133,19 +133,10 @@ export class VisionTransformer {
 
   private block(i: number, x: tf.Tensor2D, bsz: number, t: number, attention?: tf.Tensor4D[]): tf.Tensor2D {
     const b = `blocks.${i}.`;
-    const { embedDim: d, numHeads: nh, layerNormEps: eps, qkvBias } = this.config;
-    const dh = d / nh;
+    const { numHeads: nh, layerNormEps: eps, qkvBias } = this.config;
     const h = layerNorm(x, this.v(b + "norm1.weight"), this.v(b + "norm1.bias"), eps); // [B·T, D]
-    const heads = (name: string) => {
-      const y = linear(h, this.v(`${b}attn.${name}.weight`), qkvBias ? this.v(`${b}attn.${name}.bias`) : undefined); // [B·T, D]
-      return tf.reshape(tf.transpose(tf.reshape(y, [bsz, t, nh, dh]), [0, 2, 1, 3]), [bsz * nh, t, dh]); // [B·H, T, dh]
-    };
-    const q = tf.mul(heads("q"), 1 / Math.sqrt(dh)) as tf.Tensor3D;
-    const k = heads("k");
-    const v = heads("v");
-    const att = tf.softmax(tf.matMul(q, k, false, true)); // [B·H, T, T]
-    if (attention) attention.push(tf.keep(tf.reshape(att, [bsz, nh, t, t])));
-    const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v), [bsz, nh, t, dh]), [0, 2, 1, 3]), [bsz * t, d]); // [B·T, D]
+    const proj = (name: string) => linear(h, this.v(`${b}attn.${name}.weight`), qkvBias ? this.v(`${b}attn.${name}.bias`) : undefined); // [B·T, D]
+    const o = multiHeadAttention(proj("q"), proj("k"), proj("v"), bsz, nh, attention); // [B·T, D]
     const x1 = tf.add(x, linear(o as tf.Tensor2D, this.v(b + "attn.proj.weight"), this.v(b + "attn.proj.bias"))); // [B·T, D]
     const h2 = layerNorm(x1 as tf.Tensor2D, this.v(b + "norm2.weight"), this.v(b + "norm2.bias"), eps);
     const m = linear(gelu(linear(h2, this.v(b + "mlp.fc1.weight"), this.v(b + "mlp.fc1.bias"))), this.v(b + "mlp.fc2.weight"), this.v(b + "mlp.fc2.bias"));

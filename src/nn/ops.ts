@@ -12,7 +12,15 @@
  * Ownership: every function returns a new tensor owned by the caller (dispose it or run inside tf.tidy).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { fusedGelu, fusedGeluGrad, fusedLayerNorm, fusedLayerNormGrad, hasFusedKernels } from "../backend/native/fused_ops.js";
+import {
+  fusedAttention,
+  fusedAttentionGrad,
+  fusedGelu,
+  fusedGeluGrad,
+  fusedLayerNorm,
+  fusedLayerNormGrad,
+  hasFusedKernels,
+} from "../backend/native/fused_ops.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typings do not accept multi-input functions */
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -36,10 +44,52 @@ export function mm2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return mm2dGrad(a, b);
 }
 
+const linearFused = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: x, b: w, bias: b }), // one output [N, out]: the bias add does not keep a second copy
+    gradFunc: ((dy: tf.Tensor2D, [sx, sw]: tf.Tensor2D[]) => [
+      tf.matMul(dy, sw!, false, true), // [N, in]
+      tf.matMul(sx!, dy, true, false), // [in, out]
+      tf.sum(dy, 0), // [out]
+    ]) as GradFn,
+  };
+}) as any) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
 /** y = x·W + b with W stored [in, out] (PyTorch's weight transposed). [N,in] → [N,out]. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (b && hasFusedKernels()) return linearFused(x, w, b);
   const y = mm2d(x, w); // [N, out]
   return b ? tf.add(y, b) : y;
+}
+
+/**
+ * Multi-head self-attention softmax(scale·QKᵀ)·V on q, k, v [B·T, H·dh] with heads in column blocks.
+ * [B·T, D] → [B·T, D]. On the native backend one fused kernel (no head transposes, only the probabilities
+ * kept for the backward); elsewhere composite ops. When `probs` is given it receives the attention
+ * probabilities [B, H, T, T] (caller disposes).
+ */
+export function multiHeadAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, batch: number, heads: number, probs?: tf.Tensor4D[]): tf.Tensor2D {
+  const [rows, d] = q.shape;
+  const t = rows / batch;
+  const dh = d / heads;
+  const scale = 1 / Math.sqrt(dh);
+  if (hasFusedKernels()) {
+    const f = tf.customGrad(((qq: tf.Tensor2D, kk: tf.Tensor2D, vv: tf.Tensor2D, save: tf.GradSaveFunc) => {
+      const [o, p] = fusedAttention(qq, kk, vv, batch, heads, scale); // [B·T, D], [B, H, T, T]
+      save([qq, kk, vv, p]);
+      if (probs) probs.push(tf.keep(tf.clone(p)));
+      return {
+        value: o,
+        gradFunc: ((dy: tf.Tensor, [sq, sk, sv, sp]: tf.Tensor[]) => fusedAttentionGrad(dy, sq!, sk!, sv!, sp!, batch, heads, scale)) as GradFn,
+      };
+    }) as any);
+    return f(q, k, v) as tf.Tensor2D;
+  }
+  const split = (y: tf.Tensor2D) => tf.reshape(tf.transpose(tf.reshape(y, [batch, t, heads, dh]), [0, 2, 1, 3]), [batch * heads, t, dh]); // [B·H, T, dh]
+  const att = tf.softmax(tf.matMul(tf.mul(split(q), scale) as tf.Tensor3D, split(k), false, true)); // [B·H, T, T]
+  if (probs) probs.push(tf.keep(tf.reshape(att, [batch, heads, t, t])));
+  return tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, split(v)), [batch, heads, t, dh]), [0, 2, 1, 3]), [rows, d]); // [B·T, D]
 }
 
 const SQRT1_2 = Math.SQRT1_2;

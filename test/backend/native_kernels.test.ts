@@ -9,7 +9,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/backend/index.js";
 import { nativeBackendReport, nativeFallbackCounts, registerNativeBackend } from "../../src/backend/native/backend.js";
-import { gelu, layerNorm } from "../../src/nn/ops.js";
+import { gelu, layerNorm, linear, multiHeadAttention } from "../../src/nn/ops.js";
 import { Rng } from "../../src/utils/rng.js";
 import { assertClose } from "../helpers/golden.js";
 
@@ -148,6 +148,24 @@ describe("native backend kernels vs tfjs-backend-cpu", () => {
     const ge = (x: tf.Tensor) => [gelu(x), tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gelu(xx), xx)))(x)];
     check("gelu [33, 17] + grad", [f32([33, 17], -5, 5)], ge, 1e-5);
     check("gelu [300, 200] + grad", [f32([300, 200], -5, 5)], ge, 1e-5);
+  });
+
+  it("fused multi-head attention and fused linear (forward, probabilities, gradients) agree with the composite ops", (t) => {
+    if (skip) return t.skip(skip);
+    for (const [b, tk, h, dh] of [[2, 5, 3, 4], [3, 37, 3, 64], [1, 197, 2, 8]] as const) {
+      const d = h * dh;
+      const qkv = [0, 1, 2].map(() => f32([b * tk, d], -1, 1));
+      check(`attention B=${b} T=${tk} H=${h} dh=${dh}`, [...qkv, f32([b * tk, d])], (q, k, v, w) => {
+        const probs: tf.Tensor4D[] = [];
+        const f = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => tf.sum(tf.mul(multiHeadAttention(qq as tf.Tensor2D, kk as tf.Tensor2D, vv as tf.Tensor2D, b, h, probs), w!));
+        const grads = tf.grads(f)([q!, k!, v!]);
+        return [multiHeadAttention(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, b, h), probs[0]!, ...grads];
+      }, 1e-5);
+    }
+    check("linear with bias + grads", [f32([29, 13]), f32([13, 7]), f32([7])], (x, w, bb) => [
+      linear(x as tf.Tensor2D, w as tf.Tensor2D, bb as tf.Tensor1D),
+      ...tf.grads((xx: tf.Tensor, ww: tf.Tensor, bbb: tf.Tensor) => tf.sum(tf.square(linear(xx as tf.Tensor2D, ww as tf.Tensor2D, bbb as tf.Tensor1D))))([x!, w!, bb!]),
+    ], 1e-5);
   });
 
   it("pooled buffers never reach user code: dataSync copies, views are copied before the source is recycled", (t) => {

@@ -135,7 +135,12 @@ export async function benchTrainStep(): Promise<BenchRow[]> {
         (chunk && k.note ? `; ${k.note}` : ""),
     });
   }
-  if (backend.name === "native" && process.env.BENCH_PAPER_BATCH !== "0") rows.push(paperBatchRow(torch));
+  if (backend.name === "native") {
+    const { nativeBackendReport } = await import("../../src/backend/native/backend.js");
+    const last = rows.pop()!;
+    rows.push({ ...last, notes: `${last.notes}; ${nativeBackendReport().replace("[mmsn] ", "")}` });
+    if (process.env.BENCH_PAPER_BATCH !== "0") rows.push(paperBatchRow(torch));
+  }
   return rows;
 }
 

@@ -19,6 +19,8 @@ export interface NativeAddon {
   transpose(inShape: number[], perm: number[], x: F32 | Int32Array, out: F32 | Int32Array, elemBytes: number): void;
   copyBlock(size: number[], srcShape: number[], srcBegin: number[], dstShape: number[], dstBegin: number[], src: F32 | Int32Array, dst: F32 | Int32Array, elemBytes: number): void;
   fill(value: number, out: F32, n: number): void;
+  attentionFwd(b: number, t: number, h: number, dh: number, scale: number, q: F32, k: F32, v: F32, o: F32, p: F32): void;
+  attentionBwd(b: number, t: number, h: number, dh: number, scale: number, dout: F32, q: F32, k: F32, v: F32, p: F32, dq: F32, dk: F32, dv: F32): void;
   softmax(rows: number, cols: number, x: F32, out: F32): void;
   layerNormFwd(rows: number, d: number, eps: number, x: F32, gamma: F32, beta: F32, y: F32, xhat: F32, rstd: F32): void;
   layerNormBwd(rows: number, d: number, dy: F32, xhat: F32, rstd: F32, gamma: F32, dx: F32, dgamma: F32, dbeta: F32): void;

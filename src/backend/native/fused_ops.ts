@@ -1,5 +1,5 @@
 /**
- * The package's fused kernels (LayerNorm, GELU, AdamW), registered only by the native backend. src/nn and
+ * The package's fused kernels (LayerNorm, GELU, multi-head attention, AdamW), registered only by the native backend. src/nn and
  * src/train call these when `hasFusedKernels()` and keep their composite tfjs-op versions for every other
  * backend. This module loads no addon, so importing it is free everywhere.
  */
@@ -11,6 +11,8 @@ export const FUSED = {
   Gelu: "MmsnGelu",
   GeluGrad: "MmsnGeluGrad",
   AdamW: "MmsnAdamW",
+  Attention: "MmsnAttention",
+  AttentionGrad: "MmsnAttentionGrad",
 } as const;
 
 /** True when the active backend implements the fused kernels (MMSN_FUSED=0 turns them off, for A/B tests). */
@@ -55,4 +57,17 @@ export interface FusedAdamWAttrs {
 /** One AdamW update → [p', m', v'] (new tensors owned by the caller; the inputs are unchanged). */
 export function fusedAdamW(p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, attrs: FusedAdamWAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.engine().runKernel(FUSED.AdamW, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Multi-head attention softmax(scale·QKᵀ)·V on q, k, v [B·T, H·dh] (heads in column blocks, as the linear
+ * layers produce them) → [o [B·T, H·dh], probabilities [B, H, T, T]], both owned by the caller.
+ */
+export function fusedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, batch: number, heads: number, scale: number): [tf.Tensor2D, tf.Tensor4D] {
+  return tf.engine().runKernel(FUSED.Attention, { q, k, v }, { batch, heads, scale }) as unknown as [tf.Tensor2D, tf.Tensor4D];
+}
+
+/** Attention backward → [dq, dk, dv] [B·T, H·dh], owned by the caller. */
+export function fusedAttentionGrad(dy: tf.Tensor, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, probs: tf.Tensor, batch: number, heads: number, scale: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(FUSED.AttentionGrad, { dy, q, k, v, probs }, { batch, heads, scale }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
 }

@@ -68,3 +68,31 @@ export function adamw({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo
     f32(be, p!)!, f32(be, m!)!, f32(be, v!)!, f32(be, g!)!, po.values, mo.values, vo.values);
   return [po.info, mo.info, vo.info];
 }
+
+interface AttentionAttrs {
+  batch: number;
+  heads: number;
+  scale: number;
+}
+
+/** inputs q, k, v [B·T, D]; attrs batch, heads, scale → [o [B·T, D], probabilities [B, H, T, T]]. */
+export function attention({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
+  const { q, k, v } = inputs as Record<string, tf.TensorInfo>;
+  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
+  const [rows, d] = q!.shape as [number, number];
+  const t = rows / batch;
+  const o = output(be, [rows, d]);
+  const p = output(be, [batch, heads, t, t]);
+  be.addon.attentionFwd(batch, t, heads, d / heads, scale, f32(be, q!)!, f32(be, k!)!, f32(be, v!)!, o.values, p.values);
+  return [o.info, p.info];
+}
+
+/** inputs dy, q, k, v [B·T, D], probs [B, H, T, T]; same attrs → [dq, dk, dv]. */
+export function attentionGrad({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
+  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo>;
+  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
+  const [rows, d] = q!.shape as [number, number];
+  const [dq, dk, dv] = [0, 1, 2].map(() => output(be, [rows, d]));
+  be.addon.attentionBwd(batch, rows / batch, heads, d / heads, scale, f32(be, dy!)!, f32(be, q!)!, f32(be, k!)!, f32(be, v!)!, f32(be, probs!)!, dq!.values, dk!.values, dv!.values);
+  return [dq!.info, dk!.info, dv!.info];
+}

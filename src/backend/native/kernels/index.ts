@@ -5,7 +5,7 @@ import { BINARY_OPS, UNARY_OPS, REDUCE_OPS } from "../addon.js";
 import { FUSED } from "../fused_ops.js";
 import { concat, padV2, slice, splitV } from "./copy.js";
 import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
-import { adamw, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";
+import { adamw, attention, attentionGrad, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";
 import { gatherV2 } from "./gather.js";
 import { batchMatMul, fusedMatMul } from "./matmul.js";
 import { reduceKernel } from "./reduce.js";
@@ -28,6 +28,8 @@ const KERNELS: Record<string, NativeKernelFunc> = {
   [FUSED.Gelu]: gelu,
   [FUSED.GeluGrad]: geluGrad,
   [FUSED.AdamW]: adamw,
+  [FUSED.Attention]: attention,
+  [FUSED.AttentionGrad]: attentionGrad,
 };
 for (const k of Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]) KERNELS[k] = binaryKernel(k);
 for (const k of Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[]) KERNELS[k] = unaryKernel(k);
