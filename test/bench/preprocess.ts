@@ -8,10 +8,12 @@
  * Two rows per format, so that no side gets more cores than the other:
  * - 1 core: ours decodes (sharp) then builds the views on the main thread, one image at a time, against
  *   Pillow in one process;
- * - N cores (N = os.availableParallelism()): ours decodes 2N images in flight on libuv's threads and builds
+ * - N cores (N = os.availableParallelism(), at least 2): ours decodes 2N images in flight on libuv's threads
+ *   (UV_THREADPOOL_SIZE, 4 by default, caps them beyond 4 cores) and builds
  *   the views on a {@link ViewPool} of N workers (what `msnBatches({ workers })` uses), against Pillow on a
  *   multiprocessing.Pool of N processes.
- * Each side runs twice, interleaved, and keeps its better run (the machine may be shared). The notes give the
+ * Pillow runs at its best (glibc malloc thresholds raised, see PILLOW_ENV). Each side runs twice,
+ * interleaved, and keeps its better run (the machine may be shared). The notes give the
  * CPU time per image of both sides (all threads / all pool processes) and, for the 1-core rows, the CPU time
  * per image of the cheapest round of the 9 files: the per-core cost, which the wall-clock ratio only reflects
  * on a quiet machine (under load the scheduler favours our partly-waiting threads over Pillow's busy process).
