@@ -1,7 +1,9 @@
 // Optional build of the native addons, run by `npm install`: mmsn_native.node (the "native" tfjs backend,
-// src/backend/native) and mmsn_blas.node (OpenBLAS matMul for the wasm backend).
-// It never fails the install: without g++/OpenBLAS headers the package runs on plain tfjs-wasm and says so.
-// The one system package it wants on Debian/Ubuntu: libopenblas-dev.
+// src/backend/native) and mmsn_blas.node (OpenBLAS matMul for the wasm backend); then, separately,
+// native/jpeg/mmsn_jpeg.node (JPEG decoding with libjpeg-turbo DCT scaling for data-loaders/image.ts).
+// It never fails the install: without g++/OpenBLAS headers the package runs on plain tfjs-wasm, without
+// libjpeg headers JPEGs are decoded by sharp, and it says so.
+// The system packages it wants on Debian/Ubuntu: libopenblas-dev, libjpeg62-turbo-dev.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,14 +19,23 @@ const npmGyp = () => {
 const gyp = process.env.npm_config_node_gyp || npmGyp();
 // Build against the local Node headers (no download: the machine may be offline).
 const nodedir = process.env.npm_config_nodedir || (existsSync("/usr/include/node/node_api.h") ? "/usr" : "");
-const args = [gyp, "rebuild", "--directory", here, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
-const r = existsSync(gyp)
-  ? spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
+const build = (dir) => existsSync(gyp)
+  ? spawnSync(process.execPath, [gyp, "rebuild", "--directory", dir, ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
   : { status: 1, stdout: "", stderr: "error: node-gyp not found (it ships with npm)" };
+const firstErrors = (r) => (r.stderr || r.stdout || String(r.error ?? "")).split("\n").filter((l) => /error|not found|No such/i.test(l)).slice(0, 3).join(" | ");
+const r = build(here);
 if (r.status === 0 && existsSync(join(here, "build/Release/mmsn_native.node"))) {
   console.log("[mmsn] built the native tfjs backend (native/build/Release/mmsn_native.node: OpenBLAS + OpenMP) and the wasm OpenBLAS matMul addon");
 } else {
-  const why = (r.stderr || r.stdout || String(r.error ?? "")).split("\n").filter((l) => /error|not found|No such/i.test(l)).slice(0, 3).join(" | ");
+  const why = firstErrors(r);
   console.log(`[mmsn] optional native backend not built (${why || "node-gyp failed"}); the package will use tfjs-wasm instead. ` +
     "To get it: apt-get install libopenblas-dev g++ make, then npm rebuild multimodal-msn (or node native/build.mjs).");
+}
+const jpegDir = join(here, "jpeg");
+const rj = build(jpegDir);
+if (rj.status === 0 && existsSync(join(jpegDir, "build/Release/mmsn_jpeg.node"))) {
+  console.log("[mmsn] built the JPEG decoder (native/jpeg/build/Release/mmsn_jpeg.node: libjpeg-turbo DCT scaling)");
+} else {
+  console.log(`[mmsn] optional JPEG decoder not built (${firstErrors(rj) || "node-gyp failed"}); JPEGs will be decoded by sharp (slower at shortSide 256). ` +
+    "To get it: apt-get install libjpeg62-turbo-dev g++ make, then node native/build.mjs.");
 }

@@ -6,7 +6,8 @@
  * bilinear (triangle) filter on the one grey plane, flip, and a 3-channel float32 normalised output.
  *
  * Two rows per format, so that no side gets more cores than the other:
- * - 1 core: ours decodes (sharp) then builds the views on the main thread, one image at a time, against
+ * - 1 core: ours decodes (PNG: sharp; JPEG: the mmsn_jpeg addon's libjpeg-turbo DCT scaling when built, as
+ *   Pillow's draft() does, else sharp; MMSN_JPEG=sharp forces sharp) then builds the views on the main thread, one image at a time, against
  *   Pillow in one process;
  * - N cores (N = os.availableParallelism(), at least 2): ours decodes 2N images in flight on libuv's threads
  *   (UV_THREADPOOL_SIZE, 4 by default, caps them beyond 4 cores) and builds
@@ -25,6 +26,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { deriveSeed, IMAGENET_NORMALIZATION, readGrayImage } from "../../data-loaders/index.js";
+import { jpegDecoderName } from "../../data-loaders/image.js";
 import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "../../data-loaders/msn_views.js";
 import { sharedViewArrays, ViewPool } from "../../data-loaders/view_pool.js";
 import type { BenchRow } from "./types.js";
@@ -133,6 +135,8 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     for (const [kind, files, rounds] of [["PNG 1024² (real NIH)", pngs, 8], ["JPEG 1024² q90", jpegs, 16]] as const) {
       const jobs = Array.from({ length: rounds * files.length }, (_, k) => files[k % files.length]!);
+      // The JPEG decoder (mmsn_jpeg runs synchronously on the calling thread; sharp on libuv's threads).
+      const dec = kind.startsWith("JPEG") ? (jpegDecoderName() === "sharp" ? "sharp (shrink-on-load)" : "mmsn_jpeg (libjpeg-turbo DCT scaling, synchronous)") : "sharp (shrink-on-load)";
       for (const cores of [1, n]) {
         const r = await bestOf2(() => (cores === 1 ? oursSerial(jobs, files.length) : oursPool(jobs, cores)), () => pillow(files, rounds, cores));
         let cpu = `CPU per image: ours ${r.ours.cpuMs.toFixed(1)} ms, Pillow ${r.reference.cpuMs.toFixed(1)} ms (ratio ${(r.reference.cpuMs / r.ours.cpuMs).toFixed(2)}×)`;
@@ -147,7 +151,7 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
           reference: r.reference.rate,
           referenceName: `Pillow (Debian python3-pil) + numpy, ${cores === 1 ? "1 process" : `multiprocessing.Pool(${cores})`}, glibc malloc thresholds raised`,
           notes:
-            (cores === 1 ? "ours: sharp decode (shrink-on-load) then typed-array views on the main thread, 1 image at a time" : `ours: ${2 * cores} sharp decodes in flight + views on a ViewPool of ${cores} worker threads`) +
+            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`) +
             `; ${files.length} files × ${rounds} rounds, best of 2 interleaved runs; ${cpu}; ratio ${(r.ours.rate / r.reference.rate).toFixed(2)}×`,
         });
       }
