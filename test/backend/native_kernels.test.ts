@@ -182,6 +182,26 @@ describe("native backend kernels vs tfjs-backend-cpu", () => {
     tf.dispose([view, reuse]);
   });
 
+  it("review regressions: broadcast batch ranks in matMul, concat of mixed storage, clear errors from fused kernels", (t) => {
+    if (skip) return t.skip(skip);
+    for (const [sa, sb] of [[[3, 4], [1, 4, 5]], [[1, 1, 3, 4], [2, 4, 5]], [[2, 3, 4], [1, 1, 4, 5]]] as const) {
+      check(`matMul output rank [${sa}]·[${sb}]`, [f32([...sa]), f32([...sb])], (a, b) => tf.matMul(a, b), 1e-4);
+    }
+    // tfjs-backend-cpu's Cast int32 → float32 keeps an Int32Array: concat must not copy its bits into floats
+    const ints = { shape: [3], values: new Int32Array([1, 2, -3]), dtype: "int32" as const };
+    check("concat(cast int32, float32)", [ints, f32([2])], (i, x) => tf.concat([tf.cast(i!, "float32"), x!]), 0);
+    check("concat(float32, cast int32)", [f32([2]), ints], (x, i) => tf.concat([x!, tf.cast(i!, "float32")]), 0);
+    tf.setBackend("native");
+    const n = tf.memory().numTensors;
+    assert.throws(() => tf.tidy(() => layerNorm(tf.ones([2, 3, 4]) as unknown as tf.Tensor2D, tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-6)), /rank 2/);
+    assert.throws(() => tf.tidy(() => multiHeadAttention(tf.ones([4, 6]) as tf.Tensor2D, tf.ones([4, 6]) as tf.Tensor2D, tf.ones([4, 6]) as tf.Tensor2D, 2, 4)), /does not split into 4 heads/);
+    assert.throws(() => tf.tidy(() => gelu(tf.ones([3], "int32"))), /must be float32/);
+    // tf.fused.matMul checks the bias itself; the kernel must too (and before it allocates the product)
+    const fusedAttrs = { transposeA: false, transposeB: false, activation: "linear" };
+    assert.throws(() => tf.tidy(() => tf.engine().runKernel("_FusedMatMul", { a: tf.ones([2, 3]), b: tf.ones([3, 4]), bias: tf.ones([5]) }, fusedAttrs)), /does not broadcast/);
+    assert.equal(tf.memory().numTensors, n, "no tensor left behind by a failed kernel");
+  });
+
   it("counts cpu fallbacks and reports them", (t) => {
     if (skip) return t.skip(skip);
     tf.setBackend("native");

@@ -50,7 +50,10 @@ export function concat({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInf
   const ts = inputs as unknown as tf.TensorInfo[];
   const vs = ts.map((t) => words(be, t));
   const dtype = ts[0]!.dtype;
-  if (vs.some((v) => !v) || ts.some((t) => t.dtype !== dtype || t.shape.length === 0 || t.shape.length > 8)) return undefined;
+  // Copies are bitwise, so every input must have the same storage kind: tfjs-backend-cpu's Cast to float32
+  // may keep an Int32Array, and mixing it with Float32Array inputs would copy raw bit patterns.
+  const kind = vs[0]?.constructor;
+  if (vs.some((v) => !v || v.constructor !== kind) || ts.some((t) => t.dtype !== dtype || t.shape.length === 0 || t.shape.length > 8)) return undefined;
   const ax = tf.util.parseAxisParam((attrs as { axis: number }).axis, ts[0]!.shape)[0]!;
   tf.backend_util.assertParamsConsistent(ts.map((t) => t.shape), ax);
   const outShape = tf.backend_util.computeOutShape(ts.map((t) => t.shape), ax);

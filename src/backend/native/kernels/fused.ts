@@ -5,6 +5,35 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 
+/**
+ * float32 values of a fused kernel's input, after checking its shape. These kernels have no cpu fallback (the
+ * composite ops in src/nn are the other backends' path), so a bad input is a clear error, never an
+ * out-of-bounds read in C++.
+ */
+function input(be: Backend, kernel: string, name: string, t: tf.TensorInfo | undefined, shape: readonly number[]): Float32Array {
+  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
+  const v = f32(be, t);
+  if (!v) throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${kernel}: input "${name}" has shape [${t.shape}], expected [${shape}]`);
+  }
+  return v;
+}
+
+/** [N, D] of a rank-2 input, else a clear error. */
+function rows2d(kernel: string, name: string, t: tf.TensorInfo | undefined): [number, number] {
+  if (!t || t.shape.length !== 2) throw new Error(`${kernel}: input "${name}" must be rank 2 [N, D], got [${t?.shape ?? ""}]`);
+  return t.shape as [number, number];
+}
+
+/** [B·T, D] rows split into `batch` sequences and D into `heads` equal column blocks, else a clear error. */
+function attentionDims(kernel: string, q: tf.TensorInfo | undefined, batch: number, heads: number): { rows: number; d: number; t: number; dh: number } {
+  const [rows, d] = rows2d(kernel, "q", q);
+  if (!Number.isInteger(batch) || batch <= 0 || rows % batch !== 0) throw new Error(`${kernel}: ${rows} rows do not split into batch ${batch}`);
+  if (!Number.isInteger(heads) || heads <= 0 || d % heads !== 0) throw new Error(`${kernel}: width ${d} does not split into ${heads} heads`);
+  return { rows, d, t: rows / batch, dh: d / heads };
+}
+
 export function softmax({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { logits } = inputs as { logits: tf.TensorInfo };
   const { dim } = attrs as unknown as { dim: number };
@@ -19,30 +48,34 @@ export function softmax({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorIn
 
 /** inputs x [N, D], gamma [D], beta [D]; attrs eps → [y [N,D], xhat [N,D], rstd [N,1]]. */
 export function layerNorm({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-  const [n, d] = x!.shape as [number, number];
+  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const K = "MmsnLayerNorm";
+  const [n, d] = rows2d(K, "x", x);
+  const [xv, gv, bv] = [input(be, K, "x", x, [n, d]), input(be, K, "gamma", gamma, [d]), input(be, K, "beta", beta, [d])];
   const y = output(be, [n, d]);
   const xhat = output(be, [n, d]);
   const rstd = output(be, [n, 1]);
-  be.addon.layerNormFwd(n, d, (attrs as { eps: number }).eps, f32(be, x!)!, f32(be, gamma!)!, f32(be, beta!)!, y.values, xhat.values, rstd.values);
+  be.addon.layerNormFwd(n, d, (attrs as { eps: number }).eps, xv, gv, bv, y.values, xhat.values, rstd.values);
   return [y.info, xhat.info, rstd.info];
 }
 
 /** inputs dy, xhat [N, D], rstd [N, 1], gamma [D] → [dx [N,D], dgamma [D], dbeta [D]]. */
 export function layerNormGrad({ inputs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { dy, xhat, rstd, gamma } = inputs as Record<string, tf.TensorInfo>;
-  const [n, d] = dy!.shape as [number, number];
+  const { dy, xhat, rstd, gamma } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const K = "MmsnLayerNormGrad";
+  const [n, d] = rows2d(K, "dy", dy);
+  const vals = [input(be, K, "dy", dy, [n, d]), input(be, K, "xhat", xhat, [n, d]), input(be, K, "rstd", rstd, [n, 1]), input(be, K, "gamma", gamma, [d])] as const;
   const dx = output(be, [n, d]);
   const dg = output(be, [d]);
   const db = output(be, [d]);
-  be.addon.layerNormBwd(n, d, f32(be, dy!)!, f32(be, xhat!)!, f32(be, rstd!)!, f32(be, gamma!)!, dx.values, dg.values, db.values);
+  be.addon.layerNormBwd(n, d, ...vals, dx.values, dg.values, db.values);
   return [dx.info, dg.info, db.info];
 }
 
 /** x → x·Φ(x), any shape. */
 export function gelu({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
-  const xv = f32(be, x)!;
+  const xv = input(be, "MmsnGelu", "x", x, x.shape);
   const y = output(be, x.shape.slice());
   be.addon.geluFwd(xv.length, xv, y.values);
   return y.info;
@@ -51,21 +84,24 @@ export function gelu({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
 /** (dy, x) → dy·(Φ(x) + x·φ(x)). */
 export function geluGrad({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
   const { dy, x } = inputs as Record<string, tf.TensorInfo>;
-  const xv = f32(be, x!)!;
+  const xv = input(be, "MmsnGeluGrad", "x", x, x!.shape);
+  const dyv = input(be, "MmsnGeluGrad", "dy", dy, x!.shape);
   const dx = output(be, x!.shape.slice());
-  be.addon.geluBwd(xv.length, f32(be, dy!)!, xv, dx.values);
+  be.addon.geluBwd(xv.length, dyv, xv, dx.values);
   return dx.info;
 }
 
 /** inputs p, m, v, g (same shape); attrs decay, b1, b2, gscale, invBc2Sqrt, eps, lrBc1 → [p', m', v']. */
 export function adamw({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { p, m, v, g } = inputs as Record<string, tf.TensorInfo>;
+  const { p } = inputs as Record<string, tf.TensorInfo>;
   const a = attrs as Record<string, number>;
+  const K = "MmsnAdamW";
+  const vals = (["p", "m", "v", "g"] as const).map((name) => input(be, K, name, inputs[name] as tf.TensorInfo | undefined, p!.shape));
   const po = output(be, p!.shape.slice());
   const mo = output(be, p!.shape.slice());
   const vo = output(be, p!.shape.slice());
   be.addon.adamw(po.values.length, a.decay!, a.b1!, a.b2!, a.gscale!, a.invBc2Sqrt!, a.eps!, a.lrBc1!,
-    f32(be, p!)!, f32(be, m!)!, f32(be, v!)!, f32(be, g!)!, po.values, mo.values, vo.values);
+    vals[0]!, vals[1]!, vals[2]!, vals[3]!, po.values, mo.values, vo.values);
   return [po.info, mo.info, vo.info];
 }
 
@@ -77,22 +113,28 @@ interface AttentionAttrs {
 
 /** inputs q, k, v [B·T, D]; attrs batch, heads, scale → [o [B·T, D], probabilities [B, H, T, T]]. */
 export function attention({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { q, k, v } = inputs as Record<string, tf.TensorInfo>;
+  const { q, k, v } = inputs as Record<string, tf.TensorInfo | undefined>;
   const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const [rows, d] = q!.shape as [number, number];
-  const t = rows / batch;
+  const K = "MmsnAttention";
+  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
+  const [qv, kv, vv] = [input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]), input(be, K, "v", v, [rows, d])];
   const o = output(be, [rows, d]);
   const p = output(be, [batch, heads, t, t]);
-  be.addon.attentionFwd(batch, t, heads, d / heads, scale, f32(be, q!)!, f32(be, k!)!, f32(be, v!)!, o.values, p.values);
+  be.addon.attentionFwd(batch, t, heads, dh, scale, qv, kv, vv, o.values, p.values);
   return [o.info, p.info];
 }
 
 /** inputs dy, q, k, v [B·T, D], probs [B, H, T, T]; same attrs → [dq, dk, dv]. */
 export function attentionGrad({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo>;
+  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo | undefined>;
   const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const [rows, d] = q!.shape as [number, number];
+  const K = "MmsnAttentionGrad";
+  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
+  const vals = [
+    input(be, K, "dy", dy, [rows, d]), input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]),
+    input(be, K, "v", v, [rows, d]), input(be, K, "probs", probs, [batch, heads, t, t]),
+  ] as const;
   const [dq, dk, dv] = [0, 1, 2].map(() => output(be, [rows, d]));
-  be.addon.attentionBwd(batch, rows / batch, heads, d / heads, scale, f32(be, dy!)!, f32(be, q!)!, f32(be, k!)!, f32(be, v!)!, f32(be, probs!)!, dq!.values, dk!.values, dv!.values);
+  be.addon.attentionBwd(batch, t, heads, dh, scale, ...vals, dq!.values, dk!.values, dv!.values);
   return [dq!.info, dk!.info, dv!.info];
 }

@@ -20,7 +20,8 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
   const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${ta} and transposeB=${tb} must match.`);
   const batch = Math.max(batchA, batchB);
-  const outShape = [...(batchA >= batchB ? a.shape : b.shape).slice(0, -2), m, n];
+  // tfjs pads the shorter batch shape with leading 1s: [3,4]·[1,4,5] → [1,3,5], as the cpu kernel does.
+  const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
   const out = output(be, outShape); // [...batch, M, N]
   if (m * n * batch > 0) be.addon.batchMatmul(ta, tb, m, n, k, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, av, bv, out.values);
   return out.info;
@@ -37,12 +38,13 @@ export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.Tens
   const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
   if (preluActivationWeights || !["linear", "relu"].includes(activation ?? "linear")) return undefined;
   if (bias && (!f32(be, bias) || bias.shape.length !== 1)) return undefined;
+  const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
+  // checked before the product exists, so a bad bias leaves no orphaned output behind
+  if (bias && bias.shape[0] !== n && bias.shape[0] !== 1) throw new Error(`_FusedMatMul: bias of shape ${bias.shape} does not broadcast to the product's last dimension ${n}`);
   const c = matmul(be, a!, b!, transposeA, transposeB);
   if (!c) return undefined;
   const cv = f32(be, c)!;
-  const n = c.shape[c.shape.length - 1]!;
   if (bias) {
-    if (bias.shape[0] !== n && bias.shape[0] !== 1) throw new Error(`_FusedMatMul: bias of shape ${bias.shape} does not broadcast to ${c.shape}`);
     be.addon.binary(BINARY_OPS.Add, [cv.length / n, n], [n, 1], [0, bias.shape[0] === 1 ? 0 : 1], cv, f32(be, bias)!, cv);
   }
   if (activation === "relu") be.addon.unary(UNARY_OPS.Relu, 0, cv, cv, cv.length);
