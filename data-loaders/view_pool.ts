@@ -79,8 +79,9 @@ export class ViewPool {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.inFlight < slot.inFlight) slot = s;
     const id = this.nextId++;
-    // Copy only the image's own bytes (its buffer may be a larger pool) and hand that copy over.
-    const data = img.data.slice();
+    // Copy only the image's own bytes (its buffer may be a larger pool) and hand that copy over. A Node
+    // Buffer's slice() is a view of that pool, so copy through the typed-array constructors.
+    const data = img.data instanceof Uint16Array ? new Uint16Array(img.data) : new Uint8Array(img.data);
     const task: ViewTask = { id, img: { width: img.width, height: img.height, bitDepth: img.bitDepth, data }, seed, out, b, batch };
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });

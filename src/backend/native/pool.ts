@@ -5,7 +5,7 @@
  * disposes their tensor and handed out again, uninitialised, for the next output of the same length.
  * Safe because the native backend never lets a pooled buffer escape or be shared: `readSync` returns a
  * copy, and a view into (or a second use of) a pooled buffer that a cpu fallback kernel (Slice, SplitV…)
- * hands to storage is copied there (NativeBackend.write).
+ * hands to storage is copied there (`adopt`, used by NativeBackend.write and move).
  */
 import { totalmem } from "node:os";
 
