@@ -151,7 +151,7 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
           reference: r.reference.rate,
           referenceName: `Pillow (Debian python3-pil) + numpy, ${cores === 1 ? "1 process" : `multiprocessing.Pool(${cores})`}, glibc malloc thresholds raised`,
           notes:
-            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`) +
+            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : (dec.startsWith("mmsn_jpeg") ? `ours: ${dec} decodes on the main thread + views on a ViewPool of ${cores} worker threads` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`)) +
             `; ${files.length} files × ${rounds} rounds, best of 2 interleaved runs; ${cpu}; ratio ${(r.ours.rate / r.reference.rate).toFixed(2)}×`,
         });
       }

@@ -104,6 +104,16 @@ describe("JPEG via libjpeg-turbo DCT scaling (mmsn_jpeg) vs Pillow draft()", () 
     assert.deepEqual([quarter.width, quarter.height], [250, 200]);
   });
 
+  it("CMYK JPEG: the addon says 'unsupported JPEG' and readGrayImage falls back to sharp", async (t) => {
+    const dec = jpegDecoder();
+    if (!dec) return t.skip("mmsn_jpeg addon not built");
+    const f = path.join(tmp.dir, "cmyk.jpg");
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: "#806040" } }).toColourspace("cmyk").jpeg({ quality: 90 }).toFile(f);
+    assert.throws(() => dec.decodeGray(new Uint8Array(readFileSync(f)), 100), /unsupported JPEG: CMYK/);
+    const img = await readGrayImage(f, { shortSide: 100 });
+    assert.deepEqual([img.width, img.height, img.bitDepth], [150, 100, 8]);
+  });
+
   it("truncated and non-JPEG bytes throw ImageDecodeError 'cannot decode image', as with sharp; garbled entropy data decodes, as with sharp", async () => {
     const good = readFileSync(jpegs[0]!);
     const trunc = path.join(tmp.dir, "truncated.jpg");
