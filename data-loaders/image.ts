@@ -10,14 +10,12 @@
  * at shortSide 256 takes ~1.5 ms instead of sharp's ~4.5 ms (sharp shrinks on load only to 1/2 for an exact 4×).
  * CMYK/YCCK/12-bit JPEGs and a missing addon use sharp; MMSN_JPEG=sharp forces sharp (for comparison).
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
 import { ImageDecodeError, toUint8, type GrayImage } from "./image_types.js";
+import { findAddon } from "../src/backend/find_addon.js";
 import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
 
 /** Options of {@link readGrayImage} / {@link decodeGray}. */
@@ -43,18 +41,13 @@ export function jpegDecoder(): JpegAddon | null {
   if (jpegAddon !== undefined) return jpegAddon;
   jpegAddon = null;
   if (process.env.MMSN_JPEG === "sharp") return jpegAddon;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, "native/jpeg/build/Release/mmsn_jpeg.node");
-    if (existsSync(p)) {
-      try {
-        jpegAddon = createRequire(import.meta.url)(p) as JpegAddon;
-      } catch {
-        jpegAddon = null; // e.g. libjpeg.so missing at run time: sharp decodes JPEG
-      }
-      break;
+  const p = findAddon("native/jpeg/build/Release/mmsn_jpeg.node", import.meta.url);
+  if (p) {
+    try {
+      jpegAddon = createRequire(import.meta.url)(p) as JpegAddon;
+    } catch {
+      jpegAddon = null; // e.g. libjpeg.so missing at run time: sharp decodes JPEG
     }
-    dir = dirname(dir);
   }
   return jpegAddon;
 }

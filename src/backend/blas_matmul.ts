@@ -7,10 +7,8 @@
  * original kernel. `MMSN_BLAS=0` disables it.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findAddon } from "./find_addon.js";
 import { fixOpenBlasCoreType } from "./openblas_env.js";
 
 interface BlasAddon {
@@ -21,22 +19,12 @@ interface BlasAddon {
 /* eslint-disable @typescript-eslint/no-explicit-any -- the wasm backend's internals are untyped */
 type WasmBackend = { wasm: { HEAPU8: Uint8Array }; dataIdMap: { get(id: object): { memoryOffset: number } }; makeOutput(shape: number[], dtype: string): tf.TensorInfo };
 
-function findAddon(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, "native/build/Release/mmsn_blas.node");
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
-
 /**
  * Route wasm matMuls to OpenBLAS. Call after the wasm backend is active.
  * @returns a description of what was installed, or throws with the reason it could not be.
  */
 export function installBlasMatMul(): string {
-  const path = findAddon();
+  const path = findAddon("native/build/Release/mmsn_blas.node", import.meta.url);
   if (!path) throw new Error("the OpenBLAS addon is not built (apt-get install libopenblas-dev, then node native/build.mjs)");
   fixOpenBlasCoreType();
   const blas = createRequire(import.meta.url)(path) as BlasAddon;

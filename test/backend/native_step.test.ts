@@ -16,6 +16,7 @@ import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { AdamW } from "../../src/train/adamw.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { maxScaledDiff } from "../helpers/golden.js";
+import { skipLoudly } from "../helpers/skip.js";
 
 const TOL = 1e-4;
 
@@ -50,15 +51,20 @@ async function adamwSteps(backend: string, params: Map<string, Float32Array>, gr
   return { norms, out };
 }
 
+/** Switch to the native backend; false (after a loud skip, a failure under CI=true) when it cannot load. */
+async function useNative(t: { skip: (msg?: string) => void }): Promise<boolean> {
+  try {
+    await initBackend({ force: "native", quiet: true });
+    return true;
+  } catch (e) {
+    skipLoudly(t, (e as Error).message);
+    return false;
+  }
+}
+
 describe("native backend: a full MSN training step", () => {
   it("matches the wasm backend within 1e-4 (loss, gradients, parameters after AdamW)", async (t) => {
-    try {
-      await initBackend({ force: "native", quiet: true });
-    } catch (e) {
-      const msg = `SKIPPED LOUDLY: ${(e as Error).message}`;
-      if (process.env.CI === "true") assert.fail(msg);
-      return t.skip(msg);
-    }
+    if (!(await useNative(t))) return;
     const w = await oneStep("wasm");
     const n = await oneStep("native");
     assert.ok(Math.abs(n.loss - w.loss) <= TOL * Math.max(1, Math.abs(w.loss)), `loss ${n.loss} vs ${w.loss}`);
@@ -81,13 +87,7 @@ describe("native backend: a full MSN training step", () => {
   });
 
   it("repeated steps leave tf.memory().numTensors unchanged", async (t) => {
-    try {
-      await initBackend({ force: "native", quiet: true });
-    } catch (e) {
-      const msg = `SKIPPED LOUDLY: ${(e as Error).message}`;
-      if (process.env.CI === "true") assert.fail(msg);
-      return t.skip(msg);
-    }
+    if (!(await useNative(t))) return;
     const cfg = msnConfig("test", { ehr: { ehrIn: 4 } });
     const model = new MultimodalMSN(cfg);
     const batch = syntheticBatch(cfg, 4);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadNih14, subsetDataset, type CxrDataset } from "../../data-loaders/index.js";
 
 /** Repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -32,4 +33,13 @@ export function pythonJson<T>(python: string, script: string, args: readonly str
 export function bytes(file: string): Uint8Array {
   const b = readFileSync(file);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The 9 NIH-14 sample images in ../shared (ids of Data_Entry_2017_v2020.csv.gz). */
+export const NIH_SAMPLE_IDS = ["00000001_000.png", "00000284_000.png", "00000404_000.png", "00001369_000.png", "00001524_000.png", "00004296_000.png", "00005618_000.png", "00008752_000.png", "00026911_000.png"];
+
+/** The NIH-14 dataset restricted to the sample images that exist on disk. */
+export function nihSamples(): CxrDataset {
+  const all = loadNih14({ root: NIH, csv: "Data_Entry_2017_v2020.csv.gz" });
+  return subsetDataset(all, NIH_SAMPLE_IDS.map((id) => all.ids.indexOf(id)));
 }

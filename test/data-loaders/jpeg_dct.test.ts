@@ -15,6 +15,7 @@ import sharp from "sharp";
 import { decodeGray, ImageDecodeError, readGrayImage } from "../../data-loaders/index.js";
 import { jpegDecoder } from "../../data-loaders/image.js";
 import { requirePython } from "../helpers/python.js";
+import { skipLoudly } from "../helpers/skip.js";
 import { NIH, tempDir } from "./helpers.js";
 
 const PNGS = readdirSync(path.join(NIH, "images")).filter((f) => f.endsWith(".png")).sort().map((f) => path.join(NIH, "images", f));
@@ -66,13 +67,9 @@ before(async () => {
   await sharp(PNGS[0]!).extractChannel(0).resize(1000, 800, { fit: "fill" }).jpeg({ quality: 90 }).toFile(odd);
 });
 
-/** Skip loudly without the addon; under CI=true (which installs libjpeg62-turbo-dev) that is a failure. */
-function noAddon(t: { skip(msg: string): void }): void {
-  const msg = "SKIPPED LOUDLY: mmsn_jpeg addon not built (node native/build.mjs; needs libjpeg62-turbo-dev) or MMSN_JPEG=sharp";
-  if (process.env.CI === "true") assert.fail(msg);
-  console.error(msg);
-  t.skip(msg);
-}
+/** Skip loudly without the addon (a failure under CI=true, which installs libjpeg62-turbo-dev). */
+const noAddon = (t: { skip: (msg?: string) => void }) =>
+  skipLoudly(t, "mmsn_jpeg addon not built (node native/build.mjs; needs libjpeg62-turbo-dev) or MMSN_JPEG=sharp");
 
 describe("JPEG via libjpeg-turbo DCT scaling (mmsn_jpeg) vs Pillow draft()", () => {
   it("9 NIH JPEGs q90 at shortSide 256 are bit-identical to Pillow (1/4 DCT scaling)", async (t) => {

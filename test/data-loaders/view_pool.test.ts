@@ -14,21 +14,14 @@ import {
   datasetSource,
   deriveSeed,
   IMAGENET_NORMALIZATION,
-  loadNih14,
   msnBatches,
   readGrayImage,
-  subsetDataset,
   type ImageSource,
 } from "../../data-loaders/index.js";
 import { writeMsnViews, type MsnViewParams } from "../../data-loaders/msn_views.js";
 import { sharedViewArrays, ViewPool } from "../../data-loaders/view_pool.js";
-import { NIH, REPO_ROOT } from "./helpers.js";
+import { NIH, NIH_SAMPLE_IDS, nihSamples, REPO_ROOT } from "./helpers.js";
 
-const IDS = ["00000001_000.png", "00000284_000.png", "00000404_000.png", "00001369_000.png", "00001524_000.png", "00004296_000.png", "00005618_000.png", "00008752_000.png", "00026911_000.png"];
-const nihSamples = () => {
-  const all = loadNih14({ root: NIH, csv: "Data_Entry_2017_v2020.csv.gz" });
-  return subsetDataset(all, IDS.map((id) => all.ids.indexOf(id)));
-};
 
 before(async () => {
   await tf.setBackend("cpu");
@@ -70,7 +63,7 @@ describe("views on worker threads", () => {
   });
 
   it("ViewPool writes what writeMsnViews writes, rejects after close, and validates its size", async () => {
-    const img = await readGrayImage(path.join(NIH, "images", IDS[0]!), { shortSide: 128 });
+    const img = await readGrayImage(path.join(NIH, "images", NIH_SAMPLE_IDS[0]!), { shortSide: 128 });
     const p: MsnViewParams = { randSize: 32, focalSize: 16, randViews: 1, focalViews: 3, randScale: [0.3, 1], focalScale: [0.05, 0.3], flipP: 0.5, channels: 3, norm: IMAGENET_NORMALIZATION };
     const ref = sharedViewArrays(p, 2);
     for (let b = 0; b < 2; b++) writeMsnViews(img, deriveSeed(1, b), p, ref, b, 2);

@@ -15,26 +15,19 @@ import {
   evalBatches,
   evalTransform,
   IMAGENET_NORMALIZATION,
-  loadNih14,
   makeRng,
   msnBatches,
   randomResizedCropBox,
   readGrayImage,
   resampleBox,
-  subsetDataset,
   trainAffineTransform,
   type GrayImage,
   type ImageSource,
 } from "../../data-loaders/index.js";
 import { requirePython } from "../helpers/python.js";
-import { NIH, pythonJson } from "./helpers.js";
+import { NIH, nihSamples, pythonJson } from "./helpers.js";
 
 const IMG = path.join(NIH, "images/00000001_000.png");
-const IDS = ["00000001_000.png", "00000284_000.png", "00000404_000.png", "00001369_000.png", "00001524_000.png", "00004296_000.png", "00005618_000.png", "00008752_000.png", "00026911_000.png"];
-const nihSamples = () => {
-  const all = loadNih14({ root: NIH, csv: "Data_Entry_2017_v2020.csv.gz" });
-  return subsetDataset(all, IDS.map((id) => all.ids.indexOf(id)));
-};
 
 before(async () => {
   await tf.setBackend("cpu");

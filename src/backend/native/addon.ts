@@ -3,10 +3,8 @@
  * native/build/Release/mmsn_native.node when g++ and libopenblas-dev are present). Every tensor argument is
  * a TypedArray that the addon reads or writes in place.
  */
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { findAddon } from "../find_addon.js";
 import { fixOpenBlasCoreType } from "../openblas_env.js";
 
 type F32 = Float32Array;
@@ -43,21 +41,11 @@ export const REDUCE_OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
 
 let cached: NativeAddon | undefined;
 
-function findAddon(): string | undefined {
-  if (process.env.MMSN_NATIVE_ADDON) return process.env.MMSN_NATIVE_ADDON; // a build elsewhere (development)
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, "native/build/Release/mmsn_native.node");
-    if (existsSync(p)) return p;
-    dir = dirname(dir);
-  }
-  return undefined;
-}
-
 /** Load the addon once. Throws with the reason (and the fix) when it is not built or does not load. */
 export function loadNativeAddon(): NativeAddon {
   if (cached) return cached;
-  const path = findAddon();
+  // MMSN_NATIVE_ADDON: a build elsewhere (development)
+  const path = process.env.MMSN_NATIVE_ADDON || findAddon("native/build/Release/mmsn_native.node", import.meta.url);
   if (!path) throw new Error("the native backend addon is not built (apt-get install libopenblas-dev g++ make, then node native/build.mjs)");
   fixOpenBlasCoreType();
   // OpenMP threads that spin while waiting lose whole scheduler quanta whenever another process shares the

@@ -25,6 +25,7 @@ export function reduceKernel(name: keyof typeof REDUCE_OPS) {
     const contiguous = axes.every((ax, i) => i === 0 || ax === axes[i - 1]! + 1);
     let outer: number;
     let inner: number;
+    let transposed = false;
     if (axes.length === 0) {
       outer = xv.length;
       inner = 1;
@@ -35,11 +36,12 @@ export function reduceKernel(name: keyof typeof REDUCE_OPS) {
       // Move the reduced axes last, then reduce contiguous rows.
       const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
       xv = transposeValues(be, xv, shape, [...kept, ...axes]) as Float32Array;
+      transposed = true;
       outer = xv.length / r;
       inner = 1;
     }
     be.addon.reduce(op, outer, r, inner, xv, out.values);
-    if (xv !== f32(be, x) && be.pool.owns(xv)) be.pool.give(xv); // the transposed temporary
+    if (transposed && be.pool.owns(xv)) be.pool.give(xv); // the transposed temporary
     return out.info;
   };
 }

@@ -1,0 +1,22 @@
+/**
+ * Where this package's optional N-API addons are after `npm install` (native/build.mjs): found by walking
+ * up from the calling module, so the same code works from the TypeScript sources (tsx) and from dist/.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Path of a built addon, or undefined when it is not built.
+ * @param relPath path under the package root, e.g. "native/build/Release/mmsn_native.node"
+ * @param from `import.meta.url` of the caller (the walk starts there)
+ */
+export function findAddon(relPath: string, from: string): string | undefined {
+  let dir = dirname(fileURLToPath(from));
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, relPath);
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
