@@ -4,12 +4,17 @@
  * 1. `tensorflow`: @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, when installed *and* its native
  *    binding loads (detected with `tf.getBackend()`, never by whether `import` succeeds: with danfojs-node's
  *    override, `@tensorflow/tfjs-node` may resolve to the pure-JS union package).
- * 2. `native`: this package's N-API backend (src/backend/native: OpenBLAS GEMM, OpenMP kernels, fused
+ * 2. `cuda`: this package's CUDA backend (src/backend/cuda: tensors in GPU memory, cuBLAS GEMM, device
+ *    kernels, fused LayerNorm/GELU/attention/AdamW), chosen automatically only on a real NVIDIA GPU (the
+ *    addon's probe finds a device) with the GPU kernels built (nvcc at install time).
+ * 3. `native`: this package's N-API backend (src/backend/native: OpenBLAS GEMM, OpenMP kernels, fused
  *    LayerNorm/GELU/softmax/AdamW), when `npm install` could build it (needs libopenblas-dev and g++).
- * 3. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
- * 4. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
+ * 4. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
+ * 5. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
  *
- * `MMSN_BACKEND=tensorflow|native|wasm|cpu` forces a choice (an error if it cannot load).
+ * `MMSN_BACKEND=tensorflow|cuda|native|wasm|cpu` forces a choice (an error if it cannot load).
+ * `MMSN_BACKEND=cuda MMSN_CUDA_DEVICE=host` runs the cuda backend on the addon's CPU reference device
+ * (for tests without a GPU; automatic selection never picks it).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
@@ -17,12 +22,13 @@ import { createRequire } from "node:module";
 // the union package's CommonJS bundle registers all of them in the (global) gradient registry.
 import "@tensorflow/tfjs-backend-cpu";
 import { installBlasMatMul } from "./blas_matmul.js";
+import { cudaDevice, registerCudaBackend } from "./cuda/backend.js";
 import { registerNativeBackend } from "./native/backend.js";
 
 const require = createRequire(import.meta.url);
 require("@tensorflow/tfjs");
 
-export const BACKEND_NAMES = ["tensorflow", "native", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "cuda", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What `initBackend` chose and why. */
@@ -54,6 +60,14 @@ async function tryTensorflow(): Promise<string> {
   throw new Error(errors.join("; "));
 }
 
+/** Forced: the device from MMSN_CUDA_DEVICE (default "cuda"); automatic: a real GPU only. */
+async function tryCuda(forced: boolean): Promise<string> {
+  const details = registerCudaBackend(forced ? {} : { device: "cuda" });
+  if (!forced && cudaDevice() !== "cuda") throw new Error("the cuda backend was registered on the host reference device; automatic selection uses it only on a GPU");
+  if (!(await tf.setBackend("cuda")) || tf.getBackend() !== "cuda") throw new Error("tf.setBackend('cuda') failed");
+  return details;
+}
+
 async function tryNative(): Promise<string> {
   const details = registerNativeBackend();
   if (!(await tf.setBackend("native")) || tf.getBackend() !== "native") throw new Error("tf.setBackend('native') failed");
@@ -81,7 +95,8 @@ async function tryCpu(): Promise<string> {
   return "@tensorflow/tfjs-backend-cpu (pure JavaScript)";
 }
 
-const LOADERS: Record<BackendName, () => Promise<string>> = { tensorflow: tryTensorflow, native: tryNative, wasm: tryWasm, cpu: tryCpu };
+/** Loaders by name; `forced` is true when MMSN_BACKEND (or opts.force) named the backend. */
+const LOADERS: Record<BackendName, (forced: boolean) => Promise<string>> = { tensorflow: tryTensorflow, cuda: tryCuda, native: tryNative, wasm: tryWasm, cpu: tryCpu };
 
 /**
  * Pick and activate the backend (idempotent: later calls return the first choice).
@@ -100,7 +115,7 @@ export async function initBackend(opts: { force?: string; quiet?: boolean } = {}
   const skipped: Partial<Record<BackendName, string>> = {};
   for (const name of order) {
     try {
-      const details = await LOADERS[name]();
+      const details = await LOADERS[name](Boolean(force));
       chosen = { name, details, skipped };
       if (!opts.quiet) {
         const why = Object.entries(skipped).map(([k, v]) => `${k}: ${v}`).join("; ");

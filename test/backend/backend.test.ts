@@ -21,7 +21,7 @@ describe("initBackend", () => {
     const r = run({ MMSN_BACKEND: "" });
     assert.equal(r.status, 0, r.stderr);
     const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    assert.ok(["tensorflow", "native", "wasm"].includes(info.name), `chose ${info.name}`);
+    assert.ok(["tensorflow", "cuda", "native", "wasm"].includes(info.name), `chose ${info.name}`);
     if (info.name !== "tensorflow") assert.match(info.skipped.tensorflow, /tfjs-node/);
     // wasm only when the native addon could not load, and then the reason is given
     if (info.name === "wasm") assert.match(info.skipped.native, /native backend addon|mmsn_native/);
@@ -39,7 +39,7 @@ describe("initBackend", () => {
   it("an unknown or unloadable forced backend is an error naming the valid values", () => {
     const r = run({ MMSN_BACKEND: "cuda9" });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, native, wasm, cpu/);
+    assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, cuda, native, wasm, cpu/);
     const t = run({ MMSN_BACKEND: "tensorflow" });
     if (t.status !== 0) assert.match(t.stderr, /backend "tensorflow" was forced \(MMSN_BACKEND\) but cannot load/);
   });

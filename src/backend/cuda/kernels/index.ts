@@ -1,0 +1,69 @@
+/**
+ * Registers every cuda device kernel under the backend name, over the cpu fallback shims that
+ * `registerCudaBackend` registered first; a kernel returning undefined (a dtype or attribute it does not
+ * cover) runs that shim instead, counted with its input dtypes.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
+import { FUSED } from "../../native/fused_ops.js";
+import { countCudaFallback, cpuShim } from "../fallback.js";
+import { attention, attentionGrad } from "./attention.js";
+import { concat, padV2, slice, splitV } from "./copy.js";
+import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
+import { fill, onesLike, zerosLike } from "./fill.js";
+import { adamw, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";
+import { gatherV2 } from "./gather.js";
+import { batchMatMul, fusedMatMul } from "./matmul.js";
+import { reduceKernel } from "./reduce.js";
+import { cast, identity, reshape } from "./shape.js";
+import { transpose } from "./transpose.js";
+import type { Backend, CudaKernelFunc, KernelArgs } from "./util.js";
+
+const KERNELS: Record<string, CudaKernelFunc> = {
+  Reshape: reshape,
+  Identity: identity,
+  Cast: cast,
+  Fill: fill,
+  ZerosLike: zerosLike,
+  OnesLike: onesLike,
+  BatchMatMul: batchMatMul,
+  _FusedMatMul: fusedMatMul,
+  Transpose: transpose,
+  Slice: slice,
+  SplitV: splitV,
+  Concat: concat,
+  PadV2: padV2,
+  GatherV2: gatherV2,
+  AddN: addN,
+  Softmax: softmax,
+  [FUSED.LayerNorm]: layerNorm,
+  [FUSED.LayerNormGrad]: layerNormGrad,
+  [FUSED.Gelu]: gelu,
+  [FUSED.GeluGrad]: geluGrad,
+  [FUSED.AdamW]: adamw,
+  [FUSED.Attention]: attention,
+  [FUSED.AttentionGrad]: attentionGrad,
+};
+for (const k of Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]) KERNELS[k] = binaryKernel(k);
+for (const k of Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[]) KERNELS[k] = unaryKernel(k);
+for (const k of Object.keys(REDUCE_OPS) as (keyof typeof REDUCE_OPS)[]) KERNELS[k] = reduceKernel(k);
+
+/** Register the device kernels for `backendName`; returns their names. */
+export function registerCudaKernels(backendName: string): string[] {
+  for (const [name, fn] of Object.entries(KERNELS)) {
+    const shim = cpuShim(name);
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: (args) => {
+        const r = fn(args as KernelArgs, args.backend as Backend);
+        if (r !== undefined) return r;
+        if (!shim) throw new Error(`cuda kernel ${name}: unsupported inputs and no cpu kernel to fall back to`);
+        countCudaFallback(`${name} (${Object.values(args.inputs).map((t) => t?.dtype).join(",")})`);
+        return shim(args);
+      },
+    });
+  }
+  return Object.keys(KERNELS);
+}
