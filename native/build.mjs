@@ -1,10 +1,13 @@
 // Optional build of the native addons, run by `npm install`: mmsn_native.node (the "native" tfjs backend,
 // src/backend/native) and mmsn_blas.node (OpenBLAS matMul for the wasm backend); then, separately,
-// native/jpeg/mmsn_jpeg.node (JPEG decoding with libjpeg-turbo DCT scaling for data-loaders/image.ts).
+// native/jpeg/mmsn_jpeg.node (JPEG decoding with libjpeg-turbo DCT scaling for data-loaders/image.ts) and
+// native/cuda/build/Release/mmsn_cuda.node (the "cuda" backend's device addon, g++ only) plus, where nvcc
+// exists, its GPU kernels native/cuda/build/mmsn_kernels.fatbin (see native/cuda/build_kernels.mjs).
 // It never fails the install: without g++/OpenBLAS headers the package runs on plain tfjs-wasm, without
 // libjpeg headers JPEGs are decoded by sharp, and it says so.
 // The system packages it wants on Debian/Ubuntu: libopenblas-dev, libjpeg62-turbo-dev.
 import { spawnSync } from "node:child_process";
+import { buildKernels } from "./cuda/build_kernels.mjs";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,4 +41,12 @@ if (rj.status === 0 && existsSync(join(jpegDir, "build/Release/mmsn_jpeg.node"))
 } else {
   console.log(`[mmsn] optional JPEG decoder not built (${firstErrors(rj) || "node-gyp failed"}); JPEGs will be decoded by sharp (slower at shortSide 256). ` +
     "To get it: apt-get install libjpeg62-turbo-dev g++ make, then node native/build.mjs.");
+}
+const cudaDir = join(here, "cuda");
+const rc = build(cudaDir); // node-gyp rebuild empties native/cuda/build: the fatbin comes after it
+if (rc.status === 0 && existsSync(join(cudaDir, "build/Release/mmsn_cuda.node"))) {
+  const k = buildKernels();
+  console.log(`[mmsn] built the CUDA device addon (native/cuda/build/Release/mmsn_cuda.node); ${k.ok ? `GPU kernels: ${k.message}` : `no GPU kernels: ${k.message}`}`);
+} else {
+  console.log(`[mmsn] optional CUDA device addon not built (${firstErrors(rc) || "node-gyp failed"}); the package will not use an NVIDIA GPU.`);
 }
