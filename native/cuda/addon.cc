@@ -312,8 +312,10 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     mmsnk::TransposeP p{};
     p.rank = int(shape.size());
     p.n = count(shape);
+    std::vector<bool> seen(shape.size(), false);
     for (int d = 0; d < p.rank; d++) {
-      if (perm[d] < 0 || perm[d] >= p.rank) throw std::runtime_error("transpose: bad perm");
+      if (perm[d] < 0 || perm[d] >= p.rank || seen[perm[d]]) throw std::runtime_error("transpose: perm is not a permutation of the axes");
+      seen[perm[d]] = true;
       p.outShape[d] = shape[perm[d]];
       p.inStride[d] = inSt[perm[d]];
     }
