@@ -11,6 +11,7 @@ const SUITES: Record<string, { file: string; fn: string }> = {
   train: { file: "train_step.ts", fn: "benchTrainStep" },
   metrics: { file: "metrics.ts", fn: "benchMetrics" },
   preprocess: { file: "preprocess.ts", fn: "benchPreprocess" },
+  cuda: { file: "cuda_step.ts", fn: "benchCudaStep" },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

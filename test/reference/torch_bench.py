@@ -6,6 +6,10 @@ the command line. Run with /usr/bin/python3 (Debian python3-torch). The caller s
 OPENBLAS_NUM_THREADS=1 and OPENBLAS_CORETYPE unset (the machine's default, Haswell, halves sgemm speed);
 this script calls torch.set_num_threads(THREADS).
 
+With "device": "cuda" (the GPU bench, test/bench/cuda_step.ts) everything lives on the GPU, steps are timed
+between torch.cuda.synchronize() calls, and "math" sets fp32 matmul precision as the package's
+MMSN_CUDA_MATH does: "fp32" (highest), "tf32" (high) or "bf16" (medium).
+
 Usage: torch_bench.py '{"img":64,...,"steps":5,"warmup":1,"threads":2}'  -> prints JSON {"sec_per_step": [...]}
 """
 import json
@@ -24,12 +28,22 @@ import torch_reference as R  # noqa: E402
 def main():
     cfg = json.loads(sys.argv[1])
     steps, warmup, threads = cfg.pop("steps"), cfg.pop("warmup"), cfg.pop("threads")
+    dev = torch.device(cfg.pop("device", "cpu"))
+    math_mode = cfg.pop("math", "fp32")
     torch.set_num_threads(threads)
+    if dev.type == "cuda":
+        torch.set_float32_matmul_precision({"fp32": "highest", "tf32": "high", "bf16": "medium"}[math_mode])
+        torch.backends.cudnn.allow_tf32 = math_mode != "fp32"
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+
     R.CFG.update(cfg)
     c = R.CFG
     B, S, s = c["batch"], c["img"], c["focal"]
     specs = R.param_specs()
-    A = {n: R.named_values(n, sh, sc, off).requires_grad_(True) for n, sh, sc, off in specs}
+    A = {n: R.named_values(n, sh, sc, off).to(dev).requires_grad_(True) for n, sh, sc, off in specs}
     T = {n: A[n].detach().clone() for n, *_ in specs if n.startswith(R.TARGET_PREFIXES)}
     g = torch.Generator().manual_seed(0)
     views = {
@@ -38,10 +52,12 @@ def main():
         "focal": torch.randn(c["focal_views"] * B, s, s, c["chans"], generator=g),
         "ehr": torch.rand(B, c["ehr_in"], generator=g),
     }
+    views = {k: v.to(dev) for k, v in views.items()}
     opt = torch.optim.AdamW(list(A.values()), lr=1e-4, weight_decay=1e-3)
     rng = R.np.random.default_rng(0)
     times = []
     for i in range(warmup + steps):
+        sync()
         t0 = time.perf_counter()
         with torch.no_grad():
             for n in T:
@@ -50,10 +66,10 @@ def main():
             pn = F.normalize(A["prototypes"].detach(), dim=1)
             tp = F.softmax(F.normalize(z_t, dim=1) @ pn.T / c["tau"], dim=1) ** (1.0 / c["sharpen"])
             tp = R.sinkhorn(tp / tp.sum(1, keepdim=True), c["sinkhorn"])
-        keepA = R.keep_indices(rng, c["rand_views"] * B, (S // c["patch"]) ** 2, c["drop"])
+        keepA = R.keep_indices(rng, c["rand_views"] * B, (S // c["patch"]) ** 2, c["drop"]).to(dev)
         feats = [R.vit(A, views["anchors"], keepA)]
         if c["focal_views"] > 0:
-            keepF = R.keep_indices(rng, c["focal_views"] * B, (s // c["patch"]) ** 2, c["drop"])
+            keepF = R.keep_indices(rng, c["focal_views"] * B, (s // c["patch"]) ** 2, c["drop"]).to(dev)
             feats.append(R.vit(A, views["focal"], keepF))
         a = torch.cat(feats, 0)
         e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((a.shape[0] // B, 1))
@@ -65,10 +81,15 @@ def main():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync()
         if i >= warmup:
             times.append(time.perf_counter() - t0)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"sec_per_step": times, "torch": torch.__version__, "threads": torch.get_num_threads(), "max_rss_mb": rss_mb}))
+    out = {"sec_per_step": times, "torch": torch.__version__, "threads": torch.get_num_threads(), "max_rss_mb": rss_mb}
+    if dev.type == "cuda":
+        out["gpu"] = torch.cuda.get_device_name(dev)
+        out["max_gpu_mb"] = torch.cuda.max_memory_allocated(dev) / 2**20
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,105 @@
+/**
+ * `npm run bench -- cuda`: the MSN train step of ViT-S/16 (224 px, 1 target + 1 masked anchor + 10 focal
+ * 96-px views, EHR fusion, AdamW) on the package's CUDA backend against PyTorch eager on the same GPU, in
+ * the same run, with the same fp32-matmul precision (MMSN_CUDA_MATH, default tf32 = PyTorch's "high"), and
+ * the FLOP/s each side reaches against the GPU's dense peak. PyTorch is the `python3` on the PATH (on the
+ * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. Without a CUDA GPU the row says why and
+ * carries no numbers.
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { cudaBackendReport } from "../../src/backend/cuda/backend.js";
+import { currentBackend, initBackend } from "../../src/backend/index.js";
+import { msnConfig } from "../../src/config/msn.js";
+import { disposeBatch } from "../../src/msn/batch.js";
+import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
+import { syntheticBatch } from "../helpers/batches.js";
+import { msnStepFlops } from "./flops.js";
+import type { BenchRow } from "./types.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const PRESET = "cxr_ehr_msn_small";
+const OVERRIDES = { ehr: { ehrIn: 4 } } as const;
+const BATCHES = (process.env.BENCH_CUDA_BATCHES ?? "16,64").split(",").map(Number);
+const STEPS = 5;
+const WARMUP = 2;
+
+/** Dense peaks (FLOP/s) from NVIDIA's data sheets, by device name; undefined for other GPUs. */
+function peaks(name: string): { fp32: number; tf32: number; bf16: number } | undefined {
+  if (/H100.*PCIe/i.test(name)) return { fp32: 51e12, tf32: 378e12, bf16: 756e12 };
+  if (/H100|H200/i.test(name)) return { fp32: 67e12, tf32: 495e12, bf16: 989e12 };
+  if (/A100/i.test(name)) return { fp32: 19.5e12, tf32: 156e12, bf16: 312e12 };
+  return undefined;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timeOurs(batchSize: number): number {
+  const cfg = msnConfig(PRESET, OVERRIDES);
+  const model = new MultimodalMSN(cfg);
+  const batch = syntheticBatch(cfg, batchSize);
+  for (let i = 0; i < WARMUP; i++) model.trainStep(batch);
+  const secs: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t0 = performance.now();
+    model.trainStep(batch); // returns the loss as a number: the step has finished on the GPU
+    secs.push((performance.now() - t0) / 1000);
+  }
+  disposeBatch(batch);
+  model.dispose();
+  return median(secs);
+}
+
+function timeTorch(batch: number, math: string): { sec: number; name: string } {
+  const c = msnConfig(PRESET, OVERRIDES);
+  const cfg = {
+    img: c.randSize, patch: c.vit.patchSize, chans: c.vit.inChans, dim: c.vit.embedDim, depth: c.vit.depth, heads: c.vit.numHeads,
+    mlp: c.vit.embedDim * c.vit.mlpRatio, focal: c.focalSize, rand_views: c.randViews, focal_views: c.focalViews, batch,
+    head_hidden: c.head.hiddenDim, head_out: c.head.outputDim, protos: c.numPrototypes, ehr_in: c.ehr.ehrIn, ehr_out: c.ehr.ehrOut,
+    drop: c.patchDropRatio, steps: STEPS, warmup: WARMUP, threads: 1, device: "cuda", math,
+  };
+  const py = process.env.MMSN_TORCH_PYTHON ?? "python3";
+  const out = execFileSync(py, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify(cfg)], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { sec_per_step: number[]; torch: string; gpu: string };
+  return { sec: median(r.sec_per_step), name: `PyTorch ${r.torch} eager on ${r.gpu} (float32 matmul precision: ${math})` };
+}
+
+export async function benchCudaStep(): Promise<BenchRow[]> {
+  const name = (b: number) => `MSN train step, ViT-S/16 224 px, 1+1+10 views, batch ${b}, CUDA`;
+  try {
+    await initBackend({ force: "cuda", quiet: true });
+  } catch (e) {
+    const why = (e as Error).message;
+    return BATCHES.map((b) => ({ name: name(b), unit: "img/s", ours: NaN, reference: NaN, referenceName: "PyTorch eager, same GPU", notes: `not run: ${why}` }));
+  }
+  const backend = currentBackend()!;
+  const math = process.env.MMSN_CUDA_MATH ?? "tf32";
+  const peak = peaks(backend.details);
+  const rows: BenchRow[] = [];
+  for (const b of BATCHES) {
+    const flops = msnStepFlops(msnConfig(PRESET, OVERRIDES), b);
+    const perf = (sec: number) => {
+      const tf = flops / sec / 1e12;
+      return `${sec.toFixed(3)} s/step, ${tf.toFixed(1)} TFLOP/s` + (peak ? ` (${((100 * tf * 1e12) / peak.tf32).toFixed(1)}% of the ${peak.tf32 / 1e12} TFLOP/s dense TF32 peak, ${((100 * tf * 1e12) / peak.fp32).toFixed(0)}% of fp32 SIMT)` : "");
+    };
+    let ours = NaN;
+    let notes: string;
+    try {
+      ours = timeOurs(b);
+      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${perf(ours)}`;
+    } catch (e) {
+      notes = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
+    }
+    let ref: { sec: number; name: string } | undefined;
+    try {
+      ref = timeTorch(b, math);
+      notes += `; PyTorch ${perf(ref.sec)}`;
+    } catch (e) {
+      notes += `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
+    }
+    rows.push({ name: name(b), unit: "img/s", ours: b / ours, reference: ref ? b / ref.sec : NaN, referenceName: ref?.name ?? "PyTorch eager, same GPU", notes });
+  }
+  const last = rows.pop()!;
+  rows.push({ ...last, notes: `${last.notes}; ${cudaBackendReport().replace("[mmsn] ", "")}` });
+  return rows;
+}
