@@ -197,5 +197,15 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
         assert.equal(tf.memory().numTensors, n, "no tensor left behind by a failed kernel");
       },
     },
+    // last, so that adding it left the random inputs of the cases above unchanged
+    {
+      name: "tile over any axes (float32 and int32)",
+      run: () => {
+        const cases: [number[], number[]][] = [[[3, 4], [2, 3]], [[2, 1, 3], [1, 4, 2]], [[5], [3]], [[2, 3, 1, 2], [2, 1, 3, 1]], [[1, 1, 8], [7, 1, 1]], [[4, 6], [1, 1]]];
+        for (const [shape, reps] of cases) check(`tile [${shape}] × [${reps}]`, [f32(shape)], (x) => tf.tile(x, reps), 0);
+        check("tile int32 (fallback)", [{ shape: [2, 3], values: Int32Array.of(1, 2, 3, 4, 5, 6), dtype: "int32" }], (x) => tf.tile(x, [2, 2]), 0);
+        check("tile gradient", [f32([3, 4])], (x) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.tile(xx, [2, 3]), tf.range(0, 12))))(x), 1e-6);
+      },
+    },
   ];
 }

@@ -16,6 +16,7 @@ import { gatherV2 } from "./gather.js";
 import { batchMatMul, fusedMatMul } from "./matmul.js";
 import { reduceKernel } from "./reduce.js";
 import { cast, identity, reshape } from "./shape.js";
+import { tile } from "./tile.js";
 import { transpose } from "./transpose.js";
 import type { Backend, CudaKernelFunc, KernelArgs } from "./util.js";
 
@@ -33,6 +34,7 @@ const KERNELS: Record<string, CudaKernelFunc> = {
   SplitV: splitV,
   Concat: concat,
   PadV2: padV2,
+  Tile: tile,
   GatherV2: gatherV2,
   AddN: addN,
   Softmax: softmax,
