@@ -14,8 +14,10 @@ import { type Buf, type CudaAddon, type CudaDeviceInfo, cudaKernelsPath, loadCud
 import { countCudaFallback, cpuShim, cudaFallbackCounts } from "./fallback.js";
 import { registerCudaKernels } from "./kernels/index.js";
 
+/** Fallback uses so far (a new map the caller owns); see ./fallback.ts. */
 export { cudaFallbackCounts };
 
+/** The tfjs backend name this module registers. */
 export const CUDA_BACKEND = "cuda";
 
 /** Storage record of one tensor: a device buffer, or (string dtype) the encoded strings on the host. */
@@ -53,6 +55,10 @@ function newArray(dtype: tf.DataType, n: number): DeviceValues {
   return dtype === "float32" ? new Float32Array(n) : dtype === "int32" ? new Int32Array(n) : new Uint8Array(n);
 }
 
+/**
+ * Tensor storage in device buffers. The engine owns every data id it hands out (write, makeOutput,
+ * makeTensorInfo) and disposes them through `disposeData`; `readSync` returns new host arrays the caller owns.
+ */
 export class CudaBackend extends tf.KernelBackend {
   readonly data = new tf.DataStorage<TensorData>(this, tf.engine());
   /** Device buffers held by `data` (freed by `dispose`). */
@@ -258,7 +264,7 @@ export function registerCudaBackend(opts: { device?: "cuda" | "host" } = {}): st
   tf.registerBackend(CUDA_BACKEND, () => new CudaBackend(addon, info), 4);
   openedInfo = info;
   if (process.env.MMSN_CUDA_REPORT === "1") process.once("exit", () => console.error(cudaBackendReport()));
-  registered = `mmsn cuda addon (${info.device === "host" ? "host reference device" : `${info.name}, cc ${info.cc}`}, GEMM ${info.blas}, math ${info.math}, ${cudaKernelNames.length} device kernels; other kernels fall back to tfjs-backend-cpu)`;
+  registered = `mmsn cuda addon (${info.device} device: ${info.name}${info.cc ? `, cc ${info.cc}` : ""}, GEMM ${info.blas}, math ${info.math}, ${cudaKernelNames.length} device kernels; other kernels fall back to tfjs-backend-cpu)`;
   return registered;
 }
 

@@ -16,6 +16,7 @@ function sliceTo(be: Backend, x: tf.TensorInfo, begin: number[], shape: number[]
 
 const copyable = (x: tf.TensorInfo) => isWords(x) && x.shape.length > 0 && x.shape.length <= 8;
 
+/** Slice → a new tensor (engine-owned) with a copy of the block. */
 export function slice({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   if (!copyable(x)) return undefined;
@@ -25,6 +26,7 @@ export function slice({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo
   return sliceTo(be, x, begin, shape);
 }
 
+/** SplitV → new tensors (engine-owned), one per split. */
 export function splitV({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   if (!copyable(x)) return undefined;
@@ -41,6 +43,7 @@ export function splitV({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInf
   });
 }
 
+/** Concat of same-dtype 4-byte tensors → a new tensor (engine-owned); mixed dtypes fall back to cpu. */
 export function concat({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const ts = inputs as unknown as tf.TensorInfo[];
   const dtype = ts[0]?.dtype;
@@ -58,6 +61,7 @@ export function concat({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInf
   return out.info;
 }
 
+/** PadV2 (constant) of float32 → a new tensor (engine-owned). */
 export function padV2({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   if (x.dtype !== "float32" || !copyable(x)) return undefined;

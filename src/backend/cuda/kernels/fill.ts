@@ -8,6 +8,7 @@ function filled(be: Backend, shape: number[], value: number): tf.TensorInfo {
   return out.info;
 }
 
+/** Fill (float32) → a new tensor (engine-owned). */
 export function fill({ attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { shape, value, dtype } = attrs as unknown as { shape: number[]; value: number | string; dtype?: tf.DataType };
   const dt = dtype ?? tf.util.inferDtype(value);
@@ -15,11 +16,13 @@ export function fill({ attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefi
   return filled(be, shape.slice(), value);
 }
 
+/** ZerosLike (float32) → a new tensor (engine-owned). */
 export function zerosLike({ inputs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   return x.dtype === "float32" ? filled(be, x.shape.slice(), 0) : undefined;
 }
 
+/** OnesLike (float32) → a new tensor (engine-owned). */
 export function onesLike({ inputs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   return x.dtype === "float32" ? filled(be, x.shape.slice(), 1) : undefined;

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { input, rows2d } from "./checks.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
+/** Softmax over the last axis (float32) → a new tensor (engine-owned). */
 export function softmax({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { logits } = inputs as { logits: tf.TensorInfo };
   const { dim } = attrs as unknown as { dim: number };

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type Backend, isWords, type KernelArgs, size } from "./util.js";
 
+/** GatherV2 axis 0, batchDims 0 → a new tensor (engine-owned); out-of-range indices throw before any allocation. */
 export function gatherV2({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
   const { axis, batchDims } = attrs as unknown as { axis: number; batchDims: number };

@@ -30,12 +30,14 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
   return out.info;
 }
 
+/** BatchMatMul → a new tensor (engine-owned). */
 export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
   return matmul(be, a, b, transposeA, transposeB);
 }
 
+/** _FusedMatMul with optional bias and linear/relu → a new tensor (engine-owned); bias and activation applied in place on it. */
 export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };

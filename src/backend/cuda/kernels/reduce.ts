@@ -9,6 +9,7 @@ function emptyValue(name: keyof typeof REDUCE_OPS): number {
   return name === "Sum" ? 0 : name === "Mean" ? NaN : name === "Prod" ? 1 : name === "Max" ? -Infinity : Infinity;
 }
 
+/** A kernel for one reduction; its result is a new tensor (engine-owned); undefined (fallback) for non-float32. */
 export function reduceKernel(name: keyof typeof REDUCE_OPS) {
   const op = REDUCE_OPS[name];
   return ({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined => {

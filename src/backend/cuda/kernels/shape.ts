@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { CAST_TYPES } from "../addon.js";
 import { type Backend, type KernelArgs, sharedView, size } from "./util.js";
 
+/** Reshape: the input's storage with one more reference (engine-owned view, no copy). */
 export function reshape({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const n = size(x.shape);
@@ -11,6 +12,7 @@ export function reshape({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorIn
   return sharedView(be, x, shape);
 }
 
+/** Identity: the input's storage with one more reference (engine-owned, no copy). */
 export function identity({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   return sharedView(be, x, x.shape.slice());

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS } from "../addon.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
+/** Tile (float32) → a new tensor (engine-owned). */
 export function tile({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   const { reps } = attrs as unknown as { reps: number[] };

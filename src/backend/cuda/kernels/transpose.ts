@@ -8,6 +8,7 @@ export function transposeInto(be: Backend, shape: readonly number[], perm: reado
   if (size(shape) > 0) be.addon.transpose(shape as number[], perm as number[], x, out);
 }
 
+/** Transpose of a 4-byte tensor → a new tensor (engine-owned). */
 export function transpose({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { x } = inputs as { x: tf.TensorInfo };
   const { perm } = attrs as unknown as { perm: number[] };

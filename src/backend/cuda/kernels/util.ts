@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Buf } from "../addon.js";
 import type { CudaBackend } from "../backend.js";
 
+/** The backend as the device kernels see it. */
 export type Backend = CudaBackend;
+/** What tfjs passes to a kernelFunc. */
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 /** A device kernel; undefined = not covered (dtype, attributes): the registration falls back to cpu. */
 export type CudaKernelFunc = (args: KernelArgs, be: Backend) => tf.TensorInfo | tf.TensorInfo[] | undefined;
