@@ -2,7 +2,7 @@
  * The cuda backend (the GPU when the addon's probe finds one, else its host reference device): the shared
  * kernel parity cases against tfjs-backend-cpu (test/helpers/kernel_parity.ts), plus storage semantics:
  * readSync copies, Reshape shares the device buffer, int32/bool round-trips and casts, reference counts
- * (no tensor or device buffer left behind by forward + gradients), tensors moved in from another backend,
+ * (no tensor or device buffer left behind by forward + gradients), tensors moved in from and out to another backend,
  * and counted cpu fallbacks. Skipped (loudly; a failure under CI=true) when the addon is not built.
  */
 import assert from "node:assert/strict";
@@ -135,14 +135,23 @@ describe("cuda backend kernels vs tfjs-backend-cpu", () => {
     tf.dispose([x, w, g, bb]);
   });
 
-  it("tensors made on another backend move in and are used", (t) => {
+  it("tensors move in from another backend and out to it (freeing their device buffer)", (t) => {
     if (skipped(t)) return;
+    const addon = loadCudaAddon();
     tf.setBackend("cpu");
     const a = tf.tensor([1, 2, 3]);
     tf.setBackend("cuda");
-    const b = tf.add(a, 1);
+    const buffers0 = addon.memory().buffers;
+    const b = tf.add(a, 1); // moves a here: two new device buffers
     assert.deepEqual([...b.dataSync()], [2, 3, 4]);
-    tf.dispose([a, b]);
+    assert.equal(addon.memory().buffers, buffers0 + 2);
+    tf.setBackend("cpu");
+    const c = tf.mul(b, 2); // moves b to the cpu
+    assert.deepEqual([...c.dataSync()], [4, 6, 8]);
+    assert.equal(addon.memory().buffers, buffers0 + 1, "b's device buffer is freed when it moves out");
+    tf.dispose([a, b, c]);
+    assert.equal(addon.memory().buffers, buffers0);
+    tf.setBackend("cuda");
   });
 
   it("counts cpu fallbacks and reports them", (t) => {
