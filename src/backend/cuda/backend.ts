@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { type Buf, type CudaAddon, type CudaDeviceInfo, cudaKernelsPath, loadCudaAddon } from "./addon.js";
+import { type Buf, type CudaAddon, type CudaDeviceInfo, cublasCandidates, cudaKernelsPath, loadCudaAddon } from "./addon.js";
 import { countCudaFallback, cpuShim, cudaFallbackCounts } from "./fallback.js";
 import { registerCudaKernels } from "./kernels/index.js";
 
@@ -246,7 +246,7 @@ export function registerCudaBackend(opts: { device?: "cuda" | "host" } = {}): st
       throw new Error("CUDA kernels not built: nvcc was not found when the package was installed; install the CUDA toolkit and run node native/build.mjs");
     }
   }
-  const info = addon.open({ device, math: math as CudaDeviceInfo["math"], ...(kernels ? { kernels } : {}) });
+  const info = addon.open({ device, math: math as CudaDeviceInfo["math"], ...(kernels ? { kernels, cublas: cublasCandidates() } : {}) });
   for (const k of tf.getKernelsForBackend("cpu")) {
     const { kernelName } = k;
     const shim = cpuShim(kernelName)!;
