@@ -32,6 +32,19 @@ MMSN_HD float min_(float a, float b) { return (b < a || b != b) ? b : a; }
 MMSN_HD float lane_sum(float v) { MMSN_LANE_REDUCE(v, add_); return v; }
 MMSN_HD float lane_max(float v) { MMSN_LANE_REDUCE(v, max_); return v; }
 
+// Compensated (Kahan) float sum: the host device sums a row serially, where plain float32 accumulation over a
+// few hundred elements would drift ~1e-5 from tfjs-cpu's float64 sums; on the GPU each lane sums d/32 terms.
+struct KSum {
+  float s = 0.0f, c = 0.0f;
+  MMSN_HD void add(float v) {
+    const float y = v - c, t = s + y;
+    c = (t - s) - y;
+    s = t;
+  }
+  /** Sum over the lanes of a row (the compensation terms are summed too). */
+  MMSN_HD float total() { return lane_sum(s) - lane_sum(c); }
+};
+
 MMSN_HD float reduce_init(int op) { return op == kRMax ? -INFINITY : op == kRMin ? INFINITY : op == kRProd ? 1.0f : 0.0f; }
 MMSN_HD float reduce_comb(int op, float a, float b) {
   return op == kRMax ? max_(a, b) : op == kRMin ? min_(a, b) : op == kRProd ? a * b : a + b;
@@ -195,12 +208,12 @@ MMSN_HD void k_gemm_simt(const GemmP& p, int64_t i) {
 
 MMSN_HD void k_ln_fwd(const LnFwdP& p, int64_t row, int lane, int lanes) {
   const float* x = p.x + row * p.d;
-  float s = 0.0f;
-  for (int64_t j = lane; j < p.d; j += lanes) s += x[j];
-  const float mean = lane_sum(s) / (float)p.d;
-  float v = 0.0f;
-  for (int64_t j = lane; j < p.d; j += lanes) v += (x[j] - mean) * (x[j] - mean);
-  const float rs = 1.0f / sqrtf(lane_sum(v) / (float)p.d + p.eps);
+  KSum s;
+  for (int64_t j = lane; j < p.d; j += lanes) s.add(x[j]);
+  const float mean = s.total() / (float)p.d;
+  KSum v;
+  for (int64_t j = lane; j < p.d; j += lanes) v.add((x[j] - mean) * (x[j] - mean));
+  const float rs = 1.0f / sqrtf(v.total() / (float)p.d + p.eps);
   if (lane == 0) p.rstd[row] = rs;
   float* xh = p.xhat + row * p.d;
   float* y = p.y + row * p.d;
@@ -215,14 +228,13 @@ MMSN_HD void k_ln_fwd(const LnFwdP& p, int64_t row, int lane, int lanes) {
 MMSN_HD void k_ln_bwd(const LnBwdP& p, int64_t row, int lane, int lanes) {
   const float* dy = p.dy + row * p.d;
   const float* xh = p.xhat + row * p.d;
-  float m1 = 0.0f, m2 = 0.0f;
+  KSum s1, s2;
   for (int64_t j = lane; j < p.d; j += lanes) {
     const float e = dy[j] * p.g[j];
-    m1 += e;
-    m2 += e * xh[j];
+    s1.add(e);
+    s2.add(e * xh[j]);
   }
-  m1 = lane_sum(m1) / (float)p.d;
-  m2 = lane_sum(m2) / (float)p.d;
+  const float m1 = s1.total() / (float)p.d, m2 = s2.total() / (float)p.d;
   const float rs = p.rstd[row];
   float* dx = p.dx + row * p.d;
   for (int64_t j = lane; j < p.d; j += lanes) dx[j] = rs * (dy[j] * p.g[j] - m1 - xh[j] * m2);
@@ -231,14 +243,14 @@ MMSN_HD void k_ln_bwd(const LnBwdP& p, int64_t row, int lane, int lanes) {
 MMSN_HD void k_ln_param(const LnParamP& p, int64_t i) {
   const int64_t j = i % p.d, c = i / p.d;
   const int64_t lo = c * p.chunk, hi = lo + p.chunk < p.rows ? lo + p.chunk : p.rows;
-  float sg = 0.0f, sb = 0.0f;
+  KSum sg, sb;
   for (int64_t r = lo; r < hi; r++) {
     const float e = p.dy[r * p.d + j];
-    sg += e * p.xhat[r * p.d + j];
-    sb += e;
+    sg.add(e * p.xhat[r * p.d + j]);
+    sb.add(e);
   }
-  p.pg[i] = sg;
-  p.pb[i] = sb;
+  p.pg[i] = sg.s - sg.c;
+  p.pb[i] = sb.s - sb.c;
 }
 
 #define MMSN_SQRT1_2 0.70710678118654752f
