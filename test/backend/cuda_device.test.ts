@@ -54,7 +54,7 @@ describe("CUDA device addon", () => {
     }
     assert.match(p.reason, /libcuda\.so\.1 not found|cuInit failed|no CUDA device/);
     assert.deepEqual(p.devices, []);
-    const info = await initBackend({ quiet: true });
+    const info = await initBackend({ force: "", quiet: true }); // the automatic choice, whatever MMSN_BACKEND says
     assert.notEqual(info.name, "cuda");
     assert.match(info.skipped.cuda ?? "", /libcuda\.so\.1 not found|cuInit failed|no CUDA device/);
   });

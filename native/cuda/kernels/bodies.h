@@ -197,13 +197,13 @@ MMSN_HD void k_gemm_simt(const GemmP& p, int64_t i) {
   const int64_t mn = p.m * p.n, b = i / mn, row = (i % mn) / p.n, col = i % p.n;
   const float* a = p.a + b * p.sa;
   const float* bb = p.b + b * p.sb;
-  float acc = 0.0f;
+  KSum acc;  // compensated: long K (weight gradients sum over every token of the batch) stays at float32 rounding
   for (int64_t k = 0; k < p.k; k++) {
     const float x = p.ta ? a[k * p.m + row] : a[row * p.k + k];
     const float y = p.tb ? bb[col * p.k + k] : bb[k * p.n + col];
-    acc += x * y;
+    acc.add(x * y);
   }
-  p.c[i] = p.alpha * acc;
+  p.c[i] = p.alpha * (acc.s - acc.c);
 }
 
 MMSN_HD void k_ln_fwd(const LnFwdP& p, int64_t row, int lane, int lanes) {
