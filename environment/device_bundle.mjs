@@ -70,11 +70,13 @@ const duBytes = (p) => {
 for (const f of [ADDON, KERNELS]) {
   if (!existsSync(join(ROOT, f))) fail(`${f} is missing: build it first (node native/build.mjs; the fatbin needs nvcc)`);
 }
-const addonTime = statSync(join(ROOT, ADDON)).mtimeMs;
-const newer = readdirSync(join(ROOT, "native/cuda"), { recursive: true })
-  .filter((f) => /\.(cc|h|cu|cuh)$/.test(f) && !f.startsWith("build"))
-  .filter((f) => statSync(join(ROOT, "native/cuda", f)).mtimeMs > addonTime);
-if (newer.length) log(`WARNING: newer than the built addon (rebuild with node native/build.mjs?): ${newer.join(", ")}`);
+// Stale builds are easy to carry by mistake: warn when a native source is newer than what was built from it.
+const nativeSources = readdirSync(join(ROOT, "native/cuda"), { recursive: true }).filter((f) => /\.(cc|h|cu|cuh)$/.test(f) && !f.startsWith("build"));
+for (const built of [ADDON, KERNELS]) {
+  const t = statSync(join(ROOT, built)).mtimeMs;
+  const newer = nativeSources.filter((f) => (built === KERNELS ? /\.(cu|cuh|h)$/.test(f) : true) && statSync(join(ROOT, "native/cuda", f)).mtimeMs > t);
+  if (newer.length) log(`WARNING: newer than ${built} (rebuild with node native/build.mjs?): ${newer.join(", ")}`);
+}
 
 rmSync(BUNDLE, { recursive: true, force: true });
 for (const d of [OUT, BUNDLE, join(OUT, "native"), join(OUT, "lib")]) mkdirSync(d, { recursive: true });
