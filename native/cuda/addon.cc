@@ -233,7 +233,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     if (p.n == 0) return info.Env().Undefined();
     p.a = buf<float>(info, 4, W * span(shape, sa));
     p.b = buf<float>(info, 5, W * span(shape, sb));
-    p.out = buf<float>(info, 6, W * p.n);
+    p.out = buf<void>(info, 6, (p.op >= mmsnk::kGreater ? 1 : W) * p.n);  // comparisons write 1-byte bools
     run_binary(dev(info.Env()), p);
     return info.Env().Undefined();
   });

@@ -207,5 +207,19 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
         check("tile gradient", [f32([3, 4])], (x) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.tile(xx, [2, 3]), tf.range(0, 12))))(x), 1e-6);
       },
     },
+    {
+      name: "comparisons with broadcasting and ties (bool outputs)",
+      run: () => {
+        // values on a coarse grid, so that equal pairs occur
+        const grid = (shape: number[]) => ({ shape, values: rand(shape, -3, 3).map(Math.round) });
+        const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+          ["greater", tf.greater], ["greaterEqual", tf.greaterEqual], ["less", tf.less], ["lessEqual", tf.lessEqual], ["equal", tf.equal], ["notEqual", tf.notEqual],
+        ];
+        for (const [sa, sb] of [[[40, 30], [40, 30]], [[5, 1, 7], [6, 1]], [[], [9]]] as [number[], number[]][]) {
+          for (const [name, op] of ops) check(`${name} [${sa}]∘[${sb}]`, [grid(sa), grid(sb)], op, 0);
+        }
+        check("where(greaterEqual) mask, as the MSN masks use it", [f32([8, 16]), f32([8, 16])], (x, y) => tf.where(tf.greaterEqual(x!, 0.2), x!, y!), 0);
+      },
+    },
   ];
 }

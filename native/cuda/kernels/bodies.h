@@ -89,6 +89,12 @@ MMSN_HD float binary_op(int op, float x, float y) {
     case kMin: return (x != x || x < y) ? x : y;
     case kSqDiff: return (x - y) * (x - y);
     case kPow: return powf(x, y);
+    case kGreater: return x > y;
+    case kGreaterEqual: return x >= y;
+    case kLess: return x < y;
+    case kLessEqual: return x <= y;
+    case kEqual: return x == y;
+    case kNotEqual: return x != y;
   }
   return 0.0f;
 }
@@ -103,7 +109,9 @@ MMSN_HD void k_binary(const BinaryP& p, int64_t i) {
     ia += c * p.sa[d];
     ib += c * p.sb[d];
   }
-  p.out[i] = binary_op(p.op, p.a[ia], p.b[ib]);
+  const float r = binary_op(p.op, p.a[ia], p.b[ib]);
+  if (p.op >= kGreater) static_cast<uint8_t*>(p.out)[i] = r != 0.0f;
+  else static_cast<float*>(p.out)[i] = r;
 }
 
 // Item `row` = (o, c): elements [c·chunk, min((c+1)·chunk, r)) of row o → y[row].

@@ -9,14 +9,15 @@
 
 namespace mmsnk {
 
-enum Binary { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff, kPow };
+// ops from kGreater on are comparisons: 0/1 written as 1-byte bools
+enum Binary { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSqDiff, kPow, kGreater, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual };
 enum Unary { kExp = 0, kLog, kSqrt, kRsqrt, kTanh, kErf, kNeg, kSquare, kAbs, kRelu, kSigmoid, kReciprocal, kLog1p, kExpm1, kSign, kStep };
 enum Reduce { kRSum = 0, kRMean, kRMax, kRMin, kRProd };
 enum DType { kF32 = 0, kI32 = 1, kBool = 2 };
 
 struct UnaryP { const float* x; float* y; int64_t n; int op; float alpha; };
 struct BinaryP {
-  const float* a; const float* b; float* out; int64_t n; int op; int rank;
+  const float* a; const float* b; void* out; int64_t n; int op; int rank;
   int64_t shape[MMSN_MAX_RANK]; int64_t sa[MMSN_MAX_RANK]; int64_t sb[MMSN_MAX_RANK];
 };
 // x viewed as [outer, r, inner] → y [outer, chunks, inner]: each item reduces `chunk` consecutive elements of

@@ -64,7 +64,10 @@ export interface CudaAddon {
 
   /** c[b] = alpha·op(a[b])·op(b[b]), row-major [M,K]·[K,N]; batch strides in elements (0 = broadcast). */
   batchMatmul(ta: boolean, tb: boolean, m: number, n: number, k: number, batch: number, strideA: number, strideB: number, alpha: number, a: Buf, b: Buf, c: Buf): void;
-  /** out[i] = op(a, b) over `shape` (rank ≤ 8) with per-input element strides (0 = broadcast); out is contiguous. */
+  /**
+   * out[i] = op(a, b) over `shape` (rank ≤ 8) with per-input element strides (0 = broadcast); out is contiguous:
+   * float32 for BINARY_OPS, bool (1 byte) for COMPARE_OPS.
+   */
   binary(op: number, shape: number[], stridesA: number[], stridesB: number[], a: Buf, b: Buf, out: Buf): void;
   unary(op: number, alpha: number, x: Buf, out: Buf, n: number): void;
   /** x viewed as [outer, r, inner] reduced over r → out [outer, inner]. */
@@ -92,6 +95,8 @@ export interface CudaAddon {
 
 /** Operation codes, as in native/cuda/kernels/params.h (the same numbering as the native CPU backend's). */
 export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7 } as const;
+/** Comparisons: the same binary kernel, writing a bool (1 byte per element) output. */
+export const COMPARE_OPS = { Greater: 8, GreaterEqual: 9, Less: 10, LessEqual: 11, Equal: 12, NotEqual: 13 } as const;
 export const UNARY_OPS = {
   Exp: 0, Log: 1, Sqrt: 2, Rsqrt: 3, Tanh: 4, Erf: 5, Neg: 6, Square: 7, Abs: 8, Relu: 9, Sigmoid: 10, Reciprocal: 11,
   Log1p: 12, Expm1: 13, Sign: 14, Step: 15,

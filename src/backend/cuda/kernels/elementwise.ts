@@ -1,18 +1,22 @@
 /** Broadcasting binary ops, unary math and AddN on float32 device tensors (other dtypes fall back to cpu). */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../addon.js";
 import { broadcastPlan } from "../../native/kernels/elementwise.js";
 import { type Backend, type KernelArgs, sharedView, size } from "./util.js";
 
-/** A kernel for one binary op; undefined (fallback) for non-float32 inputs or a plan of rank > 8. */
-export function binaryKernel(name: keyof typeof BINARY_OPS) {
-  const op = BINARY_OPS[name];
+/**
+ * A kernel for one binary op (float32 output) or comparison (bool output); undefined (fallback) for
+ * non-float32 inputs or a plan of rank > 8.
+ */
+export function binaryKernel(name: keyof typeof BINARY_OPS | keyof typeof COMPARE_OPS) {
+  const compare = name in COMPARE_OPS;
+  const op = compare ? COMPARE_OPS[name as keyof typeof COMPARE_OPS] : BINARY_OPS[name as keyof typeof BINARY_OPS];
   return ({ inputs }: KernelArgs, be: Backend): tf.TensorInfo | undefined => {
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
     const plan = broadcastPlan(a.shape, b.shape);
     if (plan.shape.length > 8) return undefined;
-    const out = be.makeOutput(plan.outShape, "float32"); // broadcast shape
+    const out = be.makeOutput(plan.outShape, compare ? "bool" : "float32"); // broadcast shape
     if (size(plan.outShape) > 0) be.addon.binary(op, plan.shape, plan.stA, plan.stB, be.buf(a), be.buf(b), out.buf);
     return out.info;
   };

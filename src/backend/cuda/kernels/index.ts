@@ -4,7 +4,7 @@
  * cover) runs that shim instead, counted with its input dtypes.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
+import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
 import { FUSED } from "../../native/fused_ops.js";
 import { countCudaFallback, cpuShim } from "../fallback.js";
 import { attention, attentionGrad } from "./attention.js";
@@ -46,7 +46,7 @@ const KERNELS: Record<string, CudaKernelFunc> = {
   [FUSED.Attention]: attention,
   [FUSED.AttentionGrad]: attentionGrad,
 };
-for (const k of Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]) KERNELS[k] = binaryKernel(k);
+for (const k of [...Object.keys(BINARY_OPS), ...Object.keys(COMPARE_OPS)] as (keyof typeof BINARY_OPS | keyof typeof COMPARE_OPS)[]) KERNELS[k] = binaryKernel(k);
 for (const k of Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[]) KERNELS[k] = unaryKernel(k);
 for (const k of Object.keys(REDUCE_OPS) as (keyof typeof REDUCE_OPS)[]) KERNELS[k] = reduceKernel(k);
 
