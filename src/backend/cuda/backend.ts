@@ -31,7 +31,15 @@ export interface TensorData {
   refCount: number;
   /** Device bytes of `buf`. */
   bytes: number;
+  /**
+   * Host copy of a small int32 tensor written from the host (tfjs tensors are immutable, so it stays valid):
+   * lets index checks (GatherV2) read values without waiting for the device.
+   */
+  hostInts?: Int32Array;
 }
+
+/** int32 tensors up to this many elements keep a host copy when written (see TensorData.hostInts). */
+const HOST_INTS_MAX = 1 << 16;
 
 type DeviceValues = Float32Array | Int32Array | Uint8Array;
 
@@ -80,7 +88,14 @@ export class CudaBackend extends tf.KernelBackend {
     if (arr.byteLength !== bytes) throw new Error(`cuda backend: ${arr.length} values do not fill a ${dtype} tensor of shape [${shape}]`);
     const buf = this.allocBuf(bytes);
     if (bytes > 0) this.addon.upload(buf, arr);
-    this.data.set(dataId, { buf, dtype, shape, refCount, bytes });
+    const hostInts = arr instanceof Int32Array && dtype === "int32" && arr.length <= HOST_INTS_MAX ? arr.slice() : undefined;
+    this.data.set(dataId, { buf, dtype, shape, refCount, bytes, ...(hostInts ? { hostInts } : {}) });
+  }
+
+  /** The values of an int32 tensor: its host copy when it has one (no device sync), else a download. */
+  int32Values(dataId: object): Int32Array {
+    const d = this.data.get(dataId);
+    return d.hostInts ?? (this.readSync(dataId) as Int32Array);
   }
 
   private allocBuf(bytes: number): Buf {

@@ -9,8 +9,9 @@ export function gatherV2({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorI
   if (!isWords(x) || indices.dtype !== "int32" || x.shape.length === 0) return undefined;
   const ax = tf.util.parseAxisParam(axis, x.shape)[0];
   if (ax !== 0 || (batchDims ?? 0) !== 0) return undefined;
-  // Indices are small: check them on the host (an out-of-range row would read outside the buffer).
-  const iv = be.readSync(indices.dataId) as Int32Array;
+  // Check the indices on the host (an out-of-range row would read outside the buffer): indices written from
+  // the host keep a host copy, so this costs no device sync; computed ones are downloaded (small).
+  const iv = be.int32Values(indices.dataId);
   const rows = x.shape[0]!;
   for (const i of iv) if (i < 0 || i >= rows) throw new Error(`GatherV2: the index value ${i} is not in [0, ${rows - 1}]`);
   const rowWords = size(x.shape.slice(1));
