@@ -1,6 +1,7 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the device GEMM (cuBLAS on a GPU). */
 import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { matmulPlan } from "../../kernel_shapes.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
 /**
@@ -9,24 +10,13 @@ import { type Backend, type KernelArgs, size } from "./util.js";
  */
 export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: boolean): tf.TensorInfo | undefined {
   if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const batchA = size(a.shape.slice(0, -2));
-  const batchB = size(b.shape.slice(0, -2));
-  const sameBatch = ra === rb && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
-  if (!(sameBatch || batchA === 1 || batchB === 1)) return undefined;
-  const m = ta ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const k = ta ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const kb = tb ? b.shape[rb - 1]! : b.shape[rb - 2]!;
-  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${ta} and transposeB=${tb} must match.`);
-  const batch = Math.max(batchA, batchB);
-  // tfjs pads the shorter batch shape with leading 1s: [3,4]·[1,4,5] → [1,3,5], as the cpu kernel does.
-  const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
-  const out = be.makeOutput(outShape, "float32"); // [...batch, M, N]
+  const plan = matmulPlan(a, b, ta, tb);
+  if (!plan) return undefined;
+  const { m, n, k, batch } = plan;
+  const out = be.makeOutput(plan.outShape, "float32"); // [...batch, M, N]
   if (m * n * batch === 0) return out.info;
   if (k === 0) be.addon.fill(0, out.buf, m * n * batch);
-  else be.addon.batchMatmul(ta, tb, m, n, k, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, 1, be.buf(a), be.buf(b), out.buf);
+  else be.addon.batchMatmul(ta, tb, m, n, k, batch, plan.strideA, plan.strideB, 1, be.buf(a), be.buf(b), out.buf);
   return out.info;
 }
 

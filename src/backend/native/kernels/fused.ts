@@ -3,35 +3,12 @@
  * LayerNorm, GELU and AdamW kernels (names in ../fused_ops.ts, which is how src/nn and src/train call them).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { attentionDims, checkFusedInput, rows2d } from "../../kernel_shapes.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 
-/**
- * float32 values of a fused kernel's input, after checking its shape. These kernels have no cpu fallback (the
- * composite ops in src/nn are the other backends' path), so a bad input is a clear error, never an
- * out-of-bounds read in C++.
- */
+/** float32 values of a fused kernel's input, after the shared checks (present, float32, exactly `shape`). */
 function input(be: Backend, kernel: string, name: string, t: tf.TensorInfo | undefined, shape: readonly number[]): Float32Array {
-  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
-  const v = f32(be, t);
-  if (!v) throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`${kernel}: input "${name}" has shape [${t.shape}], expected [${shape}]`);
-  }
-  return v;
-}
-
-/** [N, D] of a rank-2 input, else a clear error. */
-function rows2d(kernel: string, name: string, t: tf.TensorInfo | undefined): [number, number] {
-  if (!t || t.shape.length !== 2) throw new Error(`${kernel}: input "${name}" must be rank 2 [N, D], got [${t?.shape ?? ""}]`);
-  return t.shape as [number, number];
-}
-
-/** [B·T, D] rows split into `batch` sequences and D into `heads` equal column blocks, else a clear error. */
-function attentionDims(kernel: string, q: tf.TensorInfo | undefined, batch: number, heads: number): { rows: number; d: number; t: number; dh: number } {
-  const [rows, d] = rows2d(kernel, "q", q);
-  if (!Number.isInteger(batch) || batch <= 0 || rows % batch !== 0) throw new Error(`${kernel}: ${rows} rows do not split into batch ${batch}`);
-  if (!Number.isInteger(heads) || heads <= 0 || d % heads !== 0) throw new Error(`${kernel}: width ${d} does not split into ${heads} heads`);
-  return { rows, d, t: rows / batch, dh: d / heads };
+  return f32(be, checkFusedInput(kernel, name, t, shape))!;
 }
 
 export function softmax({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {

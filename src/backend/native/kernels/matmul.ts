@@ -1,6 +1,7 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the addon's OpenBLAS GEMM. */
 import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { matmulPlan } from "../../kernel_shapes.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 
 /** C = op(A)·op(B) with batch broadcasting when one side has batch 1. Undefined = not covered. */
@@ -8,22 +9,11 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
   const av = f32(be, a);
   const bv = f32(be, b);
   if (!av || !bv) return undefined;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-  const sameBatch = ra === rb && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
-  if (!(sameBatch || batchA === 1 || batchB === 1)) return undefined;
-  const m = ta ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const k = ta ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const kb = tb ? b.shape[rb - 1]! : b.shape[rb - 2]!;
-  const n = tb ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${ta} and transposeB=${tb} must match.`);
-  const batch = Math.max(batchA, batchB);
-  // tfjs pads the shorter batch shape with leading 1s: [3,4]·[1,4,5] → [1,3,5], as the cpu kernel does.
-  const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
-  const out = output(be, outShape); // [...batch, M, N]
-  if (m * n * batch > 0) be.addon.batchMatmul(ta, tb, m, n, k, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, av, bv, out.values);
+  const plan = matmulPlan(a, b, ta, tb);
+  if (!plan) return undefined;
+  const { m, n, k, batch } = plan;
+  const out = output(be, plan.outShape); // [...batch, M, N]
+  if (m * n * batch > 0) be.addon.batchMatmul(ta, tb, m, n, k, batch, plan.strideA, plan.strideB, av, bv, out.values);
   return out.info;
 }
 
