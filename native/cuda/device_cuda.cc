@@ -164,7 +164,10 @@ class CudaDevice final : public Device {
  protected:
   void* rawAlloc(size_t bytes) override {
     CUdeviceptr p = 0;
-    return driver().cuMemAlloc(&p, bytes) == CUDA_SUCCESS ? reinterpret_cast<void*>(p) : nullptr;
+    const CUresult r = driver().cuMemAlloc(&p, bytes);
+    if (r == 2) return nullptr;  // CUDA_ERROR_OUT_OF_MEMORY: the allocator empties its cache and retries
+    check(r, "cuMemAlloc (or an earlier kernel)");
+    return reinterpret_cast<void*>(p);
   }
   void rawFree(void* p) override { driver().cuMemFree(CUdeviceptr(p)); }
 

@@ -160,7 +160,7 @@ MMSN_HD void k_fill(const FillP& p, int64_t i) { p.y[i] = p.v; }
 MMSN_HD void k_cast(const CastP& p, int64_t i) {
   float v;
   int32_t w;
-  if (p.from == kF32) { v = ((const float*)p.x)[i]; w = (int32_t)v; }
+  if (p.from == kF32) { v = ((const float*)p.x)[i]; w = (v != v || fabsf(v) == INFINITY) ? 0 : (int32_t)v; }  // tfjs: NaN, ±Inf → 0
   else if (p.from == kI32) { w = ((const int32_t*)p.x)[i]; v = (float)w; }
   else { w = ((const uint8_t*)p.x)[i]; v = (float)w; }
   if (p.to == kF32) ((float*)p.y)[i] = v;
