@@ -84,6 +84,19 @@ void check(CUresult r, const char* what) {
   if (r != CUDA_SUCCESS) throw std::runtime_error(std::string("CUDA: ") + what + " failed: " + errorText(r));
 }
 
+/** Name, compute capability and memory of one device, as the driver reports them. */
+Probe::Dev describe(CUdevice dev) {
+  Driver& d = driver();
+  char name[256] = {0};
+  d.cuDeviceGetName(name, sizeof name, dev);
+  int ma = 0, mi = 0;
+  d.cuDeviceGetAttribute(&ma, CU_ATTR_CC_MAJOR, dev);
+  d.cuDeviceGetAttribute(&mi, CU_ATTR_CC_MINOR, dev);
+  size_t mem = 0;
+  d.cuDeviceTotalMem(&mem, dev);
+  return {name, std::to_string(ma) + "." + std::to_string(mi), double(mem)};
+}
+
 // ---- the slice of cublas_api.h we use ----
 typedef void* cublasHandle_t;
 enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUDA_R_32F = 0, CUBLAS_GEMM_DEFAULT = -1 };
@@ -120,16 +133,9 @@ class CudaDevice final : public Device {
   }
 
   Info info() const override {
-    Driver& d = driver();
-    char name[256] = {0};
-    d.cuDeviceGetName(name, sizeof name, dev_);
-    int ma = 0, mi = 0;
-    d.cuDeviceGetAttribute(&ma, CU_ATTR_CC_MAJOR, dev_);
-    d.cuDeviceGetAttribute(&mi, CU_ATTR_CC_MINOR, dev_);
-    size_t mem = 0;
-    d.cuDeviceTotalMem(&mem, dev_);
+    const Probe::Dev dv = describe(dev_);
     const std::string blas = blas_.h ? "cuBLAS " + blas_.soname + " (" + math_ + ")" : "SIMT GEMM kernel (" + blasWhy_ + ")";
-    return Info{"cuda", name, std::to_string(ma) + "." + std::to_string(mi), blas, blas_.h ? math_ : "fp32", double(mem)};
+    return Info{"cuda", dv.name, dv.cc, blas, blas_.h ? math_ : "fp32", dv.memBytes};
   }
 
   void launch(KernelId id, const void* params, int64_t items, Kind kind) override {
@@ -229,14 +235,7 @@ Probe probeCuda() {
   for (int i = 0; i < n; i++) {
     CUdevice dev;
     check(d.cuDeviceGet(&dev, i), "cuDeviceGet");
-    char name[256] = {0};
-    d.cuDeviceGetName(name, sizeof name, dev);
-    int ma = 0, mi = 0;
-    d.cuDeviceGetAttribute(&ma, CU_ATTR_CC_MAJOR, dev);
-    d.cuDeviceGetAttribute(&mi, CU_ATTR_CC_MINOR, dev);
-    size_t mem = 0;
-    d.cuDeviceTotalMem(&mem, dev);
-    p.devices.push_back({name, std::to_string(ma) + "." + std::to_string(mi), double(mem)});
+    p.devices.push_back(describe(dev));
   }
   p.ok = n > 0;
   if (!p.ok) p.reason = "the NVIDIA driver reports no CUDA device";

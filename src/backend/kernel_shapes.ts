@@ -60,3 +60,33 @@ export function checkFusedInput(kernel: string, name: string, t: tf.TensorInfo |
   }
   return t;
 }
+
+/** Attributes of the fused attention kernels (src/nn's MmsnAttention and MmsnAttentionGrad). */
+export interface AttentionAttrs {
+  batch: number;
+  heads: number;
+  scale: number;
+}
+
+/** A fused attention call with every input checked: its attributes, dimensions and inputs in kernel order. */
+export interface AttentionCall<Names extends string> extends AttentionAttrs {
+  rows: number;
+  d: number;
+  t: number;
+  dh: number;
+  inputs: Record<Names, tf.TensorInfo>;
+}
+
+/**
+ * Check MmsnAttention (q, k, v [B·T, D]) or MmsnAttentionGrad (dy, q, k, v [B·T, D], probs [B, H, T, T]):
+ * a clear error for any missing, non-float32 or misshapen input, before any output exists.
+ */
+export function attentionCall(kernel: "MmsnAttention", inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<"q" | "k" | "v">;
+export function attentionCall(kernel: "MmsnAttentionGrad", inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<"dy" | "q" | "k" | "v" | "probs">;
+export function attentionCall(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<string> {
+  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
+  const { rows, d, t, dh } = attentionDims(kernel, inputs.q, batch, heads);
+  const names = kernel === "MmsnAttentionGrad" ? ["dy", "q", "k", "v", "probs"] : ["q", "k", "v"];
+  const checked = Object.fromEntries(names.map((name) => [name, checkFusedInput(kernel, name, inputs[name], name === "probs" ? [batch, heads, t, t] : [rows, d])]));
+  return { batch, heads, scale, rows, d, t, dh, inputs: checked };
+}

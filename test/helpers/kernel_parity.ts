@@ -191,6 +191,11 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
         assert.throws(() => tf.tidy(() => layerNorm(tf.ones([2, 3, 4]) as unknown as tf.Tensor2D, tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D, 1e-6)), /rank 2/);
         assert.throws(() => tf.tidy(() => multiHeadAttention(tf.ones([4, 6]) as tf.Tensor2D, tf.ones([4, 6]) as tf.Tensor2D, tf.ones([4, 6]) as tf.Tensor2D, 2, 4)), /does not split into 4 heads/);
         assert.throws(() => tf.tidy(() => gelu(tf.ones([3], "int32"))), /must be float32/);
+        const attn = { batch: 2, heads: 2, scale: 0.5 };
+        const qkv = () => ({ q: tf.ones([4, 6]), k: tf.ones([4, 6]), v: tf.ones([4, 6]) });
+        assert.throws(() => tf.tidy(() => tf.engine().runKernel("MmsnAttention", { ...qkv(), k: tf.ones([4, 5]) }, attn)), /MmsnAttention: input "k" has shape \[4,5\], expected \[4,6\]/);
+        assert.throws(() => tf.tidy(() => tf.engine().runKernel("MmsnAttentionGrad", { ...qkv(), dy: tf.ones([4, 6]), probs: tf.ones([2, 2, 2, 3]) }, attn)), /MmsnAttentionGrad: input "probs" has shape \[2,2,2,3\], expected \[2,2,2,2\]/);
+        assert.throws(() => tf.tidy(() => tf.engine().runKernel("MmsnAttentionGrad", { ...qkv(), probs: tf.ones([2, 2, 2, 2]) }, attn)), /input "dy" is missing/);
         // tf.fused.matMul checks the bias itself; the kernel must too (and before it allocates the product)
         const fusedAttrs = { transposeA: false, transposeB: false, activation: "linear" };
         assert.throws(() => tf.tidy(() => tf.engine().runKernel("_FusedMatMul", { a: tf.ones([2, 3]), b: tf.ones([3, 4]), bias: tf.ones([5]) }, fusedAttrs)), /does not broadcast/);

@@ -93,15 +93,13 @@ export interface CudaAddon {
   adamw(n: number, decay: number, b1: number, b2: number, gscale: number, invBc2Sqrt: number, eps: number, lrBc1: number, p: Buf, m: Buf, v: Buf, g: Buf, pOut: Buf, mOut: Buf, vOut: Buf): void;
 }
 
-/** Operation codes, as in native/cuda/kernels/params.h (the same numbering as the native CPU backend's). */
-export const BINARY_OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7 } as const;
+/**
+ * Operation codes, as in native/cuda/kernels/params.h: BINARY_OPS, UNARY_OPS and REDUCE_OPS are the native
+ * CPU backend's numbering (native/backend/kernels.h), shared.
+ */
+export { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../native/addon.js";
 /** Comparisons: the same binary kernel, writing a bool (1 byte per element) output. */
 export const COMPARE_OPS = { Greater: 8, GreaterEqual: 9, Less: 10, LessEqual: 11, Equal: 12, NotEqual: 13 } as const;
-export const UNARY_OPS = {
-  Exp: 0, Log: 1, Sqrt: 2, Rsqrt: 3, Tanh: 4, Erf: 5, Neg: 6, Square: 7, Abs: 8, Relu: 9, Sigmoid: 10, Reciprocal: 11,
-  Log1p: 12, Expm1: 13, Sign: 14, Step: 15,
-} as const;
-export const REDUCE_OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
 export const CAST_TYPES = { float32: 0, int32: 1, bool: 2 } as const;
 
 const ADDON = "native/cuda/build/Release/mmsn_cuda.node";

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { type Buf, type CudaAddon, type CudaDeviceInfo, cublasCandidates, cudaKernelsPath, loadCudaAddon } from "./addon.js";
-import { countCudaFallback, cpuShim, cudaFallbackCounts } from "./fallback.js";
+import { countCudaFallback, cpuShim, cudaFallbackCounts, cudaFallbacks } from "./fallback.js";
 import { registerCudaKernels } from "./kernels/index.js";
 
 /** Fallback uses so far (a new map the caller owns); see ./fallback.ts. */
@@ -226,9 +226,8 @@ let openedInfo: CudaDeviceInfo | undefined;
 
 /** One line: device, kernels on the device, and which kernels fell back to the cpu backend's JavaScript. */
 export function cudaBackendReport(): string {
-  const fb = [...cudaFallbackCounts()].map(([k, n]) => `${k}×${n}`);
   const dev = openedInfo ? `${openedInfo.device}: ${openedInfo.name}` : "not registered";
-  return `[mmsn] cuda backend (${dev}): ${cudaKernelNames.length} device kernels; ${fb.length ? `cpu (JavaScript) fallbacks used: ${fb.join(", ")}` : "no cpu fallback used"}`;
+  return `[mmsn] cuda backend (${dev}): ${cudaKernelNames.length} device kernels; ${cudaFallbacks.summary()}`;
 }
 
 /** Which device the registered cuda backend runs ("cuda" GPU or "host" reference), or undefined before registration. */

@@ -5,18 +5,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { FallbackCounter } from "../kernel_registry.js";
 
-const uses = new Map<string, number>();
+/** The cuda backend's fallback uses. */
+export const cudaFallbacks = new FallbackCounter();
 
 /** Record one use of a cpu fallback (also for dtypes or attributes a device kernel does not cover). */
-export function countCudaFallback(name: string): void {
-  uses.set(name, (uses.get(name) ?? 0) + 1);
-}
+export const countCudaFallback = (name: string): void => cudaFallbacks.count(name);
 
 /** Fallback uses so far: kernel name → calls, most used first (a new map the caller owns). */
-export function cudaFallbackCounts(): ReadonlyMap<string, number> {
-  return new Map([...uses.entries()].sort((a, b) => b[1] - a[1]));
-}
+export const cudaFallbackCounts = (): ReadonlyMap<string, number> => cudaFallbacks.counts();
 
 /** What the shim needs of the cuda backend (kept structural so this module does not import backend.ts). */
 interface HostStorage {

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { loadNativeAddon, type NativeAddon } from "./addon.js";
-import { countFallback, nativeFallbackCounts } from "./fallback.js";
+import { countFallback, nativeFallbackCounts, nativeFallbacks } from "./fallback.js";
 import { BufferPool } from "./pool.js";
 import { registerNativeKernels } from "./kernels/index.js";
 
@@ -67,8 +67,7 @@ export class NativeBackend extends MathBackendCPU {
 
 /** One line: which kernels ran natively and which fell back to the cpu backend's JavaScript. */
 export function nativeBackendReport(): string {
-  const fb = [...nativeFallbackCounts()].map(([k, n]) => `${k}×${n}`);
-  return `[mmsn] native backend: ${nativeKernelNames.length} native kernels; ${fb.length ? `cpu (JavaScript) fallbacks used: ${fb.join(", ")}` : "no cpu fallback used"}`;
+  return `[mmsn] native backend: ${nativeKernelNames.length} native kernels; ${nativeFallbacks.summary()}`;
 }
 
 let nativeKernelNames: string[] = [];

@@ -1,12 +1,11 @@
 /** Counts uses of cpu (JavaScript) fallback kernels by the native backend, for `nativeBackendReport()`. */
-const uses = new Map<string, number>();
+import { FallbackCounter } from "../kernel_registry.js";
+
+/** The native backend's fallback uses. */
+export const nativeFallbacks = new FallbackCounter();
 
 /** Record one use of a cpu fallback kernel (also for dtypes or attributes a native kernel does not cover). */
-export function countFallback(name: string): void {
-  uses.set(name, (uses.get(name) ?? 0) + 1);
-}
+export const countFallback = (name: string): void => nativeFallbacks.count(name);
 
 /** Fallback uses so far: kernel name → calls, most used first. */
-export function nativeFallbackCounts(): ReadonlyMap<string, number> {
-  return new Map([...uses.entries()].sort((a, b) => b[1] - a[1]));
-}
+export const nativeFallbackCounts = (): ReadonlyMap<string, number> => nativeFallbacks.counts();

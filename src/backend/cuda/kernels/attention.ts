@@ -6,14 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Buf } from "../addon.js";
-import { attentionDims, input } from "./checks.js";
+import { attentionCall } from "../../kernel_shapes.js";
 import { type Backend, type KernelArgs, withTemps } from "./util.js";
-
-interface AttentionAttrs {
-  batch: number;
-  heads: number;
-  scale: number;
-}
 
 /** Dimensions and the two head-layout transposes of one attention call. */
 function layout(be: Backend, b: number, t: number, h: number, dh: number) {
@@ -28,11 +22,8 @@ function layout(be: Backend, b: number, t: number, h: number, dh: number) {
 
 /** inputs q, k, v [B·T, D]; attrs batch, heads, scale → [o [B·T, D], probabilities [B, H, T, T]]. */
 export function attention({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { q, k, v } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const K = "MmsnAttention";
-  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
-  const [qb, kb, vb] = [input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]), input(be, K, "v", v, [rows, d])];
+  const { batch, heads, scale, rows, d, t, dh, inputs: x } = attentionCall("MmsnAttention", inputs, attrs);
+  const [qb, kb, vb] = [be.buf(x.q), be.buf(x.k), be.buf(x.v)];
   const o = be.makeOutput([rows, d], "float32"); // [B·T, D]
   const p = be.makeOutput([batch, heads, t, t], "float32"); // [B, H, T, T]
   if (rows * d === 0) return [o.info, p.info];
@@ -52,14 +43,8 @@ export function attention({ inputs, attrs }: KernelArgs, be: Backend): tf.Tensor
 
 /** inputs dy, q, k, v [B·T, D], probs [B, H, T, T]; same attrs → [dq, dk, dv] [B·T, D]. */
 export function attentionGrad({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const K = "MmsnAttentionGrad";
-  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
-  const [dyb, qb, kb, vb, pb] = [
-    input(be, K, "dy", dy, [rows, d]), input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]),
-    input(be, K, "v", v, [rows, d]), input(be, K, "probs", probs, [batch, heads, t, t]),
-  ];
+  const { batch, heads, scale, rows, d, t, dh, inputs: x } = attentionCall("MmsnAttentionGrad", inputs, attrs);
+  const [dyb, qb, kb, vb, pb] = [be.buf(x.dy), be.buf(x.q), be.buf(x.k), be.buf(x.v), be.buf(x.probs)];
   const [dq, dk, dv] = [0, 1, 2].map(() => be.makeOutput([rows, d], "float32")); // [B·T, D] each
   if (rows * d === 0) return [dq!.info, dk!.info, dv!.info];
   const { toHeads, fromHeads, gemm, bh } = layout(be, batch, t, heads, dh);

@@ -8,7 +8,7 @@ import { checkFusedInput } from "../../kernel_shapes.js";
 import type { Buf } from "../addon.js";
 import type { Backend } from "./util.js";
 
-export { attentionDims, rows2d } from "../../kernel_shapes.js";
+export { rows2d } from "../../kernel_shapes.js";
 
 /** Device buffer of a float32 input of exactly `shape`, else a clear error. */
 export function input(be: Backend, kernel: string, name: string, t: tf.TensorInfo | undefined, shape: readonly number[]): Buf {

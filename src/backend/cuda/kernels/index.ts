@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
 import { FUSED } from "../../native/fused_ops.js";
-import { countCudaFallback, cpuShim } from "../fallback.js";
+import { cpuShim, cudaFallbacks } from "../fallback.js";
+import { registerBackendKernels } from "../../kernel_registry.js";
 import { attention, attentionGrad } from "./attention.js";
 import { concat, padV2, slice, splitV } from "./copy.js";
 import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
@@ -18,7 +19,7 @@ import { reduceKernel } from "./reduce.js";
 import { cast, identity, reshape } from "./shape.js";
 import { tile } from "./tile.js";
 import { transpose } from "./transpose.js";
-import type { Backend, CudaKernelFunc, KernelArgs } from "./util.js";
+import type { CudaKernelFunc } from "./util.js";
 
 const KERNELS: Record<string, CudaKernelFunc> = {
   Reshape: reshape,
@@ -52,20 +53,5 @@ for (const k of Object.keys(REDUCE_OPS) as (keyof typeof REDUCE_OPS)[]) KERNELS[
 
 /** Register the device kernels for `backendName`; returns their names. */
 export function registerCudaKernels(backendName: string): string[] {
-  for (const [name, fn] of Object.entries(KERNELS)) {
-    const shim = cpuShim(name);
-    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      kernelName: name,
-      backendName,
-      kernelFunc: (args) => {
-        const r = fn(args as KernelArgs, args.backend as Backend);
-        if (r !== undefined) return r;
-        if (!shim) throw new Error(`cuda kernel ${name}: unsupported inputs and no cpu kernel to fall back to`);
-        countCudaFallback(`${name} (${Object.values(args.inputs).map((t) => t?.dtype).join(",")})`);
-        return shim(args);
-      },
-    });
-  }
-  return Object.keys(KERNELS);
+  return registerBackendKernels(backendName, KERNELS, cpuShim, cudaFallbacks);
 }

@@ -1,6 +1,6 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the device GEMM (cuBLAS on a GPU). */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { fusedMatMulCall, fusedMatMulEpilogue } from "../../fused_matmul.js";
 import { matmulPlan } from "../../kernel_shapes.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
@@ -29,19 +29,11 @@ export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.Tens
 
 /** _FusedMatMul with optional bias and linear/relu → a new tensor (engine-owned); bias and activation applied in place on it. */
 export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
-  const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
-  if (preluActivationWeights || !["linear", "relu"].includes(activation ?? "linear")) return undefined;
-  if (bias && (bias.dtype !== "float32" || bias.shape.length !== 1)) return undefined;
-  const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
-  // checked before the product exists, so a bad bias leaves no orphaned output behind
-  if (bias && bias.shape[0] !== n && bias.shape[0] !== 1) throw new Error(`_FusedMatMul: bias of shape ${bias.shape} does not broadcast to the product's last dimension ${n}`);
-  const c = matmul(be, a!, b!, transposeA, transposeB); // [...batch, M, N]
+  const call = fusedMatMulCall(inputs, attrs);
+  if (!call) return undefined;
+  const c = matmul(be, call.a, call.b, call.transposeA, call.transposeB); // [...batch, M, N]
   if (!c) return undefined;
   const len = size(c.shape);
-  if (len === 0) return c;
-  const cb = be.buf(c);
-  if (bias) be.addon.binary(BINARY_OPS.Add, [len / n, n], [n, 1], [0, bias.shape[0] === 1 ? 0 : 1], cb, be.buf(bias), cb); // in place
-  if (activation === "relu") be.addon.unary(UNARY_OPS.Relu, 0, cb, cb, len);
+  if (len > 0) fusedMatMulEpilogue(be.addon, call, be.buf(c), len, call.bias && be.buf(call.bias));
   return c;
 }

@@ -1,14 +1,15 @@
 /** Shared helpers of the cuda device kernels: argument types, temporaries, shape checks. */
 import * as tf from "@tensorflow/tfjs-core";
+import type { DeviceKernelFunc } from "../../kernel_registry.js";
 import type { Buf } from "../addon.js";
 import type { CudaBackend } from "../backend.js";
 
 /** The backend as the device kernels see it. */
 export type Backend = CudaBackend;
 /** What tfjs passes to a kernelFunc. */
-export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+export type { KernelArgs } from "../../kernel_registry.js";
 /** A device kernel; undefined = not covered (dtype, attributes): the registration falls back to cpu. */
-export type CudaKernelFunc = (args: KernelArgs, be: Backend) => tf.TensorInfo | tf.TensorInfo[] | undefined;
+export type CudaKernelFunc = DeviceKernelFunc<Backend>;
 
 export const size = (shape: readonly number[]): number => tf.util.sizeFromShape(shape as number[]);
 

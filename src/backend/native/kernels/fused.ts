@@ -3,7 +3,7 @@
  * LayerNorm, GELU and AdamW kernels (names in ../fused_ops.ts, which is how src/nn and src/train call them).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { attentionDims, checkFusedInput, rows2d } from "../../kernel_shapes.js";
+import { attentionCall, checkFusedInput, rows2d } from "../../kernel_shapes.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 
 /** float32 values of a fused kernel's input, after the shared checks (present, float32, exactly `shape`). */
@@ -82,36 +82,20 @@ export function adamw({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo
   return [po.info, mo.info, vo.info];
 }
 
-interface AttentionAttrs {
-  batch: number;
-  heads: number;
-  scale: number;
-}
-
 /** inputs q, k, v [B·T, D]; attrs batch, heads, scale → [o [B·T, D], probabilities [B, H, T, T]]. */
 export function attention({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { q, k, v } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const K = "MmsnAttention";
-  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
-  const [qv, kv, vv] = [input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]), input(be, K, "v", v, [rows, d])];
+  const { batch, heads, scale, rows, d, t, dh, inputs: x } = attentionCall("MmsnAttention", inputs, attrs);
   const o = output(be, [rows, d]);
   const p = output(be, [batch, heads, t, t]);
-  be.addon.attentionFwd(batch, t, heads, dh, scale, qv, kv, vv, o.values, p.values);
+  be.addon.attentionFwd(batch, t, heads, dh, scale, f32(be, x.q)!, f32(be, x.k)!, f32(be, x.v)!, o.values, p.values);
   return [o.info, p.info];
 }
 
 /** inputs dy, q, k, v [B·T, D], probs [B, H, T, T]; same attrs → [dq, dk, dv]. */
 export function attentionGrad({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { dy, q, k, v, probs } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const K = "MmsnAttentionGrad";
-  const { rows, d, t, dh } = attentionDims(K, q, batch, heads);
-  const vals = [
-    input(be, K, "dy", dy, [rows, d]), input(be, K, "q", q, [rows, d]), input(be, K, "k", k, [rows, d]),
-    input(be, K, "v", v, [rows, d]), input(be, K, "probs", probs, [batch, heads, t, t]),
-  ] as const;
+  const { batch, heads, scale, rows, d, t, dh, inputs: x } = attentionCall("MmsnAttentionGrad", inputs, attrs);
   const [dq, dk, dv] = [0, 1, 2].map(() => output(be, [rows, d]));
-  be.addon.attentionBwd(batch, t, heads, dh, scale, ...vals, dq!.values, dk!.values, dv!.values);
+  be.addon.attentionBwd(batch, t, heads, dh, scale, f32(be, x.dy)!, f32(be, x.q)!, f32(be, x.k)!, f32(be, x.v)!, f32(be, x.probs)!,
+    dq!.values, dk!.values, dv!.values);
   return [dq!.info, dk!.info, dv!.info];
 }

@@ -1,6 +1,7 @@
 /** Registers every native kernel under the backend name; a kernel returning undefined falls back to cpu. */
 import * as tf from "@tensorflow/tfjs-core";
-import { countFallback } from "../fallback.js";
+import { nativeFallbacks } from "../fallback.js";
+import { registerBackendKernels } from "../../kernel_registry.js";
 import { BINARY_OPS, UNARY_OPS, REDUCE_OPS } from "../addon.js";
 import { FUSED } from "../fused_ops.js";
 import { concat, padV2, slice, splitV } from "./copy.js";
@@ -10,7 +11,7 @@ import { gatherV2 } from "./gather.js";
 import { batchMatMul, fusedMatMul } from "./matmul.js";
 import { reduceKernel } from "./reduce.js";
 import { transpose } from "./transpose.js";
-import type { Backend, KernelArgs, NativeKernelFunc } from "./util.js";
+import type { NativeKernelFunc } from "./util.js";
 
 const KERNELS: Record<string, NativeKernelFunc> = {
   BatchMatMul: batchMatMul,
@@ -37,20 +38,5 @@ for (const k of Object.keys(REDUCE_OPS) as (keyof typeof REDUCE_OPS)[]) KERNELS[
 
 /** Register the native kernels for `backendName` over the cpu fallbacks; returns their names. */
 export function registerNativeKernels(backendName: string): string[] {
-  for (const [name, fn] of Object.entries(KERNELS)) {
-    const cpu = tf.getKernel(name, "cpu");
-    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      kernelName: name,
-      backendName,
-      kernelFunc: (args) => {
-        const r = fn(args as KernelArgs, args.backend as Backend);
-        if (r !== undefined) return r;
-        if (!cpu) throw new Error(`native kernel ${name}: unsupported inputs and no cpu kernel to fall back to`);
-        countFallback(`${name} (${Object.values(args.inputs).map((t) => t?.dtype).join(",")})`);
-        return cpu.kernelFunc(args);
-      },
-    });
-  }
-  return Object.keys(KERNELS);
+  return registerBackendKernels(backendName, KERNELS, (name) => tf.getKernel(name, "cpu")?.kernelFunc, nativeFallbacks);
 }

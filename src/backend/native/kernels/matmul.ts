@@ -1,6 +1,6 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the addon's OpenBLAS GEMM. */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { fusedMatMulCall, fusedMatMulEpilogue } from "../../fused_matmul.js";
 import { matmulPlan } from "../../kernel_shapes.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 
@@ -17,26 +17,20 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
   return out.info;
 }
 
+/** BatchMatMul → a new tensor (engine-owned). */
 export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
   return matmul(be, a, b, transposeA, transposeB);
 }
 
+/** _FusedMatMul with optional bias and linear/relu → a new tensor (engine-owned); bias and activation applied in place on it. */
 export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
-  const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string };
-  if (preluActivationWeights || !["linear", "relu"].includes(activation ?? "linear")) return undefined;
-  if (bias && (!f32(be, bias) || bias.shape.length !== 1)) return undefined;
-  const n = transposeB ? b!.shape[b!.shape.length - 2]! : b!.shape[b!.shape.length - 1]!;
-  // checked before the product exists, so a bad bias leaves no orphaned output behind
-  if (bias && bias.shape[0] !== n && bias.shape[0] !== 1) throw new Error(`_FusedMatMul: bias of shape ${bias.shape} does not broadcast to the product's last dimension ${n}`);
-  const c = matmul(be, a!, b!, transposeA, transposeB);
+  const call = fusedMatMulCall(inputs, attrs);
+  if (!call) return undefined;
+  const c = matmul(be, call.a, call.b, call.transposeA, call.transposeB); // [...batch, M, N]
   if (!c) return undefined;
   const cv = f32(be, c)!;
-  if (bias) {
-    be.addon.binary(BINARY_OPS.Add, [cv.length / n, n], [n, 1], [0, bias.shape[0] === 1 ? 0 : 1], cv, f32(be, bias)!, cv);
-  }
-  if (activation === "relu") be.addon.unary(UNARY_OPS.Relu, 0, cv, cv, cv.length);
+  fusedMatMulEpilogue(be.addon, call, cv, cv.length, call.bias && f32(be, call.bias));
   return c;
 }

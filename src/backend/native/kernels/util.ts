@@ -1,5 +1,6 @@
 /** Shared helpers of the native kernels: typed views of tensor data, outputs, and the cpu fallback. */
 import * as tf from "@tensorflow/tfjs-core";
+import type { DeviceKernelFunc } from "../../kernel_registry.js";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import type { NativeAddon } from "../addon.js";
 import type { BufferPool } from "../pool.js";
@@ -7,8 +8,8 @@ import type { BufferPool } from "../pool.js";
 /** The backend as the native kernels see it (tfjs-backend-cpu storage + the addon). */
 export type Backend = MathBackendCPU & { addon: NativeAddon; pool: BufferPool };
 
-export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-export type NativeKernelFunc = (args: KernelArgs, be: Backend) => tf.TensorInfo | tf.TensorInfo[] | undefined;
+export type { KernelArgs } from "../../kernel_registry.js";
+export type NativeKernelFunc = DeviceKernelFunc<Backend>;
 
 /**
  * Float32 values of a tensor, or undefined when it is another dtype (the caller falls back). The cpu

@@ -1,0 +1,61 @@
+/**
+ * Kernel registration shared by the native and cuda backends: each registers its own kernels over a
+ * per-kernel cpu fallback, and counts every use of a fallback for its one-line report.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** What tfjs passes to a kernelFunc. */
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/** A backend's own kernel; undefined = not covered (dtype, attributes): the registration falls back. */
+export type DeviceKernelFunc<B> = (args: KernelArgs, be: B) => tf.TensorInfo | tf.TensorInfo[] | undefined;
+
+/** Uses of cpu fallback kernels by one backend. */
+export class FallbackCounter {
+  private readonly uses = new Map<string, number>();
+
+  /** Record one use of a fallback (also for dtypes or attributes a backend kernel does not cover). */
+  count(name: string): void {
+    this.uses.set(name, (this.uses.get(name) ?? 0) + 1);
+  }
+
+  /** Uses so far: kernel name → calls, most used first (a new map the caller owns). */
+  counts(): ReadonlyMap<string, number> {
+    return new Map([...this.uses.entries()].sort((a, b) => b[1] - a[1]));
+  }
+
+  /** "no cpu fallback used", or which fallbacks ran and how often. */
+  summary(): string {
+    const fb = [...this.counts()].map(([k, n]) => `${k}×${n}`);
+    return fb.length ? `cpu (JavaScript) fallbacks used: ${fb.join(", ")}` : "no cpu fallback used";
+  }
+}
+
+/**
+ * Register `kernels` for `backendName`, replacing any kernel of that name already there. A kernel that
+ * returns undefined runs `fallback(name)` instead, counted in `counter` with its input dtypes; with no
+ * fallback that is an error naming the kernel. Returns the names registered.
+ */
+export function registerBackendKernels<B>(
+  backendName: string,
+  kernels: Readonly<Record<string, DeviceKernelFunc<B>>>,
+  fallback: (kernelName: string) => tf.KernelFunc | undefined,
+  counter: FallbackCounter,
+): string[] {
+  for (const [name, fn] of Object.entries(kernels)) {
+    const fb = fallback(name);
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: (args) => {
+        const r = fn(args as KernelArgs, args.backend as B);
+        if (r !== undefined) return r;
+        if (!fb) throw new Error(`${backendName} kernel ${name}: unsupported inputs and no cpu kernel to fall back to`);
+        counter.count(`${name} (${Object.values(args.inputs).map((t) => t?.dtype).join(",")})`);
+        return fb(args);
+      },
+    });
+  }
+  return Object.keys(kernels);
+}
