@@ -55,6 +55,13 @@ export interface GradientResult {
   readonly grads: Map<string, tf.Tensor>;
 }
 
+/** Gradients as `gradients` computes them, before any device read: the caller disposes both. */
+interface PendingGradients {
+  /** [loss, ce, meMax, entropy]. */
+  readonly losses: tf.Tensor1D;
+  readonly grads: Map<string, tf.Tensor>;
+}
+
 /** Options of one step; tests use them to inject masks. */
 export interface StepOptions {
   /** Kept tokens for the random anchor views (default: drawn from the model's seeded generator). */
@@ -212,24 +219,31 @@ export class MultimodalMSN {
    * tensor, by parameter name. The caller owns (and must dispose) the returned gradients.
    */
   gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
+    const { losses, grads } = this.pendingGradients(batch, masks);
+    const [loss, ce, meMax, entropy] = readAndDispose(losses); // the one device read
+    return { loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, grads };
+  }
+
+  /** `gradients` with the loss values left on the device. */
+  private pendingGradients(batch: MsnBatch, masks: StepOptions): PendingGradients {
     const rows = batch.anchors.shape[0] + batch.focal.shape[0];
     if (this.encoderChunk > 0 && rows > this.encoderChunk) return this.chunkedGradients(batch, masks);
     const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
-    let parts: number[] = [];
+    let parts: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const z = this.anchorForward(batch, masks.keepAnchors, masks.keepFocal); // Step 3: [(R+V)·B, O]
       const l = msnLoss(z, targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config); // Step 4
-      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
+      parts = tf.keep(tf.stack([l.ce, l.meMax, l.entropy]) as tf.Tensor1D); // [3], read with the loss later
       return l.total;
     }, this.optimizer.params.map((p) => p.variable));
     targetProbs.dispose();
-    return this.collect(value, grads, parts);
+    return this.collect(value, grads, parts!);
   }
 
-  /** Loss parts plus gradients keyed by parameter name; disposes what is not returned. */
-  private collect(value: tf.Scalar, grads: tf.NamedTensorMap, parts: number[], extra = new Map<string, tf.Tensor>()): GradientResult {
-    const loss = (value.dataSync() as Float32Array)[0]!;
-    value.dispose();
+  /** [loss, ...parts] plus gradients keyed by parameter name; disposes what is not returned (value and parts too). */
+  private collect(value: tf.Scalar, grads: tf.NamedTensorMap, parts: tf.Tensor1D, extra = new Map<string, tf.Tensor>()): PendingGradients {
+    const losses = tf.tidy(() => tf.concat([tf.reshape(value, [1]), parts]) as tf.Tensor1D); // [4]
+    tf.dispose([value, parts]);
     const byName = new Map<string, tf.Tensor>(extra);
     const used = new Set<tf.Tensor>();
     for (const p of this.optimizer.params) {
@@ -240,7 +254,7 @@ export class MultimodalMSN {
       }
     }
     for (const g of Object.values(grads)) if (!used.has(g)) g.dispose();
-    return { loss, ce: parts[0]!, meMax: parts[1]!, entropy: parts[2]!, grads: byName };
+    return { losses, grads: byName };
   }
 
   /**
@@ -250,7 +264,7 @@ export class MultimodalMSN {
    * (c) re-encode each chunk on a tape and pull the CLS gradient back into the encoder, summing over chunks.
    * Costs one extra encoder forward; peak memory is one chunk's activations.
    */
-  private chunkedGradients(batch: MsnBatch, masks: StepOptions): GradientResult {
+  private chunkedGradients(batch: MsnBatch, masks: StepOptions): PendingGradients {
     const chunk = this.encoderChunk;
     const groups: [tf.Tensor4D, KeepIndices | undefined][] = [[batch.anchors, masks.keepAnchors]];
     if (this.config.focalViews > 0) groups.push([batch.focal, masks.keepFocal]);
@@ -275,13 +289,13 @@ export class MultimodalMSN {
     const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
     const encoderNames = new Set(this.optimizer.params.filter((p) => p.name.startsWith("encoder.")).map((p) => p.name));
     const headVars = this.optimizer.params.filter((p) => !encoderNames.has(p.name)).map((p) => p.variable);
-    let parts: number[] = [];
+    let parts: tf.Tensor1D | undefined;
     // (b) fusion + head + loss over the whole batch
     const { value, grads } = tf.variableGrads(() => {
       let h: tf.Tensor2D = cls as unknown as tf.Tensor2D;
       if (this.ehrProjector && this.fusion && batch.ehr) h = this.fusion.forward(h, this.ehrProjector.forward(batch.ehr));
       const l = msnLoss(this.anchorHead.forward(h), targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config);
-      parts = [l.ce, l.meMax, l.entropy].map((t) => (t.dataSync() as Float32Array)[0]!);
+      parts = tf.keep(tf.stack([l.ce, l.meMax, l.entropy]) as tf.Tensor1D); // [3], read with the loss later
       return l.total;
     }, [...headVars, cls]);
     targetProbs.dispose();
@@ -307,7 +321,7 @@ export class MultimodalMSN {
       }
     }
     dCls.dispose();
-    return this.collect(value, grads, parts, acc);
+    return this.collect(value, grads, parts!, acc);
   }
 
   /**
@@ -325,20 +339,23 @@ export class MultimodalMSN {
     // BatchNorm running statistics change during the forward pass: keep a copy to undo a non-finite step.
     const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer);
     const saved = buffers.map(([, v]) => tf.clone(v));
-    const g = this.gradients(batch, masks); // Steps 2–4
-    let gradNorm = NaN;
+    const g = this.pendingGradients(batch, masks); // Steps 2–4
     try {
-      if (!Number.isFinite(g.loss)) {
+      // the step's one device read: loss parts and the squared gradient norm together
+      const normSq = this.optimizer.sumOfSquares(g.grads); // []
+      const [loss, ce, meMax, entropy, sq] = readAndDispose(tf.tidy(() => tf.concat([g.losses, tf.reshape(normSq, [1])])));
+      normSq.dispose();
+      if (!Number.isFinite(loss)) {
         buffers.forEach(([, v], i) => v.assign(saved[i]!));
-        throw new Error(`loss is ${g.loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
+        throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
       }
-      gradNorm = this.optimizer.step(g.grads, lr, weightDecay, this.config.optimizer.clipGrad); // Step 5
+      const gradNorm = this.optimizer.step(g.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
+      this.step += 1;
+      return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
     } finally {
       for (const t of g.grads.values()) t.dispose();
-      tf.dispose(saved);
+      tf.dispose([saved, g.losses]);
     }
-    this.step += 1;
-    return { step, loss: g.loss, ce: g.ce, meMax: g.meMax, entropy: g.entropy, lr, weightDecay, momentum, gradNorm };
   }
 
   /**
@@ -424,5 +441,14 @@ export class MultimodalMSN {
     this.optimizer.dispose();
     this.anchorParams.dispose();
     this.targetParams.dispose();
+  }
+}
+
+/** The values of `t` as numbers (one device read); disposes `t`. */
+function readAndDispose(t: tf.Tensor): number[] {
+  try {
+    return Array.from(t.dataSync());
+  } finally {
+    t.dispose();
   }
 }

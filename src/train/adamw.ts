@@ -37,17 +37,18 @@ export class AdamW {
    * Apply one update. `grads` maps parameter names to gradients (missing = no gradient, skipped like
    * PyTorch's `p.grad is None`). The caller keeps ownership of `grads`.
    * @param clipGrad clip the global L2 norm of the gradients to this value first (0 = off).
+   * @param gradNorm that norm, √`sumOfSquares(grads)`, when the caller has read it already (saves a device
+   *   read); computed here otherwise.
    * @returns the global gradient norm before clipping.
    */
-  step(grads: ReadonlyMap<string, tf.Tensor>, lr: number, weightDecay: number, clipGrad = 0): number {
+  step(grads: ReadonlyMap<string, tf.Tensor>, lr: number, weightDecay: number, clipGrad = 0, gradNorm?: number): number {
     this.t += 1;
     const { beta1: b1, beta2: b2, eps } = this.opts;
     const bc1 = 1 - b1 ** this.t;
     const bc2 = 1 - b2 ** this.t;
     return tf.tidy(() => {
       const present = this.params.filter((p) => grads.has(p.name));
-      const sq = present.map((p) => tf.sum(tf.square(grads.get(p.name)!)));
-      const norm = sq.length ? Math.sqrt((tf.addN(sq).dataSync() as Float32Array)[0]!) : 0;
+      const norm = gradNorm ?? Math.sqrt((this.sumOfSquares(grads).dataSync() as Float32Array)[0]!);
       const scale = clipGrad > 0 && norm > clipGrad ? clipGrad / (norm + 1e-6) : 1;
       const fused = hasFusedKernels();
       for (const p of present) {
@@ -72,6 +73,17 @@ export class AdamW {
         p.variable.assign(tf.sub(x, tf.mul(tf.div(m, denom), lr / bc1)));
       }
       return norm;
+    });
+  }
+
+  /**
+   * Σ‖g‖² over the parameters that have a gradient in `grads` (0 when none), left on the device: a scalar
+   * the caller owns.
+   */
+  sumOfSquares(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+    return tf.tidy(() => {
+      const sq = this.params.filter((p) => grads.has(p.name)).map((p) => tf.sum(tf.square(grads.get(p.name)!)));
+      return sq.length ? (tf.addN(sq) as tf.Scalar) : tf.scalar(0);
     });
   }
 

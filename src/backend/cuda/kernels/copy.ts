@@ -1,5 +1,5 @@
 /**
- * Data movement as device block copies: Slice, SplitV, Concat, PadV2 for 4-byte tensors (float32, int32;
+ * Data movement as device block copies: Slice, SplitV, Concat, Pack, PadV2 for 4-byte tensors (float32, int32;
  * PadV2 float32 only, since `fill` writes float32). Outputs are always new buffers, never views.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -59,6 +59,22 @@ export function concat({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInf
     at[ax]! += t.shape[ax]!;
   }
   return out.info;
+}
+
+/**
+ * Pack (tf.stack) of same-shape, same-dtype 4-byte tensors → a new tensor (engine-owned): a Concat of the
+ * inputs viewed with a unit axis inserted at `axis`. Other inputs fall back (the cpu kernel says what is wrong).
+ */
+export function pack({ inputs, attrs, backend }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
+  const ts = inputs as unknown as tf.TensorInfo[];
+  const shape = ts[0]?.shape;
+  if (!shape || ts.some((t) => t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) return undefined;
+  let axis = (attrs as { axis: number }).axis;
+  if (axis < 0) axis += shape.length + 1;
+  if (!(axis >= 0 && axis <= shape.length)) return undefined;
+  const viewShape = [...shape.slice(0, axis), 1, ...shape.slice(axis)];
+  const views = ts.map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: viewShape })); // same buffers, read only
+  return concat({ inputs: views as unknown as tf.NamedTensorInfoMap, attrs: { axis }, backend }, be);
 }
 
 /** PadV2 (constant) of float32 → a new tensor (engine-owned). */

@@ -9,7 +9,7 @@ import { FUSED } from "../../native/fused_ops.js";
 import { cpuShim, cudaFallbacks } from "../fallback.js";
 import { registerBackendKernels } from "../../kernel_registry.js";
 import { attention, attentionGrad } from "./attention.js";
-import { concat, padV2, slice, splitV } from "./copy.js";
+import { concat, pack, padV2, slice, splitV } from "./copy.js";
 import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
 import { fill, onesLike, zerosLike } from "./fill.js";
 import { adamw, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";
@@ -34,6 +34,7 @@ const KERNELS: Record<string, CudaKernelFunc> = {
   Slice: slice,
   SplitV: splitV,
   Concat: concat,
+  Pack: pack,
   PadV2: padV2,
   Tile: tile,
   GatherV2: gatherV2,
