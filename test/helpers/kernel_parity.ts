@@ -138,6 +138,8 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
           const [a, b, c] = tf.split(x, [1, 5, 3], 1);
           return [a!, b!, c!, tf.concat([c!, a!, b!], 1), tf.pad(x, [[0, 1], [2, 0], [1, 1]], 0.5)];
     }, 0);
+        check("stack on axes 0, 1 and -1, and of scalars", [f32([3, 4]), f32([3, 4]), f32([])], (a, b, c) =>
+          [tf.stack([a!, b!]), tf.stack([a!, b!, a!], 1), tf.stack([b!, a!], -1), tf.stack([c!, c!, c!])], 0);
         check("concat + slice gradients (ViT CLS path)", [f32([3, 1, 4]), f32([3, 5, 4])], (c, t) =>
           tf.grads((cc: tf.Tensor, tt: tf.Tensor) => tf.sum(tf.square(tf.slice(tf.concat([cc, tt], 1), [0, 0, 0], [3, 2, 4]))))([c, t]), 1e-6);
         check("grad of a small MLP", [f32([8, 5]), f32([5, 6]), f32([6])], (x, w, b) => tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.tanh(tf.add(tf.matMul(xx, ww), bb))))([x, w, b]), 1e-5);
@@ -151,7 +153,20 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
           return [layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-6), ...tf.grads(f)([x, g, b])];
         };
         check("layerNorm [37, 24] + grads", [f32([37, 24]), f32([24], 0.5, 1.5), f32([24])], ln, 1e-4);
-        check("layerNorm [400, 192] + grads", [f32([400, 192]), f32([192], 0.5, 1.5), f32([192])], ln, 1e-4);
+        // Long column sums (dγ over 400 rows) cancel: tfjs-backend-cpu's plain float32 sum is itself off by more
+        // than 1e-4 of a small result, so this size is checked against float64, each output scaled by the size
+        // of the terms it sums (the float32 error bound of any summation order: GPU trees, Kahan, serial).
+        for (const [n, d] of [[400, 192], [1000, 64]] as const) {
+          const [x, g, b] = [rand([n, d]), rand([d], 0.5, 1.5), rand([d])];
+          const got = tf.tidy(() => ln(tf.tensor2d(x, [n, d]), tf.tensor1d(g), tf.tensor1d(b)).map((t) => t.dataSync() as Float32Array));
+          const want = layerNormF64(x, g, b, n, d, 1e-6);
+          (["y", "dx", "dgamma", "dbeta"] as const).forEach((k, i) => {
+            const { value, scale } = want[k];
+            let worst = 0;
+            for (let j = 0; j < value.length; j++) worst = Math.max(worst, Math.abs(got[i]![j]! - value[j]!) / Math.max(1, scale[j]!));
+            assert.ok(worst <= 1e-5, `${backend} layerNorm [${n}, ${d}] ${k}: error ${worst.toExponential(2)} of the summed terms' size > 1e-5`);
+          });
+        }
         const ge = (x: tf.Tensor) => [gelu(x), tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gelu(xx), xx)))(x)];
         check("gelu [33, 17] + grad", [f32([33, 17], -5, 5)], ge, 1e-5);
         check("gelu [300, 200] + grad", [f32([300, 200], -5, 5)], ge, 1e-5);
@@ -227,4 +242,37 @@ export function kernelParityCases(backend: string): KernelParityCase[] {
       },
     },
   ];
+}
+
+/**
+ * LayerNorm over rows of x [n, d] and its gradients for the loss Σ y·(0, 1, …, d−1), in float64: each output
+ * with `scale`, the sum of the absolute values of the terms that make it (so an error can be judged against
+ * what float32 summation in any order may lose).
+ */
+function layerNormF64(x: Float32Array, g: Float32Array, b: Float32Array, n: number, d: number, eps: number) {
+  const out = (len: number) => ({ value: new Float64Array(len), scale: new Float64Array(len) });
+  const [y, dx, dgamma, dbeta] = [out(n * d), out(n * d), out(d), out(d)];
+  for (let i = 0; i < n; i++) {
+    const row = Array.from(x.subarray(i * d, (i + 1) * d));
+    const mean = row.reduce((a, v) => a + v, 0) / d;
+    const rstd = 1 / Math.sqrt(row.reduce((a, v) => a + (v - mean) ** 2, 0) / d + eps);
+    const xhat = row.map((v) => (v - mean) * rstd);
+    const gy = xhat.map((_, j) => j * g[j]!); // dL/dxhat = dy·γ with dy_j = j
+    const mg = gy.reduce((a, v) => a + v, 0) / d;
+    const mgx = gy.reduce((a, v, j) => a + v * xhat[j]!, 0) / d;
+    const mgAbs = gy.reduce((a, v) => a + Math.abs(v), 0) / d;
+    const mgxAbs = gy.reduce((a, v, j) => a + Math.abs(v * xhat[j]!), 0) / d;
+    for (let j = 0; j < d; j++) {
+      const k = i * d + j;
+      y.value[k] = xhat[j]! * g[j]! + b[j]!;
+      y.scale[k] = Math.abs(xhat[j]! * g[j]!) + Math.abs(b[j]!);
+      dx.value[k] = rstd * (gy[j]! - mg - xhat[j]! * mgx);
+      dx.scale[k] = rstd * (Math.abs(gy[j]!) + mgAbs + Math.abs(xhat[j]!) * mgxAbs);
+      dgamma.value[j]! += j * xhat[j]!;
+      dgamma.scale[j]! += Math.abs(j * xhat[j]!);
+      dbeta.value[j]! += j;
+      dbeta.scale[j]! += j;
+    }
+  }
+  return { y, dx, dgamma, dbeta };
 }
