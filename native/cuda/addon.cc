@@ -3,6 +3,7 @@
 // from the TypeScript side is an exception, never an out-of-bounds access on the device.
 #include <napi.h>
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include "device.h"
 
@@ -160,8 +161,17 @@ Napi::Value Copy(const Napi::CallbackInfo& info, bool up) {
     if (bytes == 0) return info.Env().Undefined();
     uint8_t* host = static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
     uint8_t* d = buf<uint8_t>(info, 0, int64_t(bytes));
-    if (up) dev(info.Env()).upload(d, host, bytes);
-    else dev(info.Env()).download(host, d, bytes);
+    if (up && bytes <= MMSN_SET_BYTES_MAX) {
+      // scalars and short vectors (most uploads inside a training step) ride in a kernel's parameters, so
+      // the host does not wait for the GPU to drain as a pageable cuMemcpyHtoD would
+      mmsnk::SetBytesP p{d, int64_t(bytes), {}};
+      memcpy(p.bytes, host, bytes);
+      run_set_bytes(dev(info.Env()), p);
+    } else if (up) {
+      dev(info.Env()).upload(d, host, bytes);
+    } else {
+      dev(info.Env()).download(host, d, bytes);
+    }
     return info.Env().Undefined();
   });
 }

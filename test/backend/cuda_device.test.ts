@@ -1,8 +1,8 @@
 /**
  * The CUDA device addon itself (native/cuda): it builds and loads on a machine without a GPU and says why
  * it cannot use one; the nvcc-built fatbin holds the GPU code it promises (sm_80 and sm_90 machine code,
- * compute_90 PTX); on the host reference device, buffers are checked (no out-of-bounds access from a wrong
- * size, no double free), the caching allocator reuses blocks, and the two-pass paths of long reductions and
+ * compute_90 PTX); on the device (the GPU when there is one, else the host reference device), buffers are checked (no out-of-bounds access from a wrong
+ * size, no double free), uploads of every size round-trip, the caching allocator reuses blocks, and the two-pass paths of long reductions and
  * of LayerNorm's dγ/dβ agree with float64 sums. Kernel-by-kernel parity with tfjs-backend-cpu is in
  * cuda_kernels.test.ts, a whole MSN step in cuda_step.test.ts.
  */
@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
-import { type CudaAddon, cudaKernelsPath, loadCudaAddon } from "../../src/backend/cuda/addon.js";
+import { type CudaAddon, cublasCandidates, cudaKernelsPath, loadCudaAddon } from "../../src/backend/cuda/addon.js";
 import { initBackend } from "../../src/backend/index.js";
 import { Rng } from "../../src/utils/rng.js";
 import { skipLoudly } from "../helpers/skip.js";
@@ -70,7 +70,7 @@ describe("CUDA device addon", () => {
     assert.deepEqual(entries.filter((e) => e.kind === "ptx").map((e) => e.arch), [90]);
   });
 
-  describe("host reference device", () => {
+  describe("the device (a GPU when there is one, else the host reference device)", () => {
     let a: CudaAddon;
     const f32 = (n: number) => a.alloc(4 * n);
     const put = (v: Float32Array) => {
@@ -87,9 +87,9 @@ describe("CUDA device addon", () => {
     before(() => {
       if (!addon) return;
       a = addon;
-      if (addon.probe().ok) return; // a GPU machine runs these on the GPU through cuda_kernels.test.ts
-      const info = a.open({ device: "host" });
-      assert.equal(info.device, "host");
+      const gpu = addon.probe().ok;
+      const info = gpu ? a.open({ device: "cuda", math: "fp32", kernels: cudaKernelsPath()!, cublas: cublasCandidates() }) : a.open({ device: "host" });
+      assert.equal(info.device, gpu ? "cuda" : "host");
     });
 
     it("checks buffer sizes and liveness instead of reading out of bounds", (t) => {
@@ -103,6 +103,24 @@ describe("CUDA device addon", () => {
       assert.throws(() => a.unary(0, 0, x, y, 1), /not a live buffer/);
       assert.throws(() => a.free(x), /not live \(freed twice\?\)/);
       a.free(y);
+    });
+
+    it("uploads round-trip at every size: in a kernel's parameters up to 256 bytes, by copy above", (t) => {
+      if (!addon) return skipLoudly(t, why);
+      for (const n of [1, 2, 3, 63, 64, 65, 255, 256, 257, 4096]) {
+        const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
+        const b = a.alloc(n);
+        a.upload(b, bytes);
+        const back = new Uint8Array(n);
+        a.download(b, back);
+        assert.deepEqual(back, bytes, `${n} bytes`);
+        a.free(b);
+      }
+      const v = Float32Array.from({ length: 64 }, (_, i) => i - 0.5); // 256 bytes of float32: the largest kernel-parameter upload
+      const b = put(v);
+      assert.deepEqual(get(b, 64), v);
+      a.free(b);
+      a.emptyCache(); // leave the allocator as the next test expects it
     });
 
     it("reuses freed blocks (caching allocator) and counts live buffers", (t) => {

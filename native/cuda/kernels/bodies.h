@@ -156,6 +156,7 @@ MMSN_HD void k_copy_block(const CopyP& p, int64_t i) {
 }
 
 MMSN_HD void k_fill(const FillP& p, int64_t i) { p.y[i] = p.v; }
+MMSN_HD void k_set_bytes(const SetBytesP& p, int64_t i) { p.dst[i] = p.bytes[i]; }
 
 MMSN_HD void k_cast(const CastP& p, int64_t i) {
   float v;

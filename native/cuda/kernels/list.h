@@ -11,6 +11,7 @@
   X(transpose, TransposeP, ELEM, p.n)                     \
   X(copy_block, CopyP, ELEM, p.n)                         \
   X(fill, FillP, ELEM, p.n)                               \
+  X(set_bytes, SetBytesP, ELEM, p.n)                      \
   X(cast, CastP, ELEM, p.n)                               \
   X(softmax, SoftmaxP, ROW, p.rows)                       \
   X(softmax_grad, SoftmaxGradP, ROW, p.rows)              \

@@ -31,6 +31,10 @@ struct CopyP {
   int64_t size[MMSN_MAX_RANK]; int64_t srcStride[MMSN_MAX_RANK]; int64_t dstStride[MMSN_MAX_RANK]; int64_t srcOff, dstOff;
 };
 struct FillP { float* y; int64_t n; float v; };
+// Bytes carried in the launch's own parameters: a small upload that queues on the stream like a kernel
+// (the driver copies parameters at launch), where a pageable cuMemcpyHtoD would wait for the GPU.
+#define MMSN_SET_BYTES_MAX 256
+struct SetBytesP { unsigned char* dst; int64_t n; unsigned char bytes[MMSN_SET_BYTES_MAX]; };
 struct CastP { const void* x; void* y; int64_t n; int from, to; };
 struct SoftmaxP { const float* x; float* y; int64_t rows, cols; int log; };
 struct SoftmaxGradP { const float* p; const float* dp; float* ds; int64_t rows, cols; float scale; };
