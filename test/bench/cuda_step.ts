@@ -3,11 +3,13 @@
  * 96-px views, EHR fusion, AdamW) on the package's CUDA backend against PyTorch eager on the same GPU, in
  * the same run, with the same fp32-matmul precision (MMSN_CUDA_MATH, default tf32 = PyTorch's "high"), and
  * the FLOP/s each side reaches against the GPU's dense peak. PyTorch is the `python3` on the PATH (on the
- * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. Without a CUDA GPU the row says why and
- * carries no numbers.
+ * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. A last row compares the host cost of one
+ * eager op (tfjs dispatch + kernel call vs PyTorch's), which with the kernel calls per step bounds the step
+ * time from below whatever the GPU does. Without a CUDA GPU the rows say why and carry no numbers.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
 import { cudaBackendReport } from "../../src/backend/cuda/backend.js";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
@@ -34,11 +36,14 @@ function peaks(name: string): { fp32: number; tf32: number; bf16: number } | und
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+let kernels = 0;
+
 function timeOurs(batchSize: number): number {
   const cfg = msnConfig(PRESET, OVERRIDES);
   const model = new MultimodalMSN(cfg);
   const batch = syntheticBatch(cfg, batchSize);
   for (let i = 0; i < WARMUP; i++) model.trainStep(batch);
+  kernels = kernelCallsPerStep(model, batch);
   const secs: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
@@ -64,6 +69,40 @@ function timeTorch(batch: number, math: string): { sec: number; name: string } {
   return { sec: median(r.sec_per_step), name: `PyTorch ${r.torch} eager on ${r.gpu} (float32 matmul precision: ${math})` };
 }
 
+const DISPATCH_OPS = 5000;
+
+/** Host µs per eager op: DISPATCH_OPS dependent adds of 1024 floats ended by one read, after a warm-up. */
+function dispatchOurs(): number {
+  let x = tf.ones([1024]);
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const y = tf.add(x, x);
+      x.dispose();
+      x = y;
+    }
+    x.dataSync();
+  };
+  run(500);
+  const t0 = performance.now();
+  run(DISPATCH_OPS);
+  x.dispose();
+  return ((performance.now() - t0) / DISPATCH_OPS) * 1000;
+}
+
+/** tfjs kernel calls in one training step of `model` (counted at the engine). */
+function kernelCallsPerStep(model: MultimodalMSN, batch: ReturnType<typeof syntheticBatch>): number {
+  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown };
+  const orig = engine.runKernelFunc;
+  let calls = 0;
+  engine.runKernelFunc = (...a: unknown[]) => (calls++, orig.apply(engine, a));
+  try {
+    model.trainStep(batch);
+  } finally {
+    engine.runKernelFunc = orig;
+  }
+  return calls;
+}
+
 export async function benchCudaStep(): Promise<BenchRow[]> {
   const name = (b: number) => `MSN train step, ViT-S/16 224 px, 1+1+10 views, batch ${b}, CUDA`;
   try {
@@ -86,7 +125,7 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     let notes: string;
     try {
       ours = timeOurs(b);
-      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${perf(ours)}`;
+      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}`;
     } catch (e) {
       notes = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
     }
@@ -99,6 +138,21 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     }
     rows.push({ name: name(b), unit: "img/s", ours: b / ours, reference: ref ? b / ref.sec : NaN, referenceName: ref?.name ?? "PyTorch eager, same GPU", notes });
   }
+  // the host-side floor of an eager step: kernel calls × per-op cost, whatever the GPU does
+  let refUs = NaN;
+  let refNote = "";
+  try {
+    const py = process.env.MMSN_TORCH_PYTHON ?? "python3";
+    const out = execFileSync(py, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify({ dispatch: DISPATCH_OPS, device: "cuda" })], { encoding: "utf8" });
+    refUs = (JSON.parse(out.trim().split("\n").pop()!) as { us_per_op: number }).us_per_op;
+  } catch (e) {
+    refNote = `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
+  }
+  const us = dispatchOurs();
+  rows.push({
+    name: `eager op dispatch, ${DISPATCH_OPS} dependent adds of 1024 floats, CUDA`, unit: "ops/s", ours: 1e6 / us, reference: 1e6 / refUs, referenceName: "PyTorch eager, same GPU",
+    notes: `ours ${us.toFixed(1)} µs/op (× ${kernels} kernel calls = ${((us * kernels) / 1000).toFixed(0)} ms of host time per step), PyTorch ${Number.isFinite(refUs) ? `${refUs.toFixed(1)} µs/op` : "not measured"}${refNote}`,
+  });
   const last = rows.pop()!;
   rows.push({ ...last, notes: `${last.notes}; ${cudaBackendReport().replace("[mmsn] ", "")}` });
   return rows;

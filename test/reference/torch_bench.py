@@ -11,6 +11,7 @@ between torch.cuda.synchronize() calls, and "math" sets fp32 matmul precision as
 MMSN_CUDA_MATH does: "fp32" (highest), "tf32" (high) or "bf16" (medium).
 
 Usage: torch_bench.py '{"img":64,...,"steps":5,"warmup":1,"threads":2}'  -> prints JSON {"sec_per_step": [...]}
+       torch_bench.py '{"dispatch":5000,"device":"cuda"}'  -> prints JSON {"us_per_op": ...} (eager op overhead)
 """
 import json
 import os
@@ -25,8 +26,26 @@ import torch.nn.functional as F  # noqa: E402
 import torch_reference as R  # noqa: E402
 
 
+def dispatch(n, dev):
+    """Host cost of one eager op: n dependent adds of 1024 floats, between synchronisations (µs per op)."""
+    x = torch.ones(1024, device=dev)
+    for _ in range(500):
+        x = x + x * 0
+    torch.cuda.synchronize() if dev.type == "cuda" else None
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x = x + x
+    float(x[0])  # one device read, as the package's side ends with one
+    return (time.perf_counter() - t0) / n * 1e6
+
+
 def main():
     cfg = json.loads(sys.argv[1])
+    if "dispatch" in cfg:
+        dev = torch.device(cfg.get("device", "cpu"))
+        print(json.dumps({"us_per_op": dispatch(cfg["dispatch"], dev), "torch": torch.__version__,
+                          "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"}))
+        return
     steps, warmup, threads = cfg.pop("steps"), cfg.pop("warmup"), cfg.pop("threads")
     dev = torch.device(cfg.pop("device", "cpu"))
     math_mode = cfg.pop("math", "fp32")
