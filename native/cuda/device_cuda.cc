@@ -42,6 +42,9 @@ struct Driver {
   CUresult (*cuMemcpyDtoH)(void*, CUdeviceptr, size_t);
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream, void**, void**);
   CUresult (*cuGetErrorString)(CUresult, const char**);
+  // for cleaning up after a failed open only: their absence is not an error
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice) = nullptr;
+  CUresult (*cuModuleUnload)(CUmodule) = nullptr;
   std::string error;  // why it could not load ("" when loaded)
 };
 
@@ -71,6 +74,8 @@ Driver& driver() {
                   sym(d.lib, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH) && sym(d.lib, "cuLaunchKernel", d.cuLaunchKernel) &&
                   sym(d.lib, "cuGetErrorString", d.cuGetErrorString);
   if (!ok) d.error = "libcuda.so.1 lacks a driver API function this addon needs (driver too old?)";
+  sym(d.lib, "cuDevicePrimaryCtxRelease_v2", d.cuDevicePrimaryCtxRelease);
+  sym(d.lib, "cuModuleUnload", d.cuModuleUnload);
   return d;
 }
 
@@ -117,6 +122,20 @@ class CudaDevice final : public Device {
     Driver& d = driver();
     check(d.cuDeviceGet(&dev_, ordinal), "cuDeviceGet");
     check(d.cuDevicePrimaryCtxRetain(&ctx_, dev_), "cuDevicePrimaryCtxRetain");
+    try {
+      load(fatbin, cublas);
+    } catch (...) {
+      // a failed open gives the GPU back: the process goes on with another backend
+      if (module_ && d.cuModuleUnload) d.cuModuleUnload(module_);
+      if (d.cuDevicePrimaryCtxRelease) d.cuDevicePrimaryCtxRelease(dev_);
+      throw;
+    }
+  }
+
+ private:
+  /** Everything after retaining the primary context: make it current, load the kernels, find cuBLAS. */
+  void load(const std::string& fatbin, const std::vector<std::string>& cublas) {
+    Driver& d = driver();
     check(d.cuCtxSetCurrent(ctx_), "cuCtxSetCurrent");
     check(d.cuDeviceGetAttribute(&sms_, CU_ATTR_SM_COUNT, dev_), "cuDeviceGetAttribute");
     std::ifstream f(fatbin, std::ios::binary);
@@ -132,6 +151,7 @@ class CudaDevice final : public Device {
     loadCublas(cublas);
   }
 
+ public:
   Info info() const override {
     const Probe::Dev dv = describe(dev_);
     const std::string blas = blas_.h ? "cuBLAS " + blas_.soname + " (" + math_ + ")" : "SIMT GEMM kernel (" + blasWhy_ + ")";
