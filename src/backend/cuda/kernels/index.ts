@@ -3,7 +3,6 @@
  * `registerCudaBackend` registered first; a kernel returning undefined (a dtype or attribute it does not
  * cover) runs that shim instead, counted with its input dtypes.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
 import { FUSED } from "../../native/fused_ops.js";
 import { cpuShim, cudaFallbacks } from "../fallback.js";
