@@ -1,7 +1,7 @@
 /**
- * Shape logic shared by the native and cuda backends' kernels: the batched matMul plan and the input checks
- * of the fused kernels (which have no cpu fallback, so a bad input is a clear error before any output or
- * device access). Pure functions of tensor shapes.
+ * Shape logic shared by the native and cuda backends' kernels: the batched matMul plan, and `fusedInputs`,
+ * the one input check of every fused kernel (they have no cpu fallback, so a bad input is a clear error
+ * before any output or device access). Pure functions of tensor shapes.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -38,22 +38,28 @@ export function matmulPlan(a: tf.TensorInfo, b: tf.TensorInfo, ta: boolean, tb: 
 }
 
 /** [N, D] of a rank-2 input, else a clear error. */
-export function rows2d(kernel: string, name: string, t: tf.TensorInfo | undefined): [number, number] {
+function rows2d(kernel: string, name: string, t: tf.TensorInfo | undefined): [number, number] {
   if (!t || t.shape.length !== 2) throw new Error(`${kernel}: input "${name}" must be rank 2 [N, D], got [${t?.shape ?? ""}]`);
   return t.shape as [number, number];
 }
 
 /** [B·T, D] rows split into `batch` sequences and D into `heads` equal column blocks, else a clear error. */
-export function attentionDims(kernel: string, q: tf.TensorInfo | undefined, batch: number, heads: number): { rows: number; d: number; t: number; dh: number } {
+function attentionDims(kernel: string, q: tf.TensorInfo | undefined, batch: number, heads: number): { rows: number; d: number; t: number } {
   const [rows, d] = rows2d(kernel, "q", q);
   if (!Number.isInteger(batch) || batch <= 0 || rows % batch !== 0) throw new Error(`${kernel}: ${rows} rows do not split into batch ${batch}`);
   if (!Number.isInteger(heads) || heads <= 0 || d % heads !== 0) throw new Error(`${kernel}: width ${d} does not split into ${heads} heads`);
-  return { rows, d, t: rows / batch, dh: d / heads };
+  return { rows, d, t: rows / batch };
+}
+
+/** `t`, else the error naming the missing input. */
+function present(kernel: string, name: string, t: tf.TensorInfo | undefined): tf.TensorInfo {
+  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
+  return t;
 }
 
 /** Check an input of a fused kernel: present, float32, exactly `shape`; else a clear error. */
-export function checkFusedInput(kernel: string, name: string, t: tf.TensorInfo | undefined, shape: readonly number[]): tf.TensorInfo {
-  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
+function checkFusedInput(kernel: string, name: string, maybe: tf.TensorInfo | undefined, shape: readonly number[]): tf.TensorInfo {
+  const t = present(kernel, name, maybe);
   if (t.dtype !== "float32") throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new Error(`${kernel}: input "${name}" has shape [${t.shape}], expected [${shape}]`);
@@ -68,25 +74,80 @@ export interface AttentionAttrs {
   scale: number;
 }
 
-/** A fused attention call with every input checked: its attributes, dimensions and inputs in kernel order. */
-export interface AttentionCall<Names extends string> extends AttentionAttrs {
+/** The inputs of each fused kernel, in the order they are checked. */
+interface FusedInputNames {
+  MmsnLayerNorm: "x" | "gamma" | "beta";
+  MmsnLayerNormGrad: "dy" | "xhat" | "rstd" | "gamma";
+  MmsnGelu: "x";
+  MmsnGeluGrad: "x" | "dy";
+  MmsnAdamW: "p" | "m" | "v" | "g";
+  MmsnAttention: "q" | "k" | "v";
+  MmsnAttentionGrad: "dy" | "q" | "k" | "v" | "probs";
+}
+export type FusedKernel = keyof FusedInputNames;
+
+type Inputs = Record<string, tf.TensorInfo | undefined>;
+const shapeOf = (kernel: string, name: string, t: tf.TensorInfo | undefined): number[] => present(kernel, name, t).shape;
+
+const batchHeads = (attrs: tf.NamedAttrMap | undefined): [number, number] => {
+  const { batch, heads } = attrs as unknown as AttentionAttrs;
+  return [batch, heads];
+};
+
+/** Each fused kernel's inputs and the shape each must have, from the first input's shape (and attributes). */
+const FUSED_INPUTS: { [K in FusedKernel]: (i: Inputs, attrs: tf.NamedAttrMap | undefined) => [FusedInputNames[K], readonly number[]][] } = {
+  MmsnLayerNorm: (i) => {
+    const [n, d] = rows2d("MmsnLayerNorm", "x", i.x);
+    return [["x", [n, d]], ["gamma", [d]], ["beta", [d]]];
+  },
+  MmsnLayerNormGrad: (i) => {
+    const [n, d] = rows2d("MmsnLayerNormGrad", "dy", i.dy);
+    return [["dy", [n, d]], ["xhat", [n, d]], ["rstd", [n, 1]], ["gamma", [d]]];
+  },
+  MmsnGelu: (i) => [["x", shapeOf("MmsnGelu", "x", i.x)]],
+  MmsnGeluGrad: (i) => {
+    const s = shapeOf("MmsnGeluGrad", "x", i.x);
+    return [["x", s], ["dy", s]];
+  },
+  MmsnAdamW: (i) => {
+    const s = shapeOf("MmsnAdamW", "p", i.p);
+    return (["p", "m", "v", "g"] as const).map((n) => [n, s]);
+  },
+  MmsnAttention: (i, attrs) => {
+    const { rows, d } = attentionDims("MmsnAttention", i.q, ...batchHeads(attrs));
+    return (["q", "k", "v"] as const).map((n) => [n, [rows, d]]);
+  },
+  MmsnAttentionGrad: (i, attrs) => {
+    const [batch, heads] = batchHeads(attrs);
+    const { rows, d, t } = attentionDims("MmsnAttentionGrad", i.q, batch, heads);
+    return [["dy", [rows, d]], ["q", [rows, d]], ["k", [rows, d]], ["v", [rows, d]], ["probs", [batch, heads, t, t]]];
+  },
+};
+
+/**
+ * The inputs of a fused kernel by name, each checked (present, float32, the exact shape the kernel needs):
+ * a clear error naming the kernel and the input otherwise, before any output exists. These kernels have no
+ * cpu fallback, so this is what stands between a bad input and an out-of-bounds read.
+ */
+export function fusedInputs<K extends FusedKernel>(kernel: K, inputs: tf.NamedTensorInfoMap, attrs?: tf.NamedAttrMap): Record<FusedInputNames[K], tf.TensorInfo> {
+  const i = inputs as Inputs;
+  const specs = FUSED_INPUTS[kernel](i, attrs) as [FusedInputNames[K], readonly number[]][];
+  return Object.fromEntries(specs.map(([name, shape]) => [name, checkFusedInput(kernel, name, i[name], shape)])) as Record<FusedInputNames[K], tf.TensorInfo>;
+}
+
+/** A fused attention call with every input checked: its attributes, dimensions and inputs by name. */
+export interface AttentionCall<K extends "MmsnAttention" | "MmsnAttentionGrad"> extends AttentionAttrs {
   rows: number;
   d: number;
   t: number;
   dh: number;
-  inputs: Record<Names, tf.TensorInfo>;
+  inputs: Record<FusedInputNames[K], tf.TensorInfo>;
 }
 
-/**
- * Check MmsnAttention (q, k, v [B·T, D]) or MmsnAttentionGrad (dy, q, k, v [B·T, D], probs [B, H, T, T]):
- * a clear error for any missing, non-float32 or misshapen input, before any output exists.
- */
-export function attentionCall(kernel: "MmsnAttention", inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<"q" | "k" | "v">;
-export function attentionCall(kernel: "MmsnAttentionGrad", inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<"dy" | "q" | "k" | "v" | "probs">;
-export function attentionCall(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<string> {
+/** MmsnAttention (q, k, v [B·T, D]) or MmsnAttentionGrad (also dy [B·T, D], probs [B, H, T, T]), checked by `fusedInputs`. */
+export function attentionCall<K extends "MmsnAttention" | "MmsnAttentionGrad">(kernel: K, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined): AttentionCall<K> {
   const { batch, heads, scale } = attrs as unknown as AttentionAttrs;
-  const { rows, d, t, dh } = attentionDims(kernel, inputs.q, batch, heads);
-  const names = kernel === "MmsnAttentionGrad" ? ["dy", "q", "k", "v", "probs"] : ["q", "k", "v"];
-  const checked = Object.fromEntries(names.map((name) => [name, checkFusedInput(kernel, name, inputs[name], name === "probs" ? [batch, heads, t, t] : [rows, d])]));
-  return { batch, heads, scale, rows, d, t, dh, inputs: checked };
+  const checked = fusedInputs(kernel, inputs, attrs);
+  const [rows, d] = (checked as Record<"q", tf.TensorInfo>).q.shape as [number, number]; // [B·T, D], split checked
+  return { batch, heads, scale, rows, d, t: rows / batch, dh: d / heads, inputs: checked };
 }

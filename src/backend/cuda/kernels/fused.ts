@@ -3,7 +3,7 @@
  * ../../native/fused_ops.ts, which is how src/nn and src/train call them) on device tensors.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { input, rows2d } from "./checks.js";
+import { fusedInputs } from "../../kernel_shapes.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
 /** Softmax over the last axis (float32) → a new tensor (engine-owned). */
@@ -21,10 +21,9 @@ export function softmax({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorIn
 
 /** inputs x [N, D], gamma [D], beta [D]; attrs eps → [y [N,D], xhat [N,D], rstd [N,1]]. */
 export function layerNorm({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const K = "MmsnLayerNorm";
-  const [n, d] = rows2d(K, "x", x);
-  const [xb, gb, bb] = [input(be, K, "x", x, [n, d]), input(be, K, "gamma", gamma, [d]), input(be, K, "beta", beta, [d])];
+  const { x, gamma, beta } = fusedInputs("MmsnLayerNorm", inputs);
+  const [n, d] = x.shape as [number, number];
+  const [xb, gb, bb] = [be.buf(x), be.buf(gamma), be.buf(beta)];
   const y = be.makeOutput([n, d], "float32"); // [N, D]
   const xhat = be.makeOutput([n, d], "float32"); // [N, D]
   const rstd = be.makeOutput([n, 1], "float32"); // [N, 1]
@@ -34,10 +33,9 @@ export function layerNorm({ inputs, attrs }: KernelArgs, be: Backend): tf.Tensor
 
 /** inputs dy, xhat [N, D], rstd [N, 1], gamma [D] → [dx [N,D], dgamma [D], dbeta [D]]. */
 export function layerNormGrad({ inputs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { dy, xhat, rstd, gamma } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const K = "MmsnLayerNormGrad";
-  const [n, d] = rows2d(K, "dy", dy);
-  const bufs = [input(be, K, "dy", dy, [n, d]), input(be, K, "xhat", xhat, [n, d]), input(be, K, "rstd", rstd, [n, 1]), input(be, K, "gamma", gamma, [d])] as const;
+  const { dy, xhat, rstd, gamma } = fusedInputs("MmsnLayerNormGrad", inputs);
+  const [n, d] = dy.shape as [number, number];
+  const bufs = [be.buf(dy), be.buf(xhat), be.buf(rstd), be.buf(gamma)] as const;
   const dx = be.makeOutput([n, d], "float32"); // [N, D]
   const dg = be.makeOutput([d], "float32"); // [D]
   const db = be.makeOutput([d], "float32"); // [D]
@@ -48,8 +46,8 @@ export function layerNormGrad({ inputs }: KernelArgs, be: Backend): tf.TensorInf
 
 /** x → x·Φ(x), any shape. */
 export function gelu({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
-  const { x } = inputs as { x: tf.TensorInfo };
-  const xb = input(be, "MmsnGelu", "x", x, x.shape);
+  const { x } = fusedInputs("MmsnGelu", inputs);
+  const xb = be.buf(x);
   const y = be.makeOutput(x.shape.slice(), "float32"); // x's shape
   if (size(x.shape) > 0) be.addon.geluFwd(size(x.shape), xb, y.buf);
   return y.info;
@@ -57,21 +55,17 @@ export function gelu({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
 
 /** (dy, x) → dy·(Φ(x) + x·φ(x)). */
 export function geluGrad({ inputs }: KernelArgs, be: Backend): tf.TensorInfo {
-  const { dy, x } = inputs as Record<string, tf.TensorInfo>;
-  const xb = input(be, "MmsnGeluGrad", "x", x, x!.shape);
-  const dyb = input(be, "MmsnGeluGrad", "dy", dy, x!.shape);
-  const dx = be.makeOutput(x!.shape.slice(), "float32"); // x's shape
-  if (size(x!.shape) > 0) be.addon.geluBwd(size(x!.shape), dyb, xb, dx.buf);
+  const { dy, x } = fusedInputs("MmsnGeluGrad", inputs);
+  const dx = be.makeOutput(x.shape.slice(), "float32"); // x's shape
+  if (size(x.shape) > 0) be.addon.geluBwd(size(x.shape), be.buf(dy), be.buf(x), dx.buf);
   return dx.info;
 }
 
 /** inputs p, m, v, g (same shape); attrs decay, b1, b2, gscale, invBc2Sqrt, eps, lrBc1 → [p', m', v']. */
 export function adamw({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo[] {
-  const { p } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const { p, m, v, g } = fusedInputs("MmsnAdamW", inputs);
   const a = attrs as Record<string, number>;
-  const K = "MmsnAdamW";
-  if (!p) throw new Error(`${K}: input "p" is missing`);
-  const [pb, mb, vb, gb] = (["p", "m", "v", "g"] as const).map((name) => input(be, K, name, inputs[name] as tf.TensorInfo | undefined, p.shape));
+  const [pb, mb, vb, gb] = [p, m, v, g].map((t) => be.buf(t));
   const [po, mo, vo] = [0, 1, 2].map(() => be.makeOutput(p.shape.slice(), "float32")); // p's shape each
   const n = size(p.shape);
   if (n > 0) be.addon.adamw(n, a.decay!, a.b1!, a.b2!, a.gscale!, a.invBc2Sqrt!, a.eps!, a.lrBc1!, pb!, mb!, vb!, gb!, po!.buf, mo!.buf, vo!.buf);

@@ -1,4 +1,4 @@
-/** Shared helpers of the cuda device kernels: argument types, temporaries, shape checks. */
+/** Shared helpers of the cuda device kernels: argument types, sizes, temporaries. */
 import * as tf from "@tensorflow/tfjs-core";
 import type { DeviceKernelFunc } from "../../kernel_registry.js";
 import type { Buf } from "../addon.js";
