@@ -1,8 +1,8 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the device GEMM (cuBLAS on a GPU). */
 import * as tf from "@tensorflow/tfjs-core";
-import { fusedMatMulCall, fusedMatMulEpilogue } from "../../fused_matmul.js";
+import { batchMatMulWith, fusedMatMulWith } from "../../fused_matmul.js";
 import { matmulPlan } from "../../kernel_shapes.js";
-import { type Backend, type KernelArgs, size } from "./util.js";
+import { type Backend, type KernelArgs } from "./util.js";
 
 /**
  * C = op(A)·op(B) with batch broadcasting when one side has batch 1; a new output the engine owns.
@@ -22,18 +22,10 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
 
 /** BatchMatMul → a new tensor (engine-owned). */
 export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
-  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-  return matmul(be, a, b, transposeA, transposeB);
+  return batchMatMulWith(inputs, attrs, (a, b, ta, tb) => matmul(be, a, b, ta, tb));
 }
 
 /** _FusedMatMul with optional bias and linear/relu → a new tensor (engine-owned); bias and activation applied in place on it. */
 export function fusedMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
-  const call = fusedMatMulCall(inputs, attrs);
-  if (!call) return undefined;
-  const c = matmul(be, call.a, call.b, call.transposeA, call.transposeB); // [...batch, M, N]
-  if (!c) return undefined;
-  const len = size(c.shape);
-  if (len > 0) fusedMatMulEpilogue(be.addon, call, be.buf(c), len, call.bias && be.buf(call.bias));
-  return c;
+  return fusedMatMulWith(inputs, attrs, (a, b, ta, tb) => matmul(be, a, b, ta, tb), be.addon, (t) => be.buf(t));
 }
