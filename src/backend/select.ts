@@ -12,7 +12,11 @@
  * 4. `wasm`: @tensorflow/tfjs-backend-wasm (SIMD in Node 20; tfjs disables wasm threads in Node).
  * 5. `cpu`: @tensorflow/tfjs-backend-cpu (pure JS; slow, always works).
  *
- * `MMSN_BACKEND=tensorflow|cuda|native|wasm|cpu` forces a choice (an error if it cannot load).
+ * `webgpu` (src/backend/webgpu.ts: tfjs-backend-webgpu on Dawn, any vendor's GPU) is used only when named:
+ * its reads are asynchronous only, and on a machine without a GPU Dawn's software adapter is slower than
+ * the CPU backends.
+ *
+ * `MMSN_BACKEND=tensorflow|cuda|webgpu|native|wasm|cpu` forces a choice (an error if it cannot load).
  * `MMSN_BACKEND=cuda MMSN_CUDA_DEVICE=host` runs the cuda backend on the addon's CPU reference device
  * (for tests without a GPU; automatic selection never picks it).
  */
@@ -24,12 +28,15 @@ import "@tensorflow/tfjs-backend-cpu";
 import { installBlasMatMul } from "./blas_matmul.js";
 import { cudaDevice, registerCudaBackend } from "./cuda/backend.js";
 import { registerNativeBackend } from "./native/backend.js";
+import { registerWebgpuBackend } from "./webgpu.js";
 
 const require = createRequire(import.meta.url);
 require("@tensorflow/tfjs");
 
-export const BACKEND_NAMES = ["tensorflow", "cuda", "native", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = ["tensorflow", "cuda", "webgpu", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+/** The automatic choice tries these in order (webgpu only when named). */
+const AUTO_ORDER: readonly BackendName[] = ["tensorflow", "cuda", "native", "wasm", "cpu"];
 
 /** What `initBackend` chose and why. */
 export interface BackendInfo {
@@ -74,6 +81,12 @@ async function tryNative(): Promise<string> {
   return details;
 }
 
+async function tryWebgpu(): Promise<string> {
+  const details = await registerWebgpuBackend();
+  if (!(await tf.setBackend("webgpu")) || tf.getBackend() !== "webgpu") throw new Error("tf.setBackend('webgpu') failed");
+  return details;
+}
+
 async function tryWasm(): Promise<string> {
   await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend("wasm")) || tf.getBackend() !== "wasm") throw new Error("tf.setBackend('wasm') failed");
@@ -96,7 +109,7 @@ async function tryCpu(): Promise<string> {
 }
 
 /** Loaders by name; `forced` is true when MMSN_BACKEND (or opts.force) named the backend. */
-const LOADERS: Record<BackendName, (forced: boolean) => Promise<string>> = { tensorflow: tryTensorflow, cuda: tryCuda, native: tryNative, wasm: tryWasm, cpu: tryCpu };
+const LOADERS: Record<BackendName, (forced: boolean) => Promise<string>> = { tensorflow: tryTensorflow, cuda: tryCuda, webgpu: tryWebgpu, native: tryNative, wasm: tryWasm, cpu: tryCpu };
 
 /**
  * Pick and activate the backend (idempotent: later calls return the first choice).
@@ -111,7 +124,7 @@ export async function initBackend(opts: { force?: string; quiet?: boolean } = {}
   if (force !== undefined && force !== "" && !(BACKEND_NAMES as readonly string[]).includes(force)) {
     throw new Error(`MMSN_BACKEND="${force}" is not a backend; valid values: ${BACKEND_NAMES.join(", ")}`);
   }
-  const order: BackendName[] = force ? [force as BackendName] : [...BACKEND_NAMES];
+  const order: readonly BackendName[] = force ? [force as BackendName] : AUTO_ORDER;
   const skipped: Partial<Record<BackendName, string>> = {};
   for (const name of order) {
     try {

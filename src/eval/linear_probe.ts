@@ -33,8 +33,6 @@ export interface ProbeOptions {
   readonly labelFraction?: number;
   /** Drop the last incomplete training batch (the paper's `drop_last=True`); default true. */
   readonly dropLast?: boolean;
-  /** Rows per forward pass at validation/prediction; default 4096. */
-  readonly evalBatchSize?: number;
   /** Called after every epoch (logging, loss curves). */
   readonly onEpoch?: (log: EpochLog) => void;
   /**
@@ -54,7 +52,6 @@ export const PROBE_KEYS = [
   "seed",
   "labelFraction",
   "dropLast",
-  "evalBatchSize",
   "onEpoch",
   "scheduler",
 ] as const;
@@ -69,7 +66,6 @@ export interface ResolvedProbeOptions {
   readonly seed: number;
   readonly labelFraction: number;
   readonly dropLast: boolean;
-  readonly evalBatchSize: number;
   readonly onEpoch?: (log: EpochLog) => void;
   readonly scheduler: "none" | "cosine" | "reduce";
 }
@@ -88,7 +84,6 @@ export function resolveProbeOptions(opts: ProbeOptions, where: string, extraKeys
     seed: checkFinite(opts.seed ?? 24, `${where}: seed`),
     labelFraction: fraction,
     dropLast: opts.dropLast ?? true,
-    evalBatchSize: checkInteger(opts.evalBatchSize ?? 4096, `${where}: evalBatchSize`, 1),
     scheduler: checkScheduler(opts.scheduler ?? "none", where),
     ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}),
   };
@@ -141,32 +136,28 @@ export class LinearProbe {
   }
 
   /**
-   * Logits for row-major features [n, dim].
-   * @returns row-major [n, L] logits (plain array; tensors used inside are disposed).
+   * Logits for row-major features [n, dim], on the host (float64 sums, float32 results): no backend, no tensors.
+   * @returns row-major [n, L] logits.
    * @example const logits = probe.predictLogits(test.features);
    */
-  predictLogits(features: Float32Array, evalBatchSize = 4096): Float32Array {
-    if (features.length % this.dim !== 0) {
-      throw new Error(`LinearProbe.predictLogits: ${features.length} values is not a multiple of dim=${this.dim}`);
+  predictLogits(features: Float32Array): Float32Array {
+    const D = this.dim;
+    if (features.length % D !== 0) {
+      throw new Error(`LinearProbe.predictLogits: ${features.length} values is not a multiple of dim=${D}`);
     }
-    const n = features.length / this.dim;
+    const n = features.length / D;
     const L = this.numLabels;
     const out = new Float32Array(n * L);
-    const W = tf.tensor2d(this.weights, [this.dim, L]); // [D, L]
-    const b = tf.tensor1d(this.bias); // [L]
-    try {
-      for (let s = 0; s < n; s += evalBatchSize) {
-        const e = Math.min(n, s + evalBatchSize);
-        const y = tf.tidy(() => {
-          const x = tf.tensor2d(features.subarray(s * this.dim, e * this.dim), [e - s, this.dim]); // [B, D]
-          return tf.add(tf.matMul(x, W), b); // [B, L]
-        });
-        out.set(y.dataSync() as Float32Array, s * L);
-        y.dispose();
+    const acc = new Float64Array(L);
+    for (let i = 0; i < n; i++) {
+      for (let l = 0; l < L; l++) acc[l] = this.bias[l]!;
+      for (let d = 0; d < D; d++) {
+        const x = features[i * D + d]!;
+        if (x === 0) continue;
+        const row = d * L;
+        for (let l = 0; l < L; l++) acc[l] += x * this.weights[row + l]!;
       }
-    } finally {
-      W.dispose();
-      b.dispose();
+      out.set(acc, i * L);
     }
     return out;
   }
@@ -281,7 +272,8 @@ export interface FitOutcome {
 export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOptions): Promise<FitOutcome> {
   const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-8); // torch Adam defaults (eps 1e-8)
   const history: EpochLog[] = [];
-  let best: Float32Array[] = hooks.variables.map((v) => v.dataSync().slice() as Float32Array);
+  const copy = () => Promise.all(hooks.variables.map(async (v) => ((await v.data()) as Float32Array).slice()));
+  let best: Float32Array[] = await copy();
   let bestValue = -Infinity;
   let bestEpoch = 0;
   let esBest = -Infinity;
@@ -304,7 +296,7 @@ export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOpti
       if (isBest) {
         bestValue = val;
         bestEpoch = epoch;
-        best = hooks.variables.map((v) => v.dataSync().slice() as Float32Array);
+        best = await copy();
       }
       const log: EpochLog = { epoch, lr, trainLoss, valMacroAuroc: val, best: isBest, seconds: (performance.now() - t0) / 1000 };
       if (o.scheduler === "reduce") {
@@ -395,9 +387,9 @@ export async function trainLinearProbe(
           return lossSum / nBatches;
         },
         validate: async () => {
-          const w = (W.dataSync() as Float32Array).slice(); // copy: the cpu backend returns its own buffer
-          const probe = new LinearProbe(w, (b.dataSync() as Float32Array).slice(), D, train.labelNames);
-          return macroAuroc(val.labels, probe.predictLogits(val.features, o.evalBatchSize), L).value;
+          const [w, bias] = await Promise.all([W.data(), b.data()]); // copies on every backend but cpu, which returns its own buffer
+          const probe = new LinearProbe((w as Float32Array).slice(), (bias as Float32Array).slice(), D, train.labelNames);
+          return macroAuroc(val.labels, probe.predictLogits(val.features), L).value;
         },
       },
       o,

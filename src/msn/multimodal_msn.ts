@@ -56,6 +56,26 @@ export interface GradientResult {
 }
 
 /** Gradients as `gradients` computes them, before any device read: the caller disposes both. */
+/** A step between its forward/backward pass and its one device read (see `trainStep`). */
+interface PendingStep {
+  readonly step: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  /** BatchNorm buffers and their values before the step, restored when the loss is not finite. */
+  readonly buffers: tf.Variable[];
+  readonly saved: tf.Tensor[];
+  readonly grads: Map<string, tf.Tensor>;
+  /** [loss, ce, meMax, entropy, ‖g‖²]. */
+  readonly values: tf.Tensor1D;
+}
+
+/** What a checkpoint holds besides the config: its variables (read at save time) and the training state. */
+interface CheckpointState {
+  readonly vars: [string, tf.Variable][];
+  readonly state: { step: number; adamStep: number; stepsPerEpoch: number; rngState: number };
+}
+
 interface PendingGradients {
   /** [loss, ce, meMax, entropy]. */
   readonly losses: tf.Tensor1D;
@@ -327,34 +347,65 @@ export class MultimodalMSN {
   /**
    * One MSN optimisation step on `batch` (Steps 1–5). The batch stays owned by the caller.
    * Tensor-neutral: `tf.memory().numTensors` is the same before and after.
+   * Reads the device synchronously; on the webgpu backend use {@link trainStepAsync}.
    * @throws Error when the loss is NaN or infinite (the update is not applied).
    */
   trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
+    const p = this.beginStep(batch, opts);
+    let values: ArrayLike<number> | Error;
+    try {
+      values = p.values.dataSync();
+    } catch (e) {
+      values = e as Error;
+    }
+    return this.finishStep(p, values);
+  }
+
+  /** {@link trainStep} with its one device read awaited (`data()`): the same numbers, on every backend. */
+  async trainStepAsync(batch: MsnBatch, opts: StepOptions = {}): Promise<StepResult> {
+    const p = this.beginStep(batch, opts);
+    return this.finishStep(p, await p.values.data().catch((e: unknown) => e as Error));
+  }
+
+  /** Steps 1–4 and the values to read: [loss, ce, meMax, entropy, ‖g‖²] still on the device. */
+  private beginStep(batch: MsnBatch, opts: StepOptions): PendingStep {
     if (this.disposed) throw new Error("trainStep on a disposed MultimodalMSN");
     const b = this.validateBatch(batch);
     const masks = opts.keepAnchors || opts.keepFocal ? opts : this.drawMasks(b);
     const step = this.step;
-    const { lr, weightDecay, momentum } = this.schedulesAt(step);
-    emaUpdate(this.targetParams, this.anchorParams, momentum); // Step 1
+    const schedules = this.schedulesAt(step);
+    emaUpdate(this.targetParams, this.anchorParams, schedules.momentum); // Step 1
     // BatchNorm running statistics change during the forward pass: keep a copy to undo a non-finite step.
-    const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer);
-    const saved = buffers.map(([, v]) => tf.clone(v));
-    const g = this.pendingGradients(batch, masks); // Steps 2–4
+    const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer).map(([, v]) => v);
+    const saved = buffers.map((v) => tf.clone(v));
     try {
-      // the step's one device read: loss parts and the squared gradient norm together
+      const g = this.pendingGradients(batch, masks); // Steps 2–4
       const normSq = this.optimizer.sumOfSquares(g.grads); // []
-      const [loss, ce, meMax, entropy, sq] = readAndDispose(tf.tidy(() => tf.concat([g.losses, tf.reshape(normSq, [1])])));
-      normSq.dispose();
+      const values = tf.tidy(() => tf.concat([g.losses, tf.reshape(normSq, [1])])) as tf.Tensor1D; // [5]
+      tf.dispose([normSq, g.losses]);
+      return { step, ...schedules, buffers, saved, grads: g.grads, values };
+    } catch (e) {
+      tf.dispose(saved);
+      throw e;
+    }
+  }
+
+  /** Step 5 from the read values (or the read's error); disposes everything `beginStep` made. */
+  private finishStep(p: PendingStep, read: ArrayLike<number> | Error): StepResult {
+    const { step, lr, weightDecay, momentum } = p;
+    try {
+      if (read instanceof Error) throw read;
+      const [loss, ce, meMax, entropy, sq] = Array.from(read);
       if (!Number.isFinite(loss)) {
-        buffers.forEach(([, v], i) => v.assign(saved[i]!));
+        p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
         throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
       }
-      const gradNorm = this.optimizer.step(g.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
+      const gradNorm = this.optimizer.step(p.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
       this.step += 1;
       return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
     } finally {
-      for (const t of g.grads.values()) t.dispose();
-      tf.dispose([saved, g.losses]);
+      for (const t of p.grads.values()) t.dispose();
+      tf.dispose([p.saved, p.values]);
     }
   }
 
@@ -369,22 +420,41 @@ export class MultimodalMSN {
   /**
    * Save the resolved config, all weights (anchor, target, optimizer moments) in the tfjs weights format and
    * the training state to `dir`, atomically: a crash leaves the previous checkpoint intact.
+   * Reads the device synchronously; on the webgpu backend use {@link saveAsync}.
    */
   save(dir: string): void {
-    const tensors: [string, Float32Array, number[]][] = [];
+    const state = this.checkpointState();
+    this.writeCheckpoint(dir, state, state.vars.map(([, v]) => v.dataSync() as Float32Array));
+  }
+
+  /** {@link save} with the weights read by `await data()`: the state saved is the one at the call. */
+  async saveAsync(dir: string): Promise<void> {
+    const state = this.checkpointState();
+    const values = await Promise.all(state.vars.map(([, v]) => tf.tidy(() => tf.clone(v))).map(async (t) => {
+      try {
+        return (await t.data()) as Float32Array;
+      } finally {
+        t.dispose();
+      }
+    }));
+    this.writeCheckpoint(dir, state, values);
+  }
+
+  /** Every saved variable by checkpoint name, and the training state, as of now. */
+  private checkpointState(): CheckpointState {
+    const vars: [string, tf.Variable][] = [];
     for (const [prefix, store] of [["anchor/", this.anchorParams], ["target/", this.targetParams]] as const) {
-      for (const [name, v] of store.vars) tensors.push([prefix + name, v.dataSync() as Float32Array, v.shape]);
+      for (const [name, v] of store.vars) vars.push([prefix + name, v]);
     }
     for (const [kind, map] of [["adam_m/", this.optimizer.m], ["adam_v/", this.optimizer.v]] as const) {
-      for (const [name, v] of map) tensors.push([kind + name, v.dataSync() as Float32Array, v.shape]);
+      for (const [name, v] of map) vars.push([kind + name, v]);
     }
-    const { group, data } = encodeWeights(tensors, "weights.bin");
-    const manifest = {
-      format: CHECKPOINT_FORMAT,
-      config: this.config,
-      state: { step: this.step, adamStep: this.optimizer.t, stepsPerEpoch: this.stepsPerEpoch, rngState: this.rng.state },
-      weightsManifest: [group],
-    };
+    return { vars, state: { step: this.step, adamStep: this.optimizer.t, stepsPerEpoch: this.stepsPerEpoch, rngState: this.rng.state } };
+  }
+
+  private writeCheckpoint(dir: string, c: CheckpointState, values: Float32Array[]): void {
+    const { group, data } = encodeWeights(c.vars.map(([name, v], i) => [name, values[i]!, v.shape]), "weights.bin");
+    const manifest = { format: CHECKPOINT_FORMAT, config: this.config, state: c.state, weightsManifest: [group] };
     writeDirAtomic(dir, (tmp) => {
       writeFileAtomic(join(tmp, "weights.bin"), data);
       writeFileAtomic(join(tmp, "config.json"), JSON.stringify(this.config, null, 2));

@@ -42,7 +42,7 @@ export async function stepLoop(
       const t0 = performance.now();
       let r: StepResult;
       try {
-        r = model.trainStep(batch);
+        r = await model.trainStepAsync(batch);
       } catch (e) {
         throw o.onError ? o.onError(e as Error) : e;
       } finally {

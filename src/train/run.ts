@@ -36,7 +36,7 @@ export interface TrainRunOptions {
   /** Continue from `dir/checkpoint` when it exists (otherwise start fresh). */
   readonly resume?: boolean;
   readonly progress?: boolean;
-  readonly onStep?: (r: StepReport) => void;
+  readonly onStep?: (r: StepReport) => void | Promise<void>;
 }
 
 export interface TrainRunResult {
@@ -90,14 +90,14 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
         const last = existsSync(join(ckpt, "model.json")) ? `the last good checkpoint (${ckpt}) is kept` : "no checkpoint was written yet";
         return new Error(`${e.message}; ${last}`);
       },
-      onStep: (r) => {
+      onStep: async (r) => {
         appendFileSync(metrics, [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, r.imagesPerSecond.toFixed(3)].join(",") + "\n");
-        opts.onStep?.(r);
-        if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) model.save(ckpt);
+        await opts.onStep?.(r);
+        if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) await model.saveAsync(ckpt);
       },
     });
     if (interrupted) {
-      model.save(ckpt);
+      await model.saveAsync(ckpt);
       console.error(`[mmsn] interrupted at step ${model.step}: checkpoint saved to ${ckpt}; continue with --resume`);
     }
   } catch (e) {

@@ -18,7 +18,7 @@ const L = 3;
 const train = separableSet(1200, D, L, 1);
 const val = separableSet(400, D, L, 2);
 const testSet = separableSet(600, D, L, 3);
-const fast = { learningRate: 1e-2, maxEpochs: 15, evalBatchSize: 256 } as const;
+const fast = { learningRate: 1e-2, maxEpochs: 15 } as const;
 
 test("probe on linearly separable features reaches test macro AUROC > 0.99", async () => {
   const r = await trainLinearProbe(train, val, fast);
