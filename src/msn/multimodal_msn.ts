@@ -240,8 +240,13 @@ export class MultimodalMSN {
    */
   gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
     const { losses, grads } = this.pendingGradients(batch, masks);
-    const [loss, ce, meMax, entropy] = readAndDispose(losses); // the one device read
-    return { loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, grads };
+    return withLosses(readAndDispose(losses, (t) => t.dataSync()), grads); // the one device read
+  }
+
+  /** {@link gradients} with its one device read awaited (`data()`). */
+  async gradientsAsync(batch: MsnBatch, masks: StepOptions = {}): Promise<GradientResult> {
+    const { losses, grads } = this.pendingGradients(batch, masks);
+    return withLosses(await readAndDispose(losses, (t) => t.data()), grads);
   }
 
   /** `gradients` with the loss values left on the device. */
@@ -514,11 +519,21 @@ export class MultimodalMSN {
   }
 }
 
-/** The values of `t` as numbers (one device read); disposes `t`. */
-function readAndDispose(t: tf.Tensor): number[] {
+/** `read(t)` (a synchronous or awaited device read), then dispose `t` whether or not the read succeeded. */
+function readAndDispose<R>(t: tf.Tensor, read: (t: tf.Tensor) => R): R {
+  let r: R;
   try {
-    return Array.from(t.dataSync());
-  } finally {
+    r = read(t);
+  } catch (e) {
     t.dispose();
+    throw e;
   }
+  if (r instanceof Promise) return r.finally(() => t.dispose()) as R;
+  t.dispose();
+  return r;
+}
+
+function withLosses(values: ArrayLike<number>, grads: Map<string, tf.Tensor>): GradientResult {
+  const [loss, ce, meMax, entropy] = Array.from(values);
+  return { loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, grads };
 }

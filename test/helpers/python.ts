@@ -5,8 +5,9 @@
  * is missing and we run as root on Debian, the apt packages are installed first. Otherwise it returns a
  * loud skip reason; under CI=true a missing reference is a failure, never a skip.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptInstall } from "./apt.js";
 import { skipLoudly } from "./skip.js";
 
 export const PYTHON = "/usr/bin/python3";
@@ -17,34 +18,11 @@ function importsOk(modules: readonly string[]): boolean {
   return r.status === 0;
 }
 
-function isRootOnDebian(): boolean {
-  return process.getuid?.() === 0 && existsSync("/etc/debian_version") && existsSync("/usr/bin/apt-get");
-}
-
 export type PythonResult = { ok: true; python: string } | { ok: false; reason: string };
 
 /** Make sure /usr/bin/python3 can import `modules`, installing `aptPackages` as root on Debian if needed. */
 export function pythonWith(modules: readonly string[], aptPackages: readonly string[]): PythonResult {
-  if (importsOk(modules)) return { ok: true, python: PYTHON };
-  if (isRootOnDebian()) {
-    try {
-      execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", ...aptPackages], {
-        stdio: "ignore",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-      });
-    } catch {
-      try {
-        execFileSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
-        execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", ...aptPackages], {
-          stdio: "ignore",
-          env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-        });
-      } catch {
-        /* fall through to the reason below */
-      }
-    }
-    if (importsOk(modules)) return { ok: true, python: PYTHON };
-  }
+  if (importsOk(modules) || (aptInstall(aptPackages) && importsOk(modules))) return { ok: true, python: PYTHON };
   return {
     ok: false,
     reason:

@@ -3,7 +3,7 @@
  * backend agrees with the wasm backend within 1e-4: loss, every gradient, the gradient norm, and the AdamW
  * update (compared from identical gradients: AdamW's first step moves every parameter by ±lr whatever the
  * gradient's size, so float32 noise on an exactly-zero gradient would flip it between any two backends).
- * Repeated steps leave `tf.memory().numTensors` unchanged. Shared by native_step.test.ts and cuda_step.test.ts.
+ * Repeated steps leave `tf.memory().numTensors` unchanged. Shared by native_step.test.ts, cuda_step.test.ts and test/webgpu/step.test.ts.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -18,6 +18,20 @@ import { maxScaledDiff } from "./golden.js";
 
 const TOL = 1e-4;
 
+/** A host copy of `t`'s values (awaited: every backend, the webgpu one included). */
+async function host(t: tf.Tensor): Promise<Float32Array> {
+  return ((await t.data()) as Float32Array).slice();
+}
+
+/** The value of a scalar; disposes it. */
+async function readScalar(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Loss, gradients and parameters after one step on `backend`, from the same seed and batch (host copies). */
 async function oneStep(backend: string) {
   await initBackend({ force: backend, quiet: true });
@@ -25,11 +39,11 @@ async function oneStep(backend: string) {
   const model = new MultimodalMSN(cfg);
   const batch = syntheticBatch(cfg, 4);
   const masks = model.drawMasks(4);
-  const g = model.gradients(batch, masks);
-  const grads = new Map([...g.grads].map(([k, v]) => [k, v.dataSync().slice() as Float32Array]));
+  const g = await model.gradientsAsync(batch, masks);
+  const grads = new Map(await Promise.all([...g.grads].map(async ([k, v]) => [k, await host(v)] as const)));
   for (const t of g.grads.values()) t.dispose();
-  const params = model.anchorParams.snapshot();
-  const r = model.trainStep(batch, masks);
+  const params = new Map(await Promise.all([...model.anchorParams.vars].map(async ([k, v]) => [k, await host(v)] as const)));
+  const r = await model.trainStepAsync(batch, masks);
   disposeBatch(batch);
   model.dispose();
   return { loss: g.loss, step: r, grads, params };
@@ -42,8 +56,9 @@ async function adamwSteps(backend: string, params: Map<string, Float32Array>, gr
   const vars = names.map((n, i) => ({ name: n, variable: tf.variable(tf.tensor(params.get(n)!)), decay: i % 2 === 0 }));
   const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const g = new Map(names.map((n) => [n, tf.tensor(grads.get(n)!)]));
-  const norms = [opt.step(g, 1e-3, 0.04, 3.0), opt.step(g, 1e-3, 0.04, 0)];
-  const out = new Map(vars.map((v) => [v.name, v.variable.dataSync().slice() as Float32Array]));
+  const norm = await readScalar(opt.sumOfSquares(g)).then(Math.sqrt); // read with data(): the webgpu backend has no dataSync
+  const norms = [opt.step(g, 1e-3, 0.04, 3.0, norm), opt.step(g, 1e-3, 0.04, 0, norm)];
+  const out = new Map(await Promise.all(vars.map(async (v) => [v.name, await host(v.variable)] as const)));
   tf.dispose([...g.values(), ...vars.map((v) => v.variable)]);
   opt.dispose();
   return { norms, out };
@@ -83,9 +98,9 @@ export function describeStepParity(backend: string, use: (t: { skip: (msg?: stri
       const cfg = msnConfig("test", { ehr: { ehrIn: 4 } });
       const model = new MultimodalMSN(cfg);
       const batch = syntheticBatch(cfg, 4);
-      model.trainStep(batch);
+      await model.trainStepAsync(batch);
       const n0 = tf.memory().numTensors;
-      for (let i = 0; i < 3; i++) model.trainStep(batch);
+      for (let i = 0; i < 3; i++) await model.trainStepAsync(batch);
       assert.equal(tf.memory().numTensors, n0);
       disposeBatch(batch);
       model.dispose();

@@ -15,16 +15,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { isRootOnDebian } from "../helpers/apt.js";
 import { PYTHON } from "../helpers/python.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const NOTEBOOKS = readdirSync(join(ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb")).sort();
 const JUPYTER_PATH = join(ROOT, ".jupyter", "share", "jupyter");
 const CELL_TIMEOUT_S = 480; // generous: the 2 CI cores may be shared, and the ablation cells pretrain several models
-
-function isRootOnDebian(): boolean {
-  return process.getuid?.() === 0 && existsSync("/etc/debian_version") && existsSync("/usr/bin/apt-get");
-}
 
 function jupyterReady(): boolean {
   const r = spawnSync(PYTHON, ["-c", "import nbclient, nbformat, ipykernel"], { stdio: "ignore" });
