@@ -39,7 +39,12 @@ interface GPULike {
 interface AdapterLike {
   limits: Record<string, number>;
   info?: { vendor?: string; architecture?: string; device?: string; description?: string };
-  requestDevice(d: { requiredLimits: Record<string, number> }): Promise<unknown>;
+  requestDevice(d: { requiredLimits: Record<string, number> }): Promise<DeviceLike>;
+}
+interface DeviceLike {
+  limits: Record<string, number>;
+  lost: Promise<{ reason: string; message: string }>;
+  addEventListener(type: "uncapturederror", f: (e: { error: { message: string } }) => void): void;
 }
 
 let registered: string | undefined;
@@ -121,7 +126,12 @@ export async function registerWebgpuBackend(): Promise<string> {
       failures.push(`${label}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  if (!found) throw new Error(`no WebGPU adapter: ${failures.join("; ")}`);
+  if (!found) {
+    throw new Error(
+      `no WebGPU adapter: ${failures.join("; ")}. MMSN_WEBGPU_DAWN sets Dawn's options (e.g. backend=vulkan or backend=opengles); ` +
+        "without a GPU, Mesa's EGL and OpenGL ES drivers give a software adapter (Debian: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)",
+    );
+  }
   const { adapter, gpu, label } = found;
 
   // tfjs-backend-webgpu reads navigator.gpu when it loads (Node 20 has no navigator; Node 21+ has one without gpu)
@@ -130,9 +140,32 @@ export async function registerWebgpuBackend(): Promise<string> {
   if (!("gpu" in g.navigator)) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
   const { WebGPUBackend } = require("@tensorflow/tfjs-backend-webgpu") as typeof import("@tensorflow/tfjs-backend-webgpu");
 
-  /** tfjs-backend-webgpu with a clear error for synchronous reads, which Node cannot do. */
+  const requiredLimits: Record<string, number> = {};
+  for (const k of LIMITS) if (typeof adapter.limits[k] === "number") requiredLimits[k] = adapter.limits[k]!;
+  const device = await adapter.requestDevice({ requiredLimits });
+  // A failed command (shader validation, out of memory, a lost device) leaves garbage in its outputs, and
+  // WebGPU reports it only as an event: remember the first, and fail every read from then on.
+  let failure: string | undefined;
+  device.addEventListener("uncapturederror", (e) => (failure ??= e.error.message.split("\n")[0]));
+  void device.lost.then((i) => {
+    failure ??= `the device was lost (${i.reason}): ${i.message}`;
+    console.error(`[mmsn] webgpu: ${failure}`);
+  });
+  const check = () => {
+    if (failure !== undefined) throw new Error(`webgpu: a GPU command failed, so every result since is unreliable: ${failure}`);
+  };
+
+  /** tfjs-backend-webgpu with device errors surfaced at the next read, and a clear error for synchronous reads. */
   class NodeWebGPUBackend extends WebGPUBackend {
+    override async read(dataId: object): Promise<tf.backend_util.BackendValues> {
+      check();
+      const values = await super.read(dataId);
+      check();
+      return values;
+    }
+
     override readSync(dataId: object): tf.backend_util.BackendValues {
+      check();
       const d = this.tensorMap.get(dataId);
       if (d && d.values == null && d.dtype !== "string" && d.dtype !== "complex64") {
         throw new Error(
@@ -144,14 +177,11 @@ export async function registerWebgpuBackend(): Promise<string> {
     }
   }
 
-  const requiredLimits: Record<string, number> = {};
-  for (const k of LIMITS) if (typeof adapter.limits[k] === "number") requiredLimits[k] = adapter.limits[k]!;
-  const device = await adapter.requestDevice({ requiredLimits });
   const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" ") || "unknown adapter";
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(" ") || "unknown adapter";
   if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu"); // the package registers its own factory (default limits) when it loads
   tf.registerBackend("webgpu", () => new NodeWebGPUBackend(device as never, info as never));
-  chunkAddN((device as { limits: Record<string, number> }).limits.maxStorageBuffersPerShaderStage! - 1);
+  chunkAddN(device.limits.maxStorageBuffersPerShaderStage! - 1);
   registered = `@tensorflow/tfjs-backend-webgpu on ${label}: ${name}`;
   return registered;
 }

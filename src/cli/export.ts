@@ -11,7 +11,7 @@ export async function exportCommand(checkpoint: string, out: string | undefined)
   const model = MultimodalMSN.load(ckpt);
   try {
     const dir = out ?? join(ckpt, "..", "web");
-    const files = exportEncoder(model, dir, EVAL_NORMALIZATION);
+    const files = await exportEncoder(model, dir, EVAL_NORMALIZATION);
     console.log(`exported the target encoder (step ${model.step}) to ${dir}: ${files.map((f) => f.split("/").pop()).join(", ")}`);
   } finally {
     model.dispose();

@@ -19,14 +19,16 @@ export interface ExportNormalization {
 export const ENCODER_FORMAT = "multimodal-msn/vit-encoder@1";
 
 /**
- * Write the target encoder of `model` to `dir` (created). Reads the weights (`dataSync`); creates no tensors.
+ * Write the target encoder of `model` to `dir` (created). Reads the weights with `await data()` (every
+ * backend, webgpu included); creates no tensors.
  * @returns the files written.
- * @example exportEncoder(MultimodalMSN.load("runs/msn/checkpoint"), "runs/msn/web", EVAL_NORMALIZATION)
+ * @example await exportEncoder(MultimodalMSN.load("runs/msn/checkpoint"), "runs/msn/web", EVAL_NORMALIZATION)
  */
-export function exportEncoder(model: MultimodalMSN, dir: string, normalization: ExportNormalization): string[] {
+export async function exportEncoder(model: MultimodalMSN, dir: string, normalization: ExportNormalization): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const tensors: [string, Float32Array, number[]][] = [];
-  for (const [name, v] of model.targetParams.vars) if (name.startsWith("encoder.")) tensors.push([name, v.dataSync() as Float32Array, v.shape]);
+  const encoder = [...model.targetParams.vars].filter(([name]) => name.startsWith("encoder."));
+  const values = await Promise.all(encoder.map(([, v]) => v.data()));
+  const tensors = encoder.map(([name, v], i): [string, Float32Array, number[]] => [name, values[i] as Float32Array, v.shape]);
   const { group, data } = encodeWeights(tensors, "weights.bin");
   const manifest = {
     format: ENCODER_FORMAT,

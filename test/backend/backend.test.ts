@@ -25,6 +25,7 @@ describe("initBackend", () => {
     if (info.name !== "tensorflow") assert.match(info.skipped.tensorflow, /tfjs-node/);
     // wasm only when the native addon could not load, and then the reason is given
     if (info.name === "wasm") assert.match(info.skipped.native, /native backend addon|mmsn_native/);
+    assert.equal(info.skipped.webgpu, undefined, "webgpu is used only when named");
   });
 
   it("MMSN_BACKEND forces a backend", () => {
@@ -39,7 +40,10 @@ describe("initBackend", () => {
   it("an unknown or unloadable forced backend is an error naming the valid values", () => {
     const r = run({ MMSN_BACKEND: "cuda9" });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, cuda, native, wasm, cpu/);
+    assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, cuda, webgpu, native, wasm, cpu/);
+    const g = run({ MMSN_BACKEND: "webgpu", MMSN_WEBGPU_DAWN: "backend=nonsense" });
+    assert.notEqual(g.status, 0);
+    assert.match(g.stderr, /backend "webgpu" was forced \(MMSN_BACKEND\) but cannot load: no WebGPU adapter: Dawn \[backend=nonsense\]: .*MMSN_WEBGPU_DAWN sets Dawn's options/);
     const t = run({ MMSN_BACKEND: "tensorflow" });
     if (t.status !== 0) assert.match(t.stderr, /backend "tensorflow" was forced \(MMSN_BACKEND\) but cannot load/);
   });

@@ -5,7 +5,8 @@
  * the FLOP/s each side reaches against the GPU's dense peak. PyTorch is the `python3` on the PATH (on the
  * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. A last row compares the host cost of one
  * eager op (tfjs dispatch + kernel call vs PyTorch's), which with the kernel calls per step bounds the step
- * time from below whatever the GPU does. Without a CUDA GPU the rows say why and carry no numbers.
+ * time from below whatever the GPU does. A last row runs the step on the webgpu backend (Dawn) when its
+ * adapter is a real GPU. Without a CUDA GPU the rows say why and carry no numbers.
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -38,16 +39,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 let kernels = 0;
 
-function timeOurs(batchSize: number): number {
+async function timeOurs(batchSize: number): Promise<number> {
   const cfg = msnConfig(PRESET, OVERRIDES);
   const model = new MultimodalMSN(cfg);
   const batch = syntheticBatch(cfg, batchSize);
-  for (let i = 0; i < WARMUP; i++) model.trainStep(batch);
-  kernels = kernelCallsPerStep(model, batch);
+  for (let i = 0; i < WARMUP; i++) await model.trainStepAsync(batch);
+  kernels = await kernelCallsPerStep(model, batch);
   const secs: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
-    model.trainStep(batch); // returns the loss as a number: the step has finished on the GPU
+    await model.trainStepAsync(batch); // resolves to the loss as a number: the step has finished on the GPU
     secs.push((performance.now() - t0) / 1000);
   }
   disposeBatch(batch);
@@ -90,13 +91,13 @@ function dispatchOurs(): number {
 }
 
 /** tfjs kernel calls in one training step of `model` (counted at the engine). */
-function kernelCallsPerStep(model: MultimodalMSN, batch: ReturnType<typeof syntheticBatch>): number {
+async function kernelCallsPerStep(model: MultimodalMSN, batch: ReturnType<typeof syntheticBatch>): Promise<number> {
   const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown };
   const orig = engine.runKernelFunc;
   let calls = 0;
   engine.runKernelFunc = (...a: unknown[]) => (calls++, orig.apply(engine, a));
   try {
-    model.trainStep(batch);
+    await model.trainStepAsync(batch);
   } finally {
     engine.runKernelFunc = orig;
   }
@@ -109,12 +110,14 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     await initBackend({ force: "cuda", quiet: true });
   } catch (e) {
     const why = (e as Error).message;
-    return BATCHES.map((b) => ({ name: name(b), unit: "img/s", ours: NaN, reference: NaN, referenceName: "PyTorch eager, same GPU", notes: `not run: ${why}` }));
+    const rows = BATCHES.map((b) => ({ name: name(b), unit: "img/s", ours: NaN, reference: NaN, referenceName: "PyTorch eager, same GPU", notes: `not run: ${why}` }));
+    return [...rows, await webgpuRow(BATCHES[0]!, NaN)];
   }
   const backend = currentBackend()!;
   const math = process.env.MMSN_CUDA_MATH ?? "tf32";
   const peak = peaks(backend.details);
   const rows: BenchRow[] = [];
+  const torchSec = new Map<number, number>();
   for (const b of BATCHES) {
     const flops = msnStepFlops(msnConfig(PRESET, OVERRIDES), b);
     const perf = (sec: number) => {
@@ -124,7 +127,7 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     let ours = NaN;
     let notes: string;
     try {
-      ours = timeOurs(b);
+      ours = await timeOurs(b);
       notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}`;
     } catch (e) {
       notes = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
@@ -137,6 +140,7 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
       notes += `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
     }
     rows.push({ name: name(b), unit: "img/s", ours: b / ours, reference: ref ? b / ref.sec : NaN, referenceName: ref?.name ?? "PyTorch eager, same GPU", notes });
+    torchSec.set(b, ref?.sec ?? NaN);
   }
   // the host-side floor of an eager step: kernel calls × per-op cost, whatever the GPU does
   let refUs = NaN;
@@ -155,5 +159,27 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
   });
   const last = rows.pop()!;
   rows.push({ ...last, notes: `${last.notes}; ${cudaBackendReport().replace("[mmsn] ", "")}` });
+  rows.push(await webgpuRow(BATCHES[0]!, torchSec.get(BATCHES[0]!) ?? NaN));
   return rows;
+}
+
+/**
+ * The same step on the webgpu backend (Dawn: Vulkan on an NVIDIA driver that ships its Vulkan ICD), against
+ * the PyTorch time measured above. Not run on a software adapter (llvmpipe and the like take minutes per step).
+ */
+async function webgpuRow(b: number, refSec: number): Promise<BenchRow> {
+  const row = { name: `MSN train step, ViT-S/16 224 px, 1+1+10 views, batch ${b}, WebGPU (Dawn)`, unit: "img/s", reference: b / refSec, referenceName: "PyTorch eager, same GPU" };
+  try {
+    await initBackend({ force: "webgpu", quiet: true });
+  } catch (e) {
+    return { ...row, ours: NaN, notes: `not run: ${(e as Error).message.split("\n")[0]}` };
+  }
+  const details = currentBackend()!.details;
+  if (/llvmpipe|lavapipe|softpipe|swiftshader/i.test(details)) return { ...row, ours: NaN, notes: `not run: a software adapter (${details})` };
+  try {
+    const sec = await timeOurs(b);
+    return { ...row, ours: b / sec, notes: `${details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${sec.toFixed(3)} s/step, ${kernels} tfjs kernel calls/step` };
+  } catch (e) {
+    return { ...row, ours: NaN, notes: `FAILED on ${details}: ${(e as Error).message.split("\n")[0]}` };
+  }
 }

@@ -99,6 +99,21 @@ describe("webgpu backend: training, checkpoints, features and probe", () => {
     tf.dispose([...terms, sum]);
   });
 
+  it("a failed GPU command (here an invalid buffer) makes every later read throw, naming the error", async (t) => {
+    if (!(await useWebgpu(t))) return;
+    // in a child process: the failure is sticky, as it must be (every result after it is unreliable)
+    const script = `import * as tf from "@tensorflow/tfjs-core"; import { initBackend } from "./src/backend/index.js";
+      await initBackend({ force: "webgpu", quiet: true });
+      const x = tf.ones([4]); console.log("before", Array.from(await x.data()).join(","));
+      tf.backend().device.createBuffer({ size: 7, usage: 0xffff });
+      for (const i of [1, 2]) try { await tf.add(x, i).data(); console.log("no error"); } catch (e) { console.log("read", i, e.message); }`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^before 1,1,1,1$/m);
+    assert.doesNotMatch(r.stdout, /no error/);
+    for (const i of [1, 2]) assert.match(r.stdout, new RegExp(`^read ${i} webgpu: a GPU command failed, so every result since is unreliable: .*BufferUsage`, "m"));
+  });
+
   it("a synchronous read throws an error that names the asynchronous API, and leaks nothing", async (t) => {
     if (!(await useWebgpu(t))) return;
     const cfg = msnConfig("test");
