@@ -55,7 +55,6 @@ export interface GradientResult {
   readonly grads: Map<string, tf.Tensor>;
 }
 
-/** Gradients as `gradients` computes them, before any device read: the caller disposes both. */
 /** A step between its forward/backward pass and its one device read (see `trainStep`). */
 interface PendingStep {
   readonly step: number;
@@ -76,6 +75,7 @@ interface CheckpointState {
   readonly state: { step: number; adamStep: number; stepsPerEpoch: number; rngState: number };
 }
 
+/** Gradients as `gradients` computes them, before any device read: the caller disposes both. */
 interface PendingGradients {
   /** [loss, ce, meMax, entropy]. */
   readonly losses: tf.Tensor1D;
