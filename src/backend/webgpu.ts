@@ -84,7 +84,7 @@ function chunkAddN(maxInputs: number): void {
   });
 }
 
-/** Where `registerWebgpuBackend` found its adapter: the Dawn options and WebGPU feature level used. */
+/** The adapter requests `registerWebgpuBackend` makes, in order: Dawn's options and the WebGPU feature level. */
 function attempts(): { options: string[]; featureLevel?: string }[] {
   const env = process.env.MMSN_WEBGPU_DAWN;
   if (env !== undefined && env !== "") {
