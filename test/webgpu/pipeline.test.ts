@@ -114,7 +114,7 @@ describe("webgpu backend: training, checkpoints, features and probe", () => {
     for (const i of [1, 2]) assert.match(r.stdout, new RegExp(`^read ${i} webgpu: a GPU command failed, so every result since is unreliable: .*BufferUsage`, "m"));
   });
 
-  it("a synchronous read throws an error that names the asynchronous API, and leaks nothing", async (t) => {
+  it("a synchronous read (trainStep, save) throws an error that names the asynchronous API and leaks nothing; saveAsync works", async (t) => {
     if (!(await useWebgpu(t))) return;
     const cfg = msnConfig("test");
     const model = new MultimodalMSN(cfg);
@@ -125,6 +125,14 @@ describe("webgpu backend: training, checkpoints, features and probe", () => {
     assert.equal(model.step, 0, "the failed step did not count");
     const r = await model.trainStepAsync(batch);
     assert.ok(Number.isFinite(r.loss));
+    assert.throws(() => model.save(join(tmpdir(), "never")), /cannot read GPU data synchronously.*saveAsync/);
+    const n = tf.memory().numTensors;
+    const dir = join(mkdtempSync(join(tmpdir(), "mmsn-webgpu-save-")), "ckpt");
+    await model.saveAsync(dir);
+    assert.equal(tf.memory().numTensors, n, "saveAsync is tensor-neutral");
+    const back = MultimodalMSN.load(dir);
+    assert.equal(back.step, 1);
+    back.dispose();
     disposeBatch(batch);
     model.dispose();
   });
