@@ -1,7 +1,7 @@
 /**
- * BatchMatMul and _FusedMatMul (product + bias + linear/relu) as the native and cuda backends run them: the
- * same attributes, coverage rule and checks, then the backend's own GEMM, then the bias and activation in
- * place with its addon's elementwise ops (the same signature over typed arrays or device buffers).
+ * _FusedMatMul (product + bias + linear/relu) as the native and cuda backends run it: the same attributes,
+ * coverage rule and checks, then the backend's own GEMM, then the bias and activation in place with its
+ * addon's elementwise ops (the same signature over typed arrays or device buffers).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { BINARY_OPS, UNARY_OPS } from "./native/addon.js";
@@ -43,32 +43,21 @@ export interface EpilogueOps<T> {
 /** A backend's C = op(A)·op(B): a new engine-owned tensor, or undefined when its GEMM does not cover the inputs. */
 export type MatMulFn = (a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) => tf.TensorInfo | undefined;
 
-/** BatchMatMul through `matmul` → a new tensor (engine-owned), or undefined (the caller falls back). */
-export function batchMatMulWith(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined, matmul: MatMulFn): tf.TensorInfo | undefined {
-  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-  return matmul(a, b, transposeA, transposeB);
-}
-
 /**
  * _FusedMatMul through `matmul`, then c += bias (broadcast over the rows of the product) and relu if asked,
  * in place on the product with the backend's `ops` over its storage (`storage(t)`: a typed array or a device
  * buffer). A new tensor (engine-owned), or undefined (the caller falls back).
  */
-export function fusedMatMulWith<T>(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined, matmul: MatMulFn, ops: EpilogueOps<T>, storage: (t: tf.TensorInfo) => T | undefined): tf.TensorInfo | undefined {
+export function fusedMatMulWith<T>(inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined, matmul: MatMulFn, ops: EpilogueOps<T>, storage: (t: tf.TensorInfo) => T): tf.TensorInfo | undefined {
   const call = fusedMatMulCall(inputs, attrs);
   if (!call) return undefined;
   const c = matmul(call.a, call.b, call.transposeA, call.transposeB); // [...batch, M, N]
   if (!c) return undefined;
   const len = tf.util.sizeFromShape(c.shape);
   if (len === 0) return c;
-  const cv = storage(c)!;
+  const cv = storage(c);
   const { n } = call;
-  if (call.bias) {
-    const bias = storage(call.bias);
-    if (bias === undefined) throw new Error("_FusedMatMul: the bias tensor has no float32 values on this backend");
-    ops.binary(BINARY_OPS.Add, [len / n, n], [n, 1], [0, call.bias.shape[0] === 1 ? 0 : 1], cv, bias, cv); // in place
-  }
+  if (call.bias) ops.binary(BINARY_OPS.Add, [len / n, n], [n, 1], [0, call.bias.shape[0] === 1 ? 0 : 1], cv, storage(call.bias), cv); // in place
   if (call.relu) ops.unary(UNARY_OPS.Relu, 0, cv, cv, len);
   return c;
 }

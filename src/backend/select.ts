@@ -36,7 +36,7 @@ require("@tensorflow/tfjs");
 export const BACKEND_NAMES = ["tensorflow", "cuda", "webgpu", "native", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The automatic choice tries these in order (webgpu only when named). */
-const AUTO_ORDER: readonly BackendName[] = ["tensorflow", "cuda", "native", "wasm", "cpu"];
+const AUTO_ORDER: readonly BackendName[] = BACKEND_NAMES.filter((n) => n !== "webgpu");
 
 /** What `initBackend` chose and why. */
 export interface BackendInfo {

@@ -240,13 +240,21 @@ export class MultimodalMSN {
    */
   gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
     const { losses, grads } = this.pendingGradients(batch, masks);
-    return withLosses(readAndDispose(losses, (t) => t.dataSync()), grads); // the one device read
+    try {
+      return withLosses(losses.dataSync(), grads); // the one device read
+    } finally {
+      losses.dispose();
+    }
   }
 
   /** {@link gradients} with its one device read awaited (`data()`). */
   async gradientsAsync(batch: MsnBatch, masks: StepOptions = {}): Promise<GradientResult> {
     const { losses, grads } = this.pendingGradients(batch, masks);
-    return withLosses(await readAndDispose(losses, (t) => t.data()), grads);
+    try {
+      return withLosses(await losses.data(), grads);
+    } finally {
+      losses.dispose();
+    }
   }
 
   /** `gradients` with the loss values left on the device. */
@@ -357,19 +365,21 @@ export class MultimodalMSN {
    */
   trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
     const p = this.beginStep(batch, opts);
-    let values: ArrayLike<number> | Error;
     try {
-      values = p.values.dataSync();
-    } catch (e) {
-      values = e as Error;
+      return this.finishStep(p, p.values.dataSync());
+    } finally {
+      disposeStep(p);
     }
-    return this.finishStep(p, values);
   }
 
   /** {@link trainStep} with its one device read awaited (`data()`): the same numbers, on every backend. */
   async trainStepAsync(batch: MsnBatch, opts: StepOptions = {}): Promise<StepResult> {
     const p = this.beginStep(batch, opts);
-    return this.finishStep(p, await p.values.data().catch((e: unknown) => e as Error));
+    try {
+      return this.finishStep(p, await p.values.data());
+    } finally {
+      disposeStep(p);
+    }
   }
 
   /** Steps 1–4 and the values to read: [loss, ce, meMax, entropy, ‖g‖²] still on the device. */
@@ -395,23 +405,17 @@ export class MultimodalMSN {
     }
   }
 
-  /** Step 5 from the read values (or the read's error); disposes everything `beginStep` made. */
-  private finishStep(p: PendingStep, read: ArrayLike<number> | Error): StepResult {
+  /** Step 5 from the read values; the caller disposes the step (`disposeStep`). */
+  private finishStep(p: PendingStep, read: ArrayLike<number>): StepResult {
     const { step, lr, weightDecay, momentum } = p;
-    try {
-      if (read instanceof Error) throw read;
-      const [loss, ce, meMax, entropy, sq] = Array.from(read);
-      if (!Number.isFinite(loss)) {
-        p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
-        throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
-      }
-      const gradNorm = this.optimizer.step(p.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
-      this.step += 1;
-      return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
-    } finally {
-      for (const t of p.grads.values()) t.dispose();
-      tf.dispose([p.saved, p.values]);
+    const [loss, ce, meMax, entropy, sq] = Array.from(read);
+    if (!Number.isFinite(loss)) {
+      p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
+      throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
     }
+    const gradNorm = this.optimizer.step(p.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
+    this.step += 1;
+    return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
   }
 
   /**
@@ -435,14 +439,12 @@ export class MultimodalMSN {
   /** {@link save} with the weights read by `await data()`: the state saved is the one at the call. */
   async saveAsync(dir: string): Promise<void> {
     const state = this.checkpointState();
-    const values = await Promise.all(state.vars.map(([, v]) => tf.tidy(() => tf.clone(v))).map(async (t) => {
-      try {
-        return (await t.data()) as Float32Array;
-      } finally {
-        t.dispose();
-      }
-    }));
-    this.writeCheckpoint(dir, state, values);
+    const snapshot = state.vars.map(([, v]) => tf.clone(v)); // holds the values while later steps assign new ones
+    try {
+      this.writeCheckpoint(dir, state, (await Promise.all(snapshot.map((t) => t.data()))) as Float32Array[]);
+    } finally {
+      tf.dispose(snapshot);
+    }
   }
 
   /** Every saved variable by checkpoint name, and the training state, as of now. */
@@ -519,18 +521,10 @@ export class MultimodalMSN {
   }
 }
 
-/** `read(t)` (a synchronous or awaited device read), then dispose `t` whether or not the read succeeded. */
-function readAndDispose<R>(t: tf.Tensor, read: (t: tf.Tensor) => R): R {
-  let r: R;
-  try {
-    r = read(t);
-  } catch (e) {
-    t.dispose();
-    throw e;
-  }
-  if (r instanceof Promise) return r.finally(() => t.dispose()) as R;
-  t.dispose();
-  return r;
+/** Free what `beginStep` made: the gradients, the BatchNorm copies and the values read. */
+function disposeStep(p: PendingStep): void {
+  for (const t of p.grads.values()) t.dispose();
+  tf.dispose([p.saved, p.values]);
 }
 
 function withLosses(values: ArrayLike<number>, grads: Map<string, tf.Tensor>): GradientResult {

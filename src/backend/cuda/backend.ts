@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { type Buf, type CudaAddon, type CudaDeviceInfo, cublasCandidates, cudaKernelsPath, loadCudaAddon } from "./addon.js";
-import { countCudaFallback, cpuShim, cudaFallbackCounts, cudaFallbacks } from "./fallback.js";
+import { cpuShim, cudaFallbackCounts, cudaFallbacks } from "./fallback.js";
 import { registerCudaKernels } from "./kernels/index.js";
 
 /** Fallback uses so far (a new map the caller owns); see ./fallback.ts. */
@@ -269,7 +269,7 @@ export function registerCudaBackend(opts: { device?: "cuda" | "host" } = {}): st
       kernelName,
       backendName: CUDA_BACKEND,
       kernelFunc: (args) => {
-        countCudaFallback(kernelName);
+        cudaFallbacks.count(kernelName);
         return shim(args);
       },
     });

@@ -10,9 +10,6 @@ import { FallbackCounter } from "../kernel_registry.js";
 /** The cuda backend's fallback uses. */
 export const cudaFallbacks = new FallbackCounter();
 
-/** Record one use of a cpu fallback (also for dtypes or attributes a device kernel does not cover). */
-export const countCudaFallback = (name: string): void => cudaFallbacks.count(name);
-
 /** Fallback uses so far: kernel name → calls, most used first (a new map the caller owns). */
 export const cudaFallbackCounts = (): ReadonlyMap<string, number> => cudaFallbacks.counts();
 

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { loadNativeAddon, type NativeAddon } from "./addon.js";
-import { countFallback, nativeFallbackCounts, nativeFallbacks } from "./fallback.js";
+import { nativeFallbackCounts, nativeFallbacks } from "./fallback.js";
 import { BufferPool } from "./pool.js";
 import { registerNativeKernels } from "./kernels/index.js";
 
@@ -87,7 +87,7 @@ export function registerNativeBackend(): string {
       ...k,
       backendName: NATIVE_BACKEND,
       kernelFunc: metadataOnly ? kernelFunc : (args) => {
-        countFallback(kernelName);
+        nativeFallbacks.count(kernelName);
         return kernelFunc(args);
       },
     });

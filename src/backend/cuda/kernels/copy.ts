@@ -68,7 +68,7 @@ export function concat({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInf
 export function pack({ inputs, attrs, backend }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
   const ts = inputs as unknown as tf.TensorInfo[];
   const shape = ts[0]?.shape;
-  if (!shape || ts.some((t) => t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) return undefined;
+  if (!shape || ts.some((t) => !tf.util.arraysEqual(t.shape, shape))) return undefined;
   let axis = (attrs as { axis: number }).axis;
   if (axis < 0) axis += shape.length + 1;
   if (!(axis >= 0 && axis <= shape.length)) return undefined;

@@ -1,6 +1,6 @@
 /** BatchMatMul and _FusedMatMul (bias + linear/relu) through the device GEMM (cuBLAS on a GPU). */
 import * as tf from "@tensorflow/tfjs-core";
-import { batchMatMulWith, fusedMatMulWith } from "../../fused_matmul.js";
+import { fusedMatMulWith } from "../../fused_matmul.js";
 import { matmulPlan } from "../../kernel_shapes.js";
 import { type Backend, type KernelArgs } from "./util.js";
 
@@ -22,7 +22,9 @@ export function matmul(be: Backend, a: tf.TensorInfo, b: tf.TensorInfo, ta: bool
 
 /** BatchMatMul → a new tensor (engine-owned). */
 export function batchMatMul({ inputs, attrs }: KernelArgs, be: Backend): tf.TensorInfo | undefined {
-  return batchMatMulWith(inputs, attrs, (a, b, ta, tb) => matmul(be, a, b, ta, tb));
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  return matmul(be, a, b, transposeA, transposeB);
 }
 
 /** _FusedMatMul with optional bias and linear/relu → a new tensor (engine-owned); bias and activation applied in place on it. */
