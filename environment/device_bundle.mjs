@@ -24,6 +24,13 @@
  * - `native/mmsn_cuda.node`, `native/mmsn_kernels.fatbin` (run.sh points MMSN_CUDA_ADDON and
  *   MMSN_CUDA_KERNELS at them) and `lib/libgomp.so.1` (the addon links it; run.sh puts lib/ on
  *   LD_LIBRARY_PATH).
+ * - The optional webgpu backend (test/webgpu/step.test.ts and the bench's WebGPU row): the `webgpu`
+ *   package stays external, so `node_modules/webgpu/{index.js,package.json}` is copied and its Linux
+ *   `dawn.node` travels as `dawn.node.xz` (21 MiB → 5), unpacked by run.sh beside them; and `gl/*.deb`,
+ *   Debian's Vulkan loader and GL dispatch libraries (`apt-get download`, as the device tool's README
+ *   recommends), which run.sh unpacks into / only for the libraries the machine lacks. run.sh also points
+ *   Vulkan and EGL at NVIDIA's ICD files under /usr/local/nvidia when they are there. Without them the
+ *   webgpu test skips loudly and the bench row says why.
  * - `run.sh`, `MANIFEST.json` (source commit, dirty files, versions, sizes).
  *
  * How the bundles stay correct without editing src/ or test/ (done by an esbuild plugin, bundles only):
@@ -37,7 +44,7 @@
  *   resolve exactly as they do unbundled.
  * - Runtime `require(pkg)` calls stay runtime: select.ts's tfjs-node probes (they fail to resolve where no
  *   node_modules exists and are skipped, as without tfjs-node) and the addon loaders' absolute paths.
- * - The build checks the metafile: every import the bundles leave external must be a Node builtin.
+ * - The build checks the metafile: every import the bundles leave external must be a Node builtin or `webgpu`.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -50,7 +57,7 @@ const BUNDLE = join(OUT, "bundle");
 const require = createRequire(join(ROOT, "package.json"));
 const esbuild = require("esbuild");
 
-const TESTS = ["test/backend/cuda_device.test.ts", "test/backend/cuda_kernels.test.ts", "test/backend/cuda_step.test.ts"];
+const TESTS = ["test/backend/cuda_device.test.ts", "test/backend/cuda_kernels.test.ts", "test/backend/cuda_step.test.ts", "test/webgpu/step.test.ts"];
 const BENCH = "environment/device_bench.ts";
 const ADDON = "native/cuda/build/Release/mmsn_cuda.node";
 const KERNELS = "native/cuda/build/mmsn_kernels.fatbin";
@@ -147,6 +154,7 @@ try {
     mainFields: ["main", "module"], // as Node resolves these packages (no "exports"): tfjs' CommonJS node builds
     banner: { js: banner },
     plugins: [devicePlugin],
+    external: ["webgpu"], // loads dawn.node beside its index.js: copied below
     metafile: true,
     ignoreAnnotations: true, // keep side-effect imports ("sideEffects" lists) as Node runs them: select.ts's import "@tensorflow/tfjs-backend-cpu"
     legalComments: "none",
@@ -157,10 +165,10 @@ try {
   fail(`esbuild failed: ${e.message}`);
 }
 
-// Every import left external must be a Node builtin: no bare package specifier may reach node_modules.
-// Allowed non-builtin: node-fetch's optional `require("encoding")`, inside a try/catch (tfjs' node build
-// uses node-fetch only where globalThis.fetch is missing, never in Node 20).
-const OPTIONAL = new Set(["encoding"]);
+// Every import left external must be a Node builtin or `webgpu` (copied below): no other bare package
+// specifier may reach node_modules. Allowed besides: node-fetch's optional `require("encoding")`, inside a
+// try/catch (tfjs' node build uses node-fetch only where globalThis.fetch is missing, never in Node 20).
+const OPTIONAL = new Set(["encoding", "webgpu"]);
 const externals = new Set();
 for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external) externals.add(i.path);
 const bad = [...externals].filter((p) => !isBuiltin(p) && !OPTIONAL.has(p));
@@ -180,17 +188,49 @@ const gomp = ldd.match(/libgomp\.so\.1 => (\S+)/)?.[1];
 if (!gomp || !existsSync(gomp)) fail(`libgomp.so.1 not found in ldd ${ADDON}:\n${ldd}`);
 copyFileSync(realpathSync(gomp), join(OUT, "lib/libgomp.so.1"));
 
-// ---- node.xz (reused while the same binary) -------------------------------------------------------------
-const nodeBin = realpathSync(process.execPath);
-const nodeStamp = `${process.version} ${nodeBin} ${statSync(nodeBin).size} ${statSync(nodeBin).mtimeMs}`;
-const stampFile = join(OUT, "node.xz.stamp");
-if (existsSync(join(OUT, "node.xz")) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === nodeStamp) {
-  log(`node.xz is up to date (${process.version})`);
-} else {
-  log(`compressing ${nodeBin} (${process.version}, ${mib(statSync(nodeBin).size)}) with xz -9 (a minute or two) …`);
+// ---- xz-compressed binaries (node, dawn.node), reused while the source file is the same ---------------------
+function xzOnce(src, name) {
+  const stamp = `${src} ${statSync(src).size} ${statSync(src).mtimeMs}`;
+  const stampFile = join(OUT, `${name}.stamp`);
+  if (existsSync(join(OUT, name)) && existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return log(`${name} is up to date`);
+  log(`compressing ${src} (${mib(statSync(src).size)}) with xz -9 …`);
   rmSync(stampFile, { force: true });
-  execFileSync("sh", ["-c", 'xz -9 -c "$1" > "$2.tmp" && mv "$2.tmp" "$2"', "sh", nodeBin, join(OUT, "node.xz")], { stdio: "inherit" });
-  writeFileSync(stampFile, nodeStamp);
+  execFileSync("sh", ["-c", 'xz -9 -T2 -c "$1" > "$2.tmp" && mv "$2.tmp" "$2"', "sh", src, join(OUT, name)], { stdio: "inherit" });
+  writeFileSync(stampFile, stamp);
+}
+xzOnce(realpathSync(process.execPath), "node.xz");
+
+// ---- the optional webgpu backend: the `webgpu` package (dawn.node as dawn.node.xz) and Vulkan/GL loaders ----
+const WEBGPU_DIR = join(OUT, "node_modules/webgpu");
+rmSync(WEBGPU_DIR, { recursive: true, force: true });
+let webgpuDir;
+try {
+  webgpuDir = dirname(require.resolve("webgpu/package.json"));
+} catch {
+  log("WARNING: the optional package webgpu is not installed: the device run's webgpu test and bench row will say why they did not run");
+}
+if (webgpuDir) {
+  mkdirSync(WEBGPU_DIR, { recursive: true });
+  for (const f of ["index.js", "package.json"]) copyFileSync(join(webgpuDir, f), join(WEBGPU_DIR, f));
+  xzOnce(join(webgpuDir, "dist/linux-x64/dawn.node"), "dawn.node.xz");
+}
+/** Debian packages run.sh unpacks into / where the machine lacks their library (deb name → soname). */
+const GL_DEBS = { libvulkan1: "libvulkan.so.1", libglvnd0: "libGLdispatch.so.0", libegl1: "libEGL.so.1", libgles2: "libGLESv2.so.2" };
+const GL = join(OUT, "gl");
+if (!existsSync(GL) || readdirSync(GL).filter((f) => f.endsWith(".deb")).length !== Object.keys(GL_DEBS).length) {
+  rmSync(GL, { recursive: true, force: true });
+  mkdirSync(GL, { recursive: true });
+  const lists = "/tmp/mmsn-apt-amd64";
+  const o = ["-oAPT::Architecture=amd64", "-oAPT::Architectures=amd64", `-oDir::State::Lists=${lists}`];
+  try {
+    mkdirSync(join(lists, "partial"), { recursive: true });
+    execFileSync("apt-get", [...o, "update", "-qq"], { stdio: "ignore" });
+    execFileSync("apt-get", [...o, "download", ...Object.keys(GL_DEBS)], { cwd: GL, stdio: "ignore" });
+    log(`gl/: ${readdirSync(GL).join(", ")}`);
+  } catch (e) {
+    rmSync(GL, { recursive: true, force: true });
+    log(`WARNING: apt-get download of ${Object.keys(GL_DEBS).join(" ")} failed (${e.message.split("\n")[0]}): the device machine must have its own Vulkan loader for the webgpu row`);
+  }
 }
 
 // ---- run.sh -----------------------------------------------------------------------------------------------
@@ -209,17 +249,38 @@ WHAT="\${1:-all}"
 NODE_DIR="\${MMSN_NODE_DIR:-/tmp/mmsn-node}"
 NODE="$NODE_DIR/node"
 LOGS="\${OUT:-}"
+# unxz FILE.xz DEST: xz, or python3's lzma where xz is missing; DEST appears whole or not at all
+unxz() {
+  mkdir -p "$(dirname "$2")" || return 1
+  if command -v xz >/dev/null; then xz -dc "$1" > "$2.tmp"
+  else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2.tmp"
+  fi && chmod +x "$2.tmp" && mv "$2.tmp" "$2"
+}
 if [ ! -x "$NODE" ] || [ "$("$NODE" --version 2>/dev/null)" != "${process.version}" ]; then
-  mkdir -p "$NODE_DIR" || exit 1
-  if command -v xz >/dev/null; then xz -dc "$HERE/node.xz" > "$NODE.tmp"
-  else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$HERE/node.xz" "$NODE.tmp"
-  fi || { echo "run.sh: cannot unpack node.xz" >&2; exit 1; }
-  chmod +x "$NODE.tmp" && mv "$NODE.tmp" "$NODE"
+  unxz "$HERE/node.xz" "$NODE" || { echo "run.sh: cannot unpack node.xz" >&2; exit 1; }
 fi
 export PATH="$NODE_DIR:$PATH"
 export MMSN_CUDA_ADDON="$HERE/native/mmsn_cuda.node"
 export MMSN_CUDA_KERNELS="$HERE/native/mmsn_kernels.fatbin"
 export LD_LIBRARY_PATH="$HERE/lib\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export MMSN_TEST_APT=0 # no network here: the tests must not try apt-get
+# the optional webgpu backend: dawn.node beside its package, the Vulkan/GL loaders the machine lacks, NVIDIA's ICDs
+# dawn.node is unpacked outside this folder (it must not travel back unpacked): node_modules/webgpu/dist links there
+if [ -f "$HERE/dawn.node.xz" ]; then
+  DIST="$NODE_DIR/webgpu-dist"
+  if ! cmp -s "$HERE/dawn.node.xz.stamp" "$DIST/stamp"; then
+    unxz "$HERE/dawn.node.xz" "$DIST/linux-x64/dawn.node" && cp "$HERE/dawn.node.xz.stamp" "$DIST/stamp" || echo "run.sh: cannot unpack dawn.node.xz (webgpu will not run)" >&2
+  fi
+  ln -sfn "$DIST" "$HERE/node_modules/webgpu/dist"
+fi
+for deb in "$HERE"/gl/*.deb; do
+  [ -f "$deb" ] || continue
+  case "$(basename "$deb")" in ${Object.entries(GL_DEBS).map(([d, so]) => `${d}_*) so=${so} ;;`).join(" ")} *) continue ;; esac
+  ldconfig -p | grep -q "$so" || { echo "run.sh: unpacking $(basename "$deb") (no $so here)"; dpkg -x "$deb" / && ldconfig; }
+done
+NV=/usr/local/nvidia/share
+[ -z "\${VK_DRIVER_FILES:-}" ] && [ -f $NV/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=$NV/vulkan/icd.d/nvidia_icd.json
+[ -z "\${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && [ -f $NV/glvnd/egl_vendor.d/10_nvidia.json ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$NV/glvnd/egl_vendor.d/10_nvidia.json
 cd "$ROOT"
 tee_log() { if [ -n "$LOGS" ]; then mkdir -p "$LOGS" && tee "$LOGS/$1"; else cat; fi; }
 {
@@ -228,6 +289,7 @@ tee_log() { if [ -n "$LOGS" ]; then mkdir -p "$LOGS" && tee "$LOGS/$1"; else cat
   command -v nvcc >/dev/null && nvcc --version | tail -1
   command -v python3 >/dev/null && python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 | tail -1
   echo "MMSN_CUBLAS=\${MMSN_CUBLAS:-(unset: the addon tries libcublas.so.13/.12 on the loader path, then the pip nvidia wheels)} MMSN_CUDA_MATH=\${MMSN_CUDA_MATH:-(unset)}"
+  echo "Vulkan: $(ldconfig -p | grep -o 'libvulkan.so.1' | head -1) VK_DRIVER_FILES=\${VK_DRIVER_FILES:-(unset)}; ICDs: $(ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null | tr '\n' ' ')"
 } 2>&1 | tee_log env.log
 rc=0
 if [ "$WHAT" = all ] || [ "$WHAT" = tests ]; then

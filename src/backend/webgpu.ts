@@ -12,9 +12,6 @@
  * a synchronous read of data still on the GPU throws an error that names the asynchronous alternative.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
 
 /** Limits that tfjs-backend-webgpu's shaders rely on; the device asks for the adapter's values. */
 const LIMITS = [
@@ -138,7 +135,10 @@ export async function registerWebgpuBackend(): Promise<string> {
   const g = globalThis as { navigator?: Record<string, unknown> };
   if (!g.navigator) g.navigator = {};
   if (!("gpu" in g.navigator)) Object.defineProperty(g.navigator, "gpu", { value: gpu, configurable: true });
-  const { WebGPUBackend } = require("@tensorflow/tfjs-backend-webgpu") as typeof import("@tensorflow/tfjs-backend-webgpu");
+  // A dynamic import (not a require) so that bundlers follow it; the package reads navigator.gpu as it loads.
+  // Its Node build is CommonJS: module.exports is the default export, in Node and in an esbuild bundle alike.
+  type Pkg = typeof import("@tensorflow/tfjs-backend-webgpu");
+  const { WebGPUBackend } = ((await import("@tensorflow/tfjs-backend-webgpu")) as unknown as { default: Pkg }).default;
 
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) if (typeof adapter.limits[k] === "number") requiredLimits[k] = adapter.limits[k]!;

@@ -2,8 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-export function isRootOnDebian(): boolean {
-  return process.getuid?.() === 0 && existsSync("/etc/debian_version") && existsSync("/usr/bin/apt-get");
+/** Tests may apt-get: root on Debian (or a derivative), unless MMSN_TEST_APT=0 (set where there is no network: the device tool's machine). */
+export function mayAptInstall(): boolean {
+  return process.env.MMSN_TEST_APT !== "0" && process.getuid?.() === 0 && existsSync("/etc/debian_version") && existsSync("/usr/bin/apt-get");
 }
 
 /**
@@ -11,7 +12,7 @@ export function isRootOnDebian(): boolean {
  * @returns false when not root on Debian or the install failed; true once apt-get succeeded.
  */
 export function aptInstall(packages: readonly string[]): boolean {
-  if (!isRootOnDebian()) return false;
+  if (!mayAptInstall()) return false;
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", ...packages], { stdio: "ignore", env });
   try {

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { isRootOnDebian } from "../helpers/apt.js";
+import { mayAptInstall } from "../helpers/apt.js";
 import { PYTHON } from "../helpers/python.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -30,10 +30,10 @@ function jupyterReady(): boolean {
 
 /** Kernelspec + Jupyter packages; undefined when ready, else the loud skip reason. */
 function setUp(): string | undefined {
-  if (!jupyterReady() || isRootOnDebian()) {
+  if (!jupyterReady() || mayAptInstall()) {
     // The script is idempotent and rewrites a kernelspec that points at another checkout.
     const r = spawnSync("bash", [join(ROOT, "environment", "setup_jupyter.sh")], { cwd: ROOT, encoding: "utf8" });
-    if (r.status !== 0 && isRootOnDebian()) throw new Error(`environment/setup_jupyter.sh failed (rc ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    if (r.status !== 0 && mayAptInstall()) throw new Error(`environment/setup_jupyter.sh failed (rc ${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
   if (jupyterReady()) return undefined;
   return (
