@@ -2,7 +2,8 @@
  * `npm run bench -- cuda`: the MSN train step of ViT-S/16 (224 px, 1 target + 1 masked anchor + 10 focal
  * 96-px views, EHR fusion, AdamW) on the package's CUDA backend against PyTorch eager on the same GPU, in
  * the same run, with the same fp32-matmul precision (MMSN_CUDA_MATH, default tf32 = PyTorch's "high"), and
- * the FLOP/s each side reaches against the GPU's dense peak. PyTorch is the `python3` on the PATH (on the
+ * the FLOP/s each side reaches against the GPU's dense peak, and where our step's time goes (one more step,
+ * synchronised after every kernel: test/bench/kernel_profile.ts). PyTorch is the `python3` on the PATH (on the
  * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. A last row compares the host cost of one
  * eager op (tfjs dispatch + kernel call vs PyTorch's), which with the kernel calls per step bounds the step
  * time from below whatever the GPU does. A last row runs the step on the webgpu backend (Dawn) when its
@@ -11,13 +12,14 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { cudaBackendReport } from "../../src/backend/cuda/backend.js";
+import { CudaBackend, cudaBackendReport } from "../../src/backend/cuda/backend.js";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
 import { disposeBatch } from "../../src/msn/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { msnStepFlops } from "./flops.js";
+import { formatKernelProfile, kernelProfile } from "./kernel_profile.js";
 import type { BenchRow } from "./types.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -38,13 +40,18 @@ function peaks(name: string): { fp32: number; tf32: number; bf16: number } | und
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 let kernels = 0;
+let profile = "";
 
+/** Median seconds per step; sets `kernels` (engine kernel calls per step) and `profile` (one profiled step). */
 async function timeOurs(batchSize: number): Promise<number> {
   const cfg = msnConfig(PRESET, OVERRIDES);
   const model = new MultimodalMSN(cfg);
   const batch = syntheticBatch(cfg, batchSize);
   for (let i = 0; i < WARMUP; i++) await model.trainStepAsync(batch);
-  kernels = await kernelCallsPerStep(model, batch);
+  const backend = tf.backend();
+  const p = await kernelProfile(() => model.trainStepAsync(batch), backend instanceof CudaBackend ? () => backend.sync() : undefined);
+  kernels = p.calls;
+  profile = formatKernelProfile(p);
   const secs: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
@@ -90,20 +97,6 @@ function dispatchOurs(): number {
   return ((performance.now() - t0) / DISPATCH_OPS) * 1000;
 }
 
-/** tfjs kernel calls in one training step of `model` (counted at the engine). */
-async function kernelCallsPerStep(model: MultimodalMSN, batch: ReturnType<typeof syntheticBatch>): Promise<number> {
-  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown };
-  const orig = engine.runKernelFunc;
-  let calls = 0;
-  engine.runKernelFunc = (...a: unknown[]) => (calls++, orig.apply(engine, a));
-  try {
-    await model.trainStepAsync(batch);
-  } finally {
-    engine.runKernelFunc = orig;
-  }
-  return calls;
-}
-
 export async function benchCudaStep(): Promise<BenchRow[]> {
   const name = (b: number) => `MSN train step, ViT-S/16 224 px, 1+1+10 views, batch ${b}, CUDA`;
   try {
@@ -128,7 +121,7 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     let notes: string;
     try {
       ours = await timeOurs(b);
-      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}`;
+      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}; ${profile}`;
     } catch (e) {
       notes = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
     }

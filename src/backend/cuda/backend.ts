@@ -172,8 +172,13 @@ export class CudaBackend extends tf.KernelBackend {
   override async time(f: () => void): Promise<tf.BackendTimingInfo> {
     const t0 = performance.now();
     f();
-    this.addon.sync();
+    this.sync();
     return { kernelMs: performance.now() - t0 };
+  }
+
+  /** Blocks until the device has finished all work queued so far (for timing and profiling). */
+  sync(): void {
+    this.addon.sync();
   }
 
   /** Frees every device buffer still held (the backend is unusable afterwards). */
