@@ -4,6 +4,7 @@
  * before any output or device access). Pure functions of tensor shapes.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { FUSED } from "./native/fused_ops.js";
 
 /** Dimensions of C = op(A)·op(B) over broadcast batches, with per-side batch strides in elements (0 = broadcast). */
 export interface MatmulPlan {
@@ -76,15 +77,16 @@ export interface AttentionAttrs {
 
 /** The inputs of each fused kernel, in the order they are checked. */
 interface FusedInputNames {
-  MmsnLayerNorm: "x" | "gamma" | "beta";
-  MmsnLayerNormGrad: "dy" | "xhat" | "rstd" | "gamma";
-  MmsnGelu: "x";
-  MmsnGeluGrad: "x" | "dy";
-  MmsnAdamW: "p" | "m" | "v" | "g";
-  MmsnAttention: "q" | "k" | "v";
-  MmsnAttentionGrad: "dy" | "q" | "k" | "v" | "probs";
+  [FUSED.LayerNorm]: "x" | "gamma" | "beta";
+  [FUSED.LayerNormGrad]: "dy" | "xhat" | "rstd" | "gamma";
+  [FUSED.Gelu]: "x";
+  [FUSED.GeluGrad]: "x" | "dy";
+  [FUSED.AdamW]: "p" | "m" | "v" | "g";
+  [FUSED.Attention]: "q" | "k" | "v";
+  [FUSED.AttentionGrad]: "dy" | "q" | "k" | "v" | "probs";
 }
-export type FusedKernel = keyof FusedInputNames;
+/** A fused kernel's name (a value of FUSED). */
+export type FusedKernel = (typeof FUSED)[keyof typeof FUSED];
 
 type Inputs = Record<string, tf.TensorInfo | undefined>;
 const shapeOf = (kernel: string, name: string, t: tf.TensorInfo | undefined): number[] => present(kernel, name, t).shape;
