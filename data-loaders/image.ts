@@ -8,6 +8,8 @@
  * libjpeg's DCT scaling straight to 1/2, 1/4 or 1/8 (the largest with scaled shorter side ≥ `shortSide`, Pillow's
  * draft() rule), grey output (the Y plane), then the same libvips "linear" resize for what remains. A 1024² JPEG
  * at shortSide 256 takes ~1.5 ms instead of sharp's ~4.5 ms (sharp shrinks on load only to 1/2 for an exact 4×).
+ * Like sharp's, the addon's decode runs on libuv's thread pool, so concurrent decodes (the loaders'
+ * `concurrency`) run in parallel and the event loop (a training step's dispatch) stays free.
  * CMYK/YCCK/12-bit JPEGs and a missing addon use sharp; MMSN_JPEG=sharp forces sharp (for comparison).
  */
 import { readFile } from "node:fs/promises";
@@ -31,8 +33,17 @@ export interface DecodeOptions {
 
 const DECODE_KEYS = ["shortSide", "uint8"];
 
+interface JpegDecoded {
+  width: number;
+  height: number;
+  data: Uint8Array;
+  scaleDenom: number;
+}
 interface JpegAddon {
-  decodeGray(buf: Uint8Array, shortSide: number): { width: number; height: number; data: Uint8Array; scaleDenom: number };
+  /** Decodes on the calling thread. */
+  decodeGray(buf: Uint8Array, shortSide: number): JpegDecoded;
+  /** Decodes on libuv's thread pool (as sharp does): `buf` must not change until the promise settles. */
+  decodeGrayAsync(buf: Uint8Array, shortSide: number): Promise<JpegDecoded>;
 }
 let jpegAddon: JpegAddon | null | undefined;
 
@@ -44,7 +55,9 @@ export function jpegDecoder(): JpegAddon | null {
   const p = findAddon("native/jpeg/build/Release/mmsn_jpeg.node", import.meta.url);
   if (p) {
     try {
-      jpegAddon = createRequire(import.meta.url)(p) as JpegAddon;
+      const addon = createRequire(import.meta.url)(p) as Partial<JpegAddon>;
+      // an addon built before decodeGrayAsync existed: rebuild it (node native/build.mjs); sharp decodes until then
+      jpegAddon = typeof addon.decodeGrayAsync === "function" ? (addon as JpegAddon) : null;
     } catch {
       jpegAddon = null; // e.g. libjpeg.so missing at run time: sharp decodes JPEG
     }
@@ -95,7 +108,7 @@ export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name
   if (jpeg) {
     let img: GrayImage | undefined;
     try {
-      const r = jpeg.decodeGray(buf, opts.shortSide ?? 0);
+      const r = await jpeg.decodeGrayAsync(buf, opts.shortSide ?? 0);
       img = { width: r.width, height: r.height, data: r.data, bitDepth: 8 };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);

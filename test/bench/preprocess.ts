@@ -135,8 +135,8 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
     const rows: BenchRow[] = [];
     for (const [kind, files, rounds] of [["PNG 1024² (real NIH)", pngs, 8], ["JPEG 1024² q90", jpegs, 16]] as const) {
       const jobs = Array.from({ length: rounds * files.length }, (_, k) => files[k % files.length]!);
-      // The JPEG decoder (mmsn_jpeg runs synchronously on the calling thread; sharp on libuv's threads).
-      const dec = kind.startsWith("JPEG") ? (jpegDecoderName() === "sharp" ? "sharp (shrink-on-load)" : "mmsn_jpeg (libjpeg-turbo DCT scaling, synchronous)") : "sharp (shrink-on-load)";
+      // The decoder (mmsn_jpeg and sharp both decode on libuv's threads).
+      const dec = kind.startsWith("JPEG") && jpegDecoderName() !== "sharp" ? "mmsn_jpeg (libjpeg-turbo DCT scaling)" : "sharp (shrink-on-load)";
       for (const cores of [1, n]) {
         const r = await bestOf2(() => (cores === 1 ? oursSerial(jobs, files.length) : oursPool(jobs, cores)), () => pillow(files, rounds, cores));
         let cpu = `CPU per image: ours ${r.ours.cpuMs.toFixed(1)} ms, Pillow ${r.reference.cpuMs.toFixed(1)} ms (ratio ${(r.reference.cpuMs / r.ours.cpuMs).toFixed(2)}×)`;
@@ -151,7 +151,7 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
           reference: r.reference.rate,
           referenceName: `Pillow (Debian python3-pil) + numpy, ${cores === 1 ? "1 process" : `multiprocessing.Pool(${cores})`}, glibc malloc thresholds raised`,
           notes:
-            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : (dec.startsWith("mmsn_jpeg") ? `ours: ${dec} decodes on the main thread + views on a ViewPool of ${cores} worker threads` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`)) +
+            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`) +
             `; ${files.length} files × ${rounds} rounds, best of 2 interleaved runs; ${cpu}; ratio ${(r.ours.rate / r.reference.rate).toFixed(2)}×`,
         });
       }

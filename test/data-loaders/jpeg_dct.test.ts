@@ -139,4 +139,20 @@ describe("JPEG via libjpeg-turbo DCT scaling (mmsn_jpeg) vs Pillow draft()", () 
     const s = await readGrayImage(scrambled, { shortSide: 256 });
     assert.deepEqual([s.width, s.height], [256, 256]);
   });
+
+  it("decodeGrayAsync (libuv's thread pool): the same pixels as decodeGray with 9 decodes in flight; the same errors, as rejections", async (t) => {
+    const dec = jpegDecoder();
+    if (!dec) return noAddon(t);
+    const bufs = jpegs.map((f) => new Uint8Array(readFileSync(f)));
+    const pending = bufs.map((b) => dec.decodeGrayAsync(b, 256));
+    assert.ok(pending.every((p) => p instanceof Promise));
+    const got = await Promise.all(pending);
+    bufs.forEach((b, i) => assert.deepEqual(got[i], dec.decodeGray(b, 256), jpegs[i]));
+    const trunc = bufs[0]!.subarray(0, bufs[0]!.length >> 1);
+    assert.throws(() => dec.decodeGray(trunc, 0), /corrupt JPEG/);
+    await assert.rejects(dec.decodeGrayAsync(trunc, 0), /corrupt JPEG/);
+    const cmyk = await sharp({ create: { width: 30, height: 20, channels: 3, background: "#806040" } }).toColourspace("cmyk").jpeg().toBuffer();
+    await assert.rejects(dec.decodeGrayAsync(new Uint8Array(cmyk), 0), /unsupported JPEG: CMYK\/YCCK colour space/);
+    assert.throws(() => dec.decodeGrayAsync(new Float32Array(4) as never, 0), /decodeGrayAsync\(buf: Uint8Array, shortSide: number\)/);
+  });
 });
