@@ -276,7 +276,7 @@ fi
 for deb in "$HERE"/gl/*.deb; do
   [ -f "$deb" ] || continue
   case "$(basename "$deb")" in ${Object.entries(GL_DEBS).map(([d, so]) => `${d}_*) so=${so} ;;`).join(" ")} *) continue ;; esac
-  ldconfig -p | grep -q "$so" || { echo "run.sh: unpacking $(basename "$deb") (no $so here)"; dpkg -x "$deb" / && ldconfig; }
+  ldconfig -p | grep "$so" >/dev/null || { echo "run.sh: unpacking $(basename "$deb") (no $so here)"; dpkg -x "$deb" / && ldconfig; }
 done
 NV=/usr/local/nvidia/share
 [ -z "\${VK_DRIVER_FILES:-}" ] && [ -f $NV/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=$NV/vulkan/icd.d/nvidia_icd.json
