@@ -247,7 +247,7 @@ async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): 
     }
     case "export": {
       const { exportCommand } = await import("./export.js");
-      await initBackend({ quiet: true }); // the same backend (and MMSN_BACKEND) as the run that wrote the checkpoint
+      await initBackend({ quiet: true }); // as every other command: the automatic choice, or MMSN_BACKEND
       return exportCommand(get.req(a, "checkpoint", "the checkpoint to export"), get.str(a, "out"));
     }
     case "demo": {
