@@ -242,6 +242,9 @@ export class MultimodalMSN {
     const { losses, grads } = this.pendingGradients(batch, masks);
     try {
       return withLosses(losses.dataSync(), grads); // the one device read
+    } catch (e) {
+      tf.dispose([...grads.values()]);
+      throw e;
     } finally {
       losses.dispose();
     }
@@ -252,6 +255,9 @@ export class MultimodalMSN {
     const { losses, grads } = this.pendingGradients(batch, masks);
     try {
       return withLosses(await losses.data(), grads);
+    } catch (e) {
+      tf.dispose([...grads.values()]);
+      throw e;
     } finally {
       losses.dispose();
     }
@@ -361,12 +367,15 @@ export class MultimodalMSN {
    * One MSN optimisation step on `batch` (Steps 1–5). The batch stays owned by the caller.
    * Tensor-neutral: `tf.memory().numTensors` is the same before and after.
    * Reads the device synchronously; on the webgpu backend use {@link trainStepAsync}.
-   * @throws Error when the loss is NaN or infinite (the update is not applied).
+   * @throws Error when the loss is NaN or infinite, or the read fails (the update is not applied).
    */
   trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
     const p = this.beginStep(batch, opts);
     try {
       return this.finishStep(p, p.values.dataSync());
+    } catch (e) {
+      undoStep(p);
+      throw e;
     } finally {
       disposeStep(p);
     }
@@ -377,6 +386,9 @@ export class MultimodalMSN {
     const p = this.beginStep(batch, opts);
     try {
       return this.finishStep(p, await p.values.data());
+    } catch (e) {
+      undoStep(p);
+      throw e;
     } finally {
       disposeStep(p);
     }
@@ -393,14 +405,15 @@ export class MultimodalMSN {
     // BatchNorm running statistics change during the forward pass: keep a copy to undo a non-finite step.
     const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer).map(([, v]) => v);
     const saved = buffers.map((v) => tf.clone(v));
+    let g: PendingGradients | undefined;
     try {
-      const g = this.pendingGradients(batch, masks); // Steps 2–4
-      const normSq = this.optimizer.sumOfSquares(g.grads); // []
-      const values = tf.tidy(() => tf.concat([g.losses, tf.reshape(normSq, [1])])) as tf.Tensor1D; // [5]
-      tf.dispose([normSq, g.losses]);
-      return { step, ...schedules, buffers, saved, grads: g.grads, values };
+      g = this.pendingGradients(batch, masks); // Steps 2–4
+      const { losses, grads } = g;
+      const values = tf.tidy(() => tf.concat([losses, tf.reshape(this.optimizer.sumOfSquares(grads), [1])])) as tf.Tensor1D; // [5]
+      losses.dispose();
+      return { step, ...schedules, buffers, saved, grads, values };
     } catch (e) {
-      tf.dispose(saved);
+      tf.dispose([...saved, ...(g ? [g.losses, ...g.grads.values()] : [])]);
       throw e;
     }
   }
@@ -410,7 +423,6 @@ export class MultimodalMSN {
     const { step, lr, weightDecay, momentum } = p;
     const [loss, ce, meMax, entropy, sq] = Array.from(read);
     if (!Number.isFinite(loss)) {
-      p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
       throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
     }
     const gradNorm = this.optimizer.step(p.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
@@ -522,6 +534,11 @@ export class MultimodalMSN {
 }
 
 /** Free what `beginStep` made: the gradients, the BatchNorm copies and the values read. */
+/** A step that failed (non-finite loss, failed read): put back the BatchNorm statistics its forward pass changed. */
+function undoStep(p: PendingStep): void {
+  p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
+}
+
 function disposeStep(p: PendingStep): void {
   for (const t of p.grads.values()) t.dispose();
   tf.dispose([p.saved, p.values]);
