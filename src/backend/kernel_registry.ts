@@ -59,3 +59,17 @@ export function registerBackendKernels<B>(
   }
   return Object.keys(kernels);
 }
+
+/**
+ * Register every tfjs-backend-cpu kernel for `backendName` as a counted fallback: `fallback(cpuKernel)` is
+ * what runs (the cpu kernel itself, or a shim that moves data), counted in `counter` unless its name is in
+ * `uncounted` (metadata-only kernels). Call before registering the backend's own kernels, which replace these.
+ */
+export function registerCpuFallbacks(backendName: string, fallback: (cpu: tf.KernelConfig) => tf.KernelFunc, counter: FallbackCounter, uncounted: ReadonlySet<string> = new Set()): void {
+  for (const k of tf.getKernelsForBackend("cpu")) {
+    const { kernelName } = k;
+    const run = fallback(k);
+    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
+    tf.registerKernel({ ...k, backendName, kernelFunc: uncounted.has(kernelName) ? run : (args) => (counter.count(kernelName), run(args)) });
+  }
+}

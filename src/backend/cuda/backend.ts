@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { registerCpuFallbacks } from "../kernel_registry.js";
 import { type Buf, type CudaAddon, type CudaDeviceInfo, cublasCandidates, cudaKernelsPath, loadCudaAddon } from "./addon.js";
 import { cpuShim, cudaFallbackCounts, cudaFallbacks } from "./fallback.js";
 import { registerCudaKernels } from "./kernels/index.js";
@@ -266,19 +267,7 @@ export function registerCudaBackend(opts: { device?: "cuda" | "host" } = {}): st
     }
   }
   const info = addon.open({ device, math: math as CudaDeviceInfo["math"], ...(kernels ? { kernels, cublas: cublasCandidates() } : {}) });
-  for (const k of tf.getKernelsForBackend("cpu")) {
-    const { kernelName } = k;
-    const shim = cpuShim(kernelName)!;
-    if (tf.getKernel(kernelName, CUDA_BACKEND)) tf.unregisterKernel(kernelName, CUDA_BACKEND);
-    tf.registerKernel({
-      kernelName,
-      backendName: CUDA_BACKEND,
-      kernelFunc: (args) => {
-        cudaFallbacks.count(kernelName);
-        return shim(args);
-      },
-    });
-  }
+  registerCpuFallbacks(CUDA_BACKEND, (k) => cpuShim(k.kernelName)!, cudaFallbacks);
   cudaKernelNames = registerCudaKernels(CUDA_BACKEND);
   tf.registerBackend(CUDA_BACKEND, () => new CudaBackend(addon, info), 4);
   openedInfo = info;

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { registerCpuFallbacks } from "../kernel_registry.js";
 import { loadNativeAddon, type NativeAddon } from "./addon.js";
 import { nativeFallbackCounts, nativeFallbacks } from "./fallback.js";
 import { BufferPool } from "./pool.js";
@@ -80,18 +81,7 @@ let registered: string | undefined;
 export function registerNativeBackend(): string {
   if (registered) return registered;
   const addon = loadNativeAddon();
-  for (const k of tf.getKernelsForBackend("cpu")) {
-    const { kernelName, kernelFunc } = k;
-    const metadataOnly = METADATA_ONLY.has(kernelName);
-    tf.registerKernel({
-      ...k,
-      backendName: NATIVE_BACKEND,
-      kernelFunc: metadataOnly ? kernelFunc : (args) => {
-        nativeFallbacks.count(kernelName);
-        return kernelFunc(args);
-      },
-    });
-  }
+  registerCpuFallbacks(NATIVE_BACKEND, (k) => k.kernelFunc, nativeFallbacks, METADATA_ONLY);
   nativeKernelNames = registerNativeKernels(NATIVE_BACKEND);
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(addon), 3);
   if (process.env.MMSN_NATIVE_REPORT === "1") process.once("exit", () => console.error(nativeBackendReport()));
