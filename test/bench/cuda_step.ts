@@ -4,13 +4,11 @@
  * the same run, with the same fp32-matmul precision (MMSN_CUDA_MATH, default tf32 = PyTorch's "high"), and
  * the FLOP/s each side reaches against the GPU's dense peak, and where our step's time goes (one more step,
  * synchronised after every kernel: test/bench/kernel_profile.ts). PyTorch is the `python3` on the PATH (on the
- * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. A last row compares the host cost of one
+ * device machine, the one holding PyTorch) or MMSN_TORCH_PYTHON. Another row compares the host cost of one
  * eager op (tfjs dispatch + kernel call vs PyTorch's), which with the kernel calls per step bounds the step
- * time from below whatever the GPU does. A last row runs the step on the webgpu backend (Dawn) when its
+ * time from below whatever the GPU does. The last row runs the step on the webgpu backend (Dawn) when its
  * adapter is a real GPU. Without a CUDA GPU the rows say why and carry no numbers.
  */
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { CudaBackend, cudaBackendReport } from "../../src/backend/cuda/backend.js";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
@@ -20,9 +18,11 @@ import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { msnStepFlops } from "./flops.js";
 import { formatKernelProfile, kernelProfile } from "./kernel_profile.js";
+import { median, runTorchBench, torchConfig } from "./torch_bench.js";
 import type { BenchRow } from "./types.js";
 
-const ROOT = join(import.meta.dirname, "../..");
+/** The device machine's python3 holds PyTorch (or MMSN_TORCH_PYTHON). */
+const TORCH_PYTHON = process.env.MMSN_TORCH_PYTHON ?? "python3";
 const PRESET = "cxr_ehr_msn_small";
 const OVERRIDES = { ehr: { ehrIn: 4 } } as const;
 const BATCHES = (process.env.BENCH_CUDA_BATCHES ?? "16,64").split(",").map(Number);
@@ -37,21 +37,18 @@ function peaks(name: string): { fp32: number; tf32: number; bf16: number } | und
   return undefined;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-let kernels = 0;
-let profile = "";
-
-/** Median seconds per step; sets `kernels` (engine kernel calls per step) and `profile` (one profiled step). */
-async function timeOurs(batchSize: number): Promise<number> {
+/**
+ * Median seconds per step, the engine kernel calls of one step, and (on the cuda backend, which can
+ * synchronise) that step's kernel profile; the profiled step is the one that counts the calls.
+ */
+async function timeOurs(batchSize: number): Promise<{ sec: number; calls: number; profile?: string }> {
   const cfg = msnConfig(PRESET, OVERRIDES);
   const model = new MultimodalMSN(cfg);
   const batch = syntheticBatch(cfg, batchSize);
   for (let i = 0; i < WARMUP; i++) await model.trainStepAsync(batch);
   const backend = tf.backend();
-  const p = await kernelProfile(() => model.trainStepAsync(batch), backend instanceof CudaBackend ? () => backend.sync() : undefined);
-  kernels = p.calls;
-  profile = formatKernelProfile(p);
+  const cuda = backend instanceof CudaBackend;
+  const p = await kernelProfile(() => model.trainStepAsync(batch), cuda ? () => backend.sync() : undefined);
   const secs: number[] = [];
   for (let i = 0; i < STEPS; i++) {
     const t0 = performance.now();
@@ -60,20 +57,12 @@ async function timeOurs(batchSize: number): Promise<number> {
   }
   disposeBatch(batch);
   model.dispose();
-  return median(secs);
+  return { sec: median(secs), calls: p.calls, profile: cuda ? formatKernelProfile(p) : undefined };
 }
 
 function timeTorch(batch: number, math: string): { sec: number; name: string } {
-  const c = msnConfig(PRESET, OVERRIDES);
-  const cfg = {
-    img: c.randSize, patch: c.vit.patchSize, chans: c.vit.inChans, dim: c.vit.embedDim, depth: c.vit.depth, heads: c.vit.numHeads,
-    mlp: c.vit.embedDim * c.vit.mlpRatio, focal: c.focalSize, rand_views: c.randViews, focal_views: c.focalViews, batch,
-    head_hidden: c.head.hiddenDim, head_out: c.head.outputDim, protos: c.numPrototypes, ehr_in: c.ehr.ehrIn, ehr_out: c.ehr.ehrOut,
-    drop: c.patchDropRatio, steps: STEPS, warmup: WARMUP, threads: 1, device: "cuda", math,
-  };
-  const py = process.env.MMSN_TORCH_PYTHON ?? "python3";
-  const out = execFileSync(py, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify(cfg)], { encoding: "utf8", maxBuffer: 1 << 24 });
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { sec_per_step: number[]; torch: string; gpu: string };
+  const args = { ...torchConfig(msnConfig(PRESET, OVERRIDES), batch), steps: STEPS, warmup: WARMUP, threads: 1, device: "cuda", math };
+  const r = runTorchBench<{ sec_per_step: number[]; torch: string; gpu: string }>(TORCH_PYTHON, args);
   return { sec: median(r.sec_per_step), name: `PyTorch ${r.torch} eager on ${r.gpu} (float32 matmul precision: ${math})` };
 }
 
@@ -110,7 +99,8 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
   const math = process.env.MMSN_CUDA_MATH ?? "tf32";
   const peak = peaks(backend.details);
   const rows: BenchRow[] = [];
-  const torchSec = new Map<number, number>();
+  let firstTorchSec = NaN; // the webgpu row's reference
+  let kernels = 0;
   for (const b of BATCHES) {
     const flops = msnStepFlops(msnConfig(PRESET, OVERRIDES), b);
     const perf = (sec: number) => {
@@ -120,8 +110,10 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
     let ours = NaN;
     let notes: string;
     try {
-      ours = await timeOurs(b);
-      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}; ${profile}`;
+      const r = await timeOurs(b);
+      ours = r.sec;
+      kernels = r.calls;
+      notes = `ours: ${backend.details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${(flops / 1e9).toFixed(0)} GFLOP/step, ${kernels} tfjs kernel calls/step, ${perf(ours)}; ${r.profile}`;
     } catch (e) {
       notes = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
     }
@@ -133,26 +125,29 @@ export async function benchCudaStep(): Promise<BenchRow[]> {
       notes += `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
     }
     rows.push({ name: name(b), unit: "img/s", ours: b / ours, reference: ref ? b / ref.sec : NaN, referenceName: ref?.name ?? "PyTorch eager, same GPU", notes });
-    torchSec.set(b, ref?.sec ?? NaN);
+    if (b === BATCHES[0]) firstTorchSec = ref?.sec ?? NaN;
   }
   // the host-side floor of an eager step: kernel calls × per-op cost, whatever the GPU does
   let refUs = NaN;
   let refNote = "";
   try {
-    const py = process.env.MMSN_TORCH_PYTHON ?? "python3";
-    const out = execFileSync(py, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify({ dispatch: DISPATCH_OPS, device: "cuda" })], { encoding: "utf8" });
-    refUs = (JSON.parse(out.trim().split("\n").pop()!) as { us_per_op: number }).us_per_op;
+    refUs = runTorchBench<{ us_per_op: number }>(TORCH_PYTHON, { dispatch: DISPATCH_OPS, device: "cuda" }).us_per_op;
   } catch (e) {
     refNote = `; PyTorch failed: ${(e as Error).message.split("\n")[0]}`;
   }
-  const us = dispatchOurs();
+  let us = NaN;
+  let ourNote: string;
+  try {
+    us = dispatchOurs();
+    ourNote = `ours ${us.toFixed(1)} µs/op (× ${kernels} kernel calls = ${((us * kernels) / 1000).toFixed(0)} ms of host time per step)`;
+  } catch (e) {
+    ourNote = `ours: FAILED: ${(e as Error).message.split("\n")[0]}`;
+  }
   rows.push({
     name: `eager op dispatch, ${DISPATCH_OPS} dependent adds of 1024 floats, CUDA`, unit: "ops/s", ours: 1e6 / us, reference: 1e6 / refUs, referenceName: "PyTorch eager, same GPU",
-    notes: `ours ${us.toFixed(1)} µs/op (× ${kernels} kernel calls = ${((us * kernels) / 1000).toFixed(0)} ms of host time per step), PyTorch ${Number.isFinite(refUs) ? `${refUs.toFixed(1)} µs/op` : "not measured"}${refNote}`,
+    notes: `${ourNote}, PyTorch ${Number.isFinite(refUs) ? `${refUs.toFixed(1)} µs/op` : "not measured"}${refNote}; ${cudaBackendReport().replace("[mmsn] ", "")}`,
   });
-  const last = rows.pop()!;
-  rows.push({ ...last, notes: `${last.notes}; ${cudaBackendReport().replace("[mmsn] ", "")}` });
-  rows.push(await webgpuRow(BATCHES[0]!, torchSec.get(BATCHES[0]!) ?? NaN));
+  rows.push(await webgpuRow(BATCHES[0]!, firstTorchSec));
   return rows;
 }
 
@@ -170,8 +165,8 @@ async function webgpuRow(b: number, refSec: number): Promise<BenchRow> {
   const details = currentBackend()!.details;
   if (/llvmpipe|lavapipe|softpipe|swiftshader/i.test(details)) return { ...row, ours: NaN, notes: `not run: a software adapter (${details})` };
   try {
-    const sec = await timeOurs(b);
-    return { ...row, ours: b / sec, notes: `${details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${sec.toFixed(3)} s/step, ${kernels} tfjs kernel calls/step` };
+    const { sec, calls } = await timeOurs(b);
+    return { ...row, ours: b / sec, notes: `${details}; median of ${STEPS} steps after ${WARMUP} warm-ups, ${sec.toFixed(3)} s/step, ${calls} tfjs kernel calls/step` };
   } catch (e) {
     return { ...row, ours: NaN, notes: `FAILED on ${details}: ${(e as Error).message.split("\n")[0]}` };
   }

@@ -17,6 +17,7 @@ import { disposeBatch } from "../../src/msn/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { msnStepFlops } from "./flops.js";
+import { median, runTorchBench, torchConfig } from "./torch_bench.js";
 import type { BenchRow } from "./types.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -51,20 +52,6 @@ const CASES: Case[] = [
   },
 ];
 
-function torchConfig(c: MsnConfig, batch: number) {
-  return {
-    img: c.randSize, patch: c.vit.patchSize, chans: c.vit.inChans, dim: c.vit.embedDim, depth: c.vit.depth,
-    heads: c.vit.numHeads, mlp: c.vit.embedDim * c.vit.mlpRatio, focal: c.focalSize, rand_views: c.randViews,
-    focal_views: c.focalViews, batch, head_hidden: c.head.hiddenDim, head_out: c.head.outputDim,
-    protos: c.numPrototypes, ehr_in: c.ehr.ehrIn, ehr_out: c.ehr.ehrOut, drop: c.patchDropRatio,
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 const haveTorch = () => {
   if (!existsSync(PY)) return false;
   try {
@@ -84,8 +71,7 @@ interface TorchResult {
 function runTorch(cfg: MsnConfig, batch: number, steps: number, warmup = 1): TorchResult {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "2" };
   delete env.OPENBLAS_CORETYPE;
-  const out = execFileSync(PY, [join(ROOT, "test/reference/torch_bench.py"), JSON.stringify({ ...torchConfig(cfg, batch), steps, warmup, threads: 2 })], { env, encoding: "utf8", maxBuffer: 1 << 24 });
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { sec_per_step: number[]; torch: string; threads: number; max_rss_mb: number };
+  const r = runTorchBench<{ sec_per_step: number[]; torch: string; threads: number; max_rss_mb: number }>(PY, { ...torchConfig(cfg, batch), steps, warmup, threads: 2 }, env);
   return { sec: median(r.sec_per_step), rssMb: r.max_rss_mb, name: `PyTorch ${r.torch} CPU (${r.threads} threads, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset)` };
 }
 
