@@ -5,20 +5,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { metricsWithoutTiming, ROOT, RUN_CHILD, runChildToEnd } from "../helpers/train_run.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const CHILD = join(ROOT, "test/fixtures/train/run_child.ts");
 const STEPS = 12;
-
-function runToEnd(dir: string, resume = false): void {
-  const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS), resume ? "resume" : ""], { cwd: ROOT, encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-}
+const runToEnd = (dir: string, resume = false) => runChildToEnd(dir, STEPS, resume);
 
 /** Start a run and SIGKILL it once it has printed `step k` for k ≥ `after`. */
 function runAndKill(dir: string, after: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS), ""], { cwd: ROOT });
+    const child = spawn(process.execPath, ["--import", "tsx", RUN_CHILD, dir, String(STEPS), ""], { cwd: ROOT });
     let last = -1;
     child.stdout.on("data", (d: Buffer) => {
       for (const m of d.toString().matchAll(/step (\d+)/g)) last = Number(m[1]);
@@ -27,9 +22,6 @@ function runAndKill(dir: string, after: number): Promise<number> {
     child.on("exit", (code, signal) => (signal === "SIGKILL" ? resolve(last) : reject(new Error(`child exited ${code} before the kill`))));
   });
 }
-
-const metricsWithoutTiming = (dir: string) =>
-  readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(",").slice(0, -1).join(","));
 
 describe("checkpointed pretraining run", () => {
   it("a run killed with SIGKILL and resumed ends with the same weights and metrics as an uninterrupted run", async () => {
@@ -51,7 +43,7 @@ describe("checkpointed pretraining run", () => {
     runToEnd(dir);
     const bin = join(dir, "checkpoint/weights.bin");
     writeFileSync(bin, readFileSync(bin).subarray(0, 64));
-    const r = spawnSync(process.execPath, ["--import", "tsx", CHILD, dir, String(STEPS + 3), "resume"], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", RUN_CHILD, dir, String(STEPS + 3), "resume"], { cwd: ROOT, encoding: "utf8" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /weights\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
     assert.ok(existsSync(bin));
