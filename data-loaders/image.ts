@@ -55,9 +55,9 @@ export function jpegDecoder(): JpegAddon | null {
   const p = findAddon("native/jpeg/build/Release/mmsn_jpeg.node", import.meta.url);
   if (p) {
     try {
-      const addon = createRequire(import.meta.url)(p) as Partial<JpegAddon>;
-      // an addon built before decodeGrayAsync existed: rebuild it (node native/build.mjs); sharp decodes until then
-      jpegAddon = typeof addon.decodeGrayAsync === "function" ? (addon as JpegAddon) : null;
+      const addon = createRequire(import.meta.url)(p) as Pick<JpegAddon, "decodeGray"> & Partial<JpegAddon>;
+      // an addon built before decodeGrayAsync existed decodes on the calling thread until rebuilt (node native/build.mjs)
+      jpegAddon = { decodeGray: addon.decodeGray, decodeGrayAsync: addon.decodeGrayAsync ?? (async (b, s) => addon.decodeGray(b, s)) };
     } catch {
       jpegAddon = null; // e.g. libjpeg.so missing at run time: sharp decodes JPEG
     }

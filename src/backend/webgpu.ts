@@ -13,6 +13,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+/** Debian's Mesa EGL + OpenGL ES drivers: a software adapter (llvmpipe) for Dawn's OpenGL ES backend without a GPU. */
+export const MESA_PACKAGES = ["libegl1", "libegl-mesa0", "libgles2", "libgl1-mesa-dri"] as const;
+
 /** Limits that tfjs-backend-webgpu's shaders rely on; the device asks for the adapter's values. */
 const LIMITS = [
   "maxBufferSize",
@@ -126,7 +129,7 @@ export async function registerWebgpuBackend(): Promise<string> {
   if (!found) {
     throw new Error(
       `no WebGPU adapter: ${failures.join("; ")}. MMSN_WEBGPU_DAWN sets Dawn's options (e.g. backend=vulkan or backend=opengles); ` +
-        "without a GPU, Mesa's EGL and OpenGL ES drivers give a software adapter (Debian: apt-get install libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)",
+        `without a GPU, Mesa's EGL and OpenGL ES drivers give a software adapter (Debian: apt-get install ${MESA_PACKAGES.join(" ")})`,
     );
   }
   const { adapter, gpu, label } = found;

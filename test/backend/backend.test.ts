@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { skipLoudly } from "../helpers/skip.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const probe = `import { initBackend } from "./src/backend/index.js";
@@ -37,14 +38,16 @@ describe("initBackend", () => {
     assert.equal(JSON.parse(w.stdout.trim().split("\n").pop()!).name, "wasm");
   });
 
-  it("an unknown or unloadable forced backend is an error naming the valid values", () => {
+  it("an unknown or unloadable forced backend is an error naming the valid values", (t) => {
     const r = run({ MMSN_BACKEND: "cuda9" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /MMSN_BACKEND="cuda9" is not a backend; valid values: tensorflow, cuda, webgpu, native, wasm, cpu/);
+    const tf = run({ MMSN_BACKEND: "tensorflow" });
+    if (tf.status !== 0) assert.match(tf.stderr, /backend "tensorflow" was forced \(MMSN_BACKEND\) but cannot load/);
     const g = run({ MMSN_BACKEND: "webgpu", MMSN_WEBGPU_DAWN: "backend=nonsense" });
     assert.notEqual(g.status, 0);
+    // the optional package may be missing (its prebuilt binary covers linux/darwin/win32 on x64/arm64 only)
+    if (/the optional package "webgpu"/.test(g.stderr)) return skipLoudly(t, `Dawn's bad-options error not checked: ${g.stderr.trim().split("\n").pop()}`);
     assert.match(g.stderr, /backend "webgpu" was forced \(MMSN_BACKEND\) but cannot load: no WebGPU adapter: Dawn \[backend=nonsense\]: .*MMSN_WEBGPU_DAWN sets Dawn's options/);
-    const t = run({ MMSN_BACKEND: "tensorflow" });
-    if (t.status !== 0) assert.match(t.stderr, /backend "tensorflow" was forced \(MMSN_BACKEND\) but cannot load/);
   });
 });

@@ -1,10 +1,8 @@
 /** Setting up the webgpu backend in tests: Dawn on a GPU, or headless on Mesa's llvmpipe (OpenGL ES). */
 import { initBackend } from "../../src/backend/index.js";
+import { MESA_PACKAGES } from "../../src/backend/webgpu.js";
 import { aptInstall } from "./apt.js";
 import { skipLoudly } from "./skip.js";
-
-/** Mesa's EGL + OpenGL ES drivers: Dawn's OpenGL ES backend on llvmpipe, where no GPU is present. */
-export const MESA_PACKAGES = ["libegl1", "libegl-mesa0", "libgles2", "libgl1-mesa-dri"] as const;
 
 /**
  * Activate the "webgpu" backend. When no adapter is found, installs Mesa's EGL/GLES drivers as root on
@@ -23,6 +21,6 @@ export async function useWebgpu(t: { skip: (msg?: string) => void }): Promise<bo
   let error = await attempt();
   if (error !== undefined && aptInstall(MESA_PACKAGES)) error = await attempt();
   if (error === undefined) return true;
-  skipLoudly(t, `webgpu backend not available: ${error}. Install the optional packages (npm install) and a WebGPU driver (on Debian without a GPU: apt-get install ${MESA_PACKAGES.join(" ")})`);
+  skipLoudly(t, `webgpu backend not available: ${error}`); // the error names the missing package or driver
   return false;
 }
