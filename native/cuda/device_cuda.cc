@@ -21,7 +21,7 @@ typedef struct CUmod_st* CUmodule;
 typedef struct CUfunc_st* CUfunction;
 typedef struct CUstream_st* CUstream;
 typedef unsigned long long CUdeviceptr;
-enum { CUDA_SUCCESS = 0, CU_ATTR_SM_COUNT = 16, CU_ATTR_CC_MAJOR = 75, CU_ATTR_CC_MINOR = 76 };
+enum { CUDA_SUCCESS = 0, CUDA_ERROR_OUT_OF_MEMORY = 2, CU_ATTR_SM_COUNT = 16, CU_ATTR_CC_MAJOR = 75, CU_ATTR_CC_MINOR = 76 };
 
 struct Driver {
   void* lib = nullptr;
@@ -127,6 +127,7 @@ class CudaDevice final : public Device {
     } catch (...) {
       // a failed open gives the GPU back: the process goes on with another backend
       if (module_ && d.cuModuleUnload) d.cuModuleUnload(module_);
+      d.cuCtxSetCurrent(nullptr);  // load() may have made the context current: no thread keeps a released one
       if (d.cuDevicePrimaryCtxRelease) d.cuDevicePrimaryCtxRelease(dev_);
       throw;
     }
@@ -191,7 +192,7 @@ class CudaDevice final : public Device {
   void* rawAlloc(size_t bytes) override {
     CUdeviceptr p = 0;
     const CUresult r = driver().cuMemAlloc(&p, bytes);
-    if (r == 2) return nullptr;  // CUDA_ERROR_OUT_OF_MEMORY: the allocator empties its cache and retries
+    if (r == CUDA_ERROR_OUT_OF_MEMORY) return nullptr;  // the allocator empties its cache and retries
     check(r, "cuMemAlloc (or an earlier kernel)");
     return reinterpret_cast<void*>(p);
   }
