@@ -387,8 +387,8 @@ export async function trainLinearProbe(
           return lossSum / nBatches;
         },
         validate: async () => {
-          const [w, bias] = await Promise.all([W.data(), b.data()]); // copies on every backend but cpu, which returns its own buffer
-          const probe = new LinearProbe((w as Float32Array).slice(), (bias as Float32Array).slice(), D, train.labelNames);
+          const [w, bias] = await Promise.all([W.data(), b.data()]); // the cpu backend's own buffers: only read, before the next update
+          const probe = new LinearProbe(w as Float32Array, bias as Float32Array, D, train.labelNames);
           return macroAuroc(val.labels, probe.predictLogits(val.features), L).value;
         },
       },
