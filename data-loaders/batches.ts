@@ -4,16 +4,16 @@
  * decoded while this one's views are built. `msnBatches({ workers: n })` builds the views on a
  * {@link ViewPool} of n worker threads, leaving the main thread to the training step (same batches).
  * Tensors are created only when a batch is handed out: **each yielded batch owns its tensors and the
- * consumer must dispose them** (`disposeBatch(b)` from `src/msn/batch.ts`, or `tf.dispose(b)`). A bad
+ * consumer must dispose them** (`disposeBatch(b)` from `src/types/batch.ts`, or `tf.dispose(b)`). A bad
  * image never stops an epoch: it is skipped, counted in `report`, and the batch is filled with the next
  * images.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { MsnBatch } from "../src/msn/batch.js";
+import type { MsnBatch } from "../src/types/batch.js";
 import { readDatasetImage, type CxrDataset } from "./dataset.js";
 import type { DecodeOptions } from "./image.js";
 import type { GrayImage } from "./image_types.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 import { LoadReport } from "./report.js";
 import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
 import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "./msn_views.js";

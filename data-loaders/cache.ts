@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readGrayImage } from "./image.js";
 import { toUint8, type GrayImage } from "./image_types.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
-import { writeFileAtomic } from "../src/io/atomic.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { writeFileAtomic } from "../src/utils/atomic.js";
 
 /** One input of {@link buildCache}. */
 export interface CacheItem {

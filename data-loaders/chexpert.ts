@@ -10,7 +10,7 @@ import path from "node:path";
 import { optionalColumn, readCsv, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 import { resolveInside } from "./paths.js";
 import { LoadReport } from "./report.js";
 import type { SplitName } from "./split.js";

@@ -2,7 +2,7 @@
  * EHR feature groups and encodings of the paper (paper-and-code.md §2.4; CXR-EHR-MSN
  * `notebooks/EHR-data-prep.ipynb`). Column names and orders match the paper's CSVs exactly.
  */
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 
 /** Feature groups: paper names (repo names: socio-demographic, image_meta, clinical). */
 export type EhrGroup = "demographic" | "scan" | "inpatient";

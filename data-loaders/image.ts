@@ -17,8 +17,8 @@ import { createRequire } from "node:module";
 import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
 import { ImageDecodeError, toUint8, type GrayImage } from "./image_types.js";
-import { findAddon } from "../src/backend/find_addon.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { findAddon } from "../src/utils/find_addon.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 
 /** Options of {@link readGrayImage} / {@link decodeGray}. */
 export interface DecodeOptions {

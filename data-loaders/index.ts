@@ -25,4 +25,3 @@ export * from "./cache.js";
 /** The synthetic cohort generator (also `mmsn synth`). */
 export { writeSyntheticCohort } from "./synth/index.js";
 export * as synth from "./synth/index.js";
-export * from "./adapters.js";

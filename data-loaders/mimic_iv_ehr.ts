@@ -18,7 +18,7 @@ import { readCsv, requireColumn } from "./csv.js";
 import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
 import { imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
 import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 import { DataFormatError, LoadReport } from "./report.js";
 
 /** Options of {@link extractEhrFeatures}. Unknown keys throw. */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { optionalColumn, readCsv, readListFile, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { NIH14_LABELS } from "./labels.js";
-import { checkOptionKeys as checkKeys } from "../src/config/validate.js";
+import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 import { resolveInside } from "./paths.js";
 import { DataFormatError, LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";

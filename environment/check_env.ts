@@ -6,8 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { execFileSync } from "node:child_process";
 import { initBackend } from "../src/backend/index.js";
 import { MultimodalMSN } from "../src/msn/multimodal_msn.js";
-import { disposeBatch } from "../src/msn/batch.js";
-import { toyBatches } from "../src/demo/toy_views.js";
+import { disposeBatch } from "../src/types/batch.js";
+import { toyBatches } from "../app/demo/toy_views.js";
 
 const version = (cmd: string, args: string[]) => {
   try {

@@ -28,8 +28,6 @@ export { drawRadiograph } from "./draw.js";
 export type { DrawSpec, DrawView, DrawResult, FindingBox } from "./draw.js";
 export { Rng } from "./rng.js";
 export type { CohortSummary } from "./summary.js";
-export { runSignalCheck } from "./signal_check.js";
-export type { SignalCheckOptions, SignalCheckResult } from "./signal_check.js";
 
 /** Version of the generative model; bump when the output for a given seed changes. */
 export const SYNTH_VERSION = "1.0.0";

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRequire } from "node:module";
-import { findAddon } from "./find_addon.js";
+import { findAddon } from "../utils/find_addon.js";
 import { fixOpenBlasCoreType } from "./openblas_env.js";
 
 interface BlasAddon {

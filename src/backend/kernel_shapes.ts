@@ -4,7 +4,7 @@
  * before any output or device access). Pure functions of tensor shapes.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FUSED } from "./native/fused_ops.js";
+import type { FUSED } from "./fused_ops.js";
 
 /** Dimensions of C = op(A)·op(B) over broadcast batches, with per-side batch strides in elements (0 = broadcast). */
 export interface MatmulPlan {

@@ -4,8 +4,8 @@
  * Shurrab, Guerra-Manzanares, Shamout, Sci. Rep. 14:22516 (2024), code nyuad-cai/CXR-EHR-MSN @ b3755c0.
  * Each field says where its value comes from (msn yaml key or the CXR-EHR-MSN code).
  */
-import { type Schedule, validateSchedule } from "../train/schedules.js";
-import { checkBool, checkChoice, checkInt, checkNumber, rejectUnknownKeys } from "./validate.js";
+import { type Schedule, validateSchedule } from "./schedule.js";
+import { checkBool, checkChoice, checkInt, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 import { type ViTConfig, validateViTConfig, vitConfig } from "./vit.js";
 
 /** Projection head h: Linear→BN→GELU→Linear→BN→GELU→Linear (lightly MSNProjectionHead / msn `encoder.fc`). */

@@ -2,7 +2,7 @@
  * Vision Transformer hyperparameters. Field names follow timm (camelCased); preset keys copy timm exactly.
  * Dosovitskiy et al., "An Image is Worth 16x16 Words", arXiv:2010.11929; DeiT sizes from arXiv:2012.12877.
  */
-import { checkBool, checkInt, checkNumber, rejectUnknownKeys } from "./validate.js";
+import { checkBool, checkInt, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 
 export interface ViTConfig {
   /** Training image size; positional embeddings are learned for (imgSize/patchSize)² patches. */

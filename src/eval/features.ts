@@ -12,10 +12,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { checkOptionKeys as checkKeys } from "../config/validate.js";
+import { checkOptionKeys as checkKeys } from "../utils/validate.js";
 import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
 import type { Encoder, FeatureSet, LabeledBatch } from "./types.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../utils/atomic.js";
 
 const FORMAT = "mmsn-features";
 const VERSION = 1;

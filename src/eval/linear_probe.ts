@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { macroAuroc } from "./metrics.js";
-import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../config/validate.js";
+import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../utils/validate.js";
 import { Rng as EvalRng } from "../utils/rng.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 

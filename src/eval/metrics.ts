@@ -8,7 +8,7 @@
  * `excluded` with the reason, never silently averaged (sklearn raises in that case).
  */
 import { bootstrapMultilabel, type BootstrapResult } from "./bootstrap.js";
-import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../config/validate.js";
+import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../utils/validate.js";
 import { rankColumn, rankedMetrics, type Ranking } from "./ranking.js";
 
 function rankedOrThrow(yTrue: ArrayLike<number>, yScore: ArrayLike<number>, fn: string): Ranking {

@@ -8,7 +8,7 @@
  */
 import { assertSameLabels, trainLinearProbe, type LinearProbe, type ProbeOptions, type ProbeTrainResult } from "./linear_probe.js";
 import { evaluateMultilabel, type EvaluateOptions, type MultilabelEvaluation } from "./metrics.js";
-import { checkOptionKeys as checkKeys } from "../config/validate.js";
+import { checkOptionKeys as checkKeys } from "../utils/validate.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 
 /** Protocol names. */

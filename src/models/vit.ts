@@ -10,8 +10,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ViTConfig } from "../config/vit.js";
-import type { KeepIndices } from "../msn/masking.js";
-import { validateKeepIndices } from "../msn/masking.js";
+import type { KeepIndices } from "./masking.js";
+import { validateKeepIndices } from "./masking.js";
 import { bicubicGridMatrix } from "../nn/interpolate.js";
 import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention } from "../nn/ops.js";
 import type { ParamStore } from "../nn/params.js";

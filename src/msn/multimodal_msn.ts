@@ -16,19 +16,19 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type MsnConfig, type MsnOverrides, type MsnPresetName, msnConfig, validateMsnConfig } from "../config/msn.js";
-import { writeDirAtomic, writeFileAtomic } from "../io/atomic.js";
+import { writeDirAtomic, writeFileAtomic } from "../utils/atomic.js";
 import { type WeightsManifestGroup, decodeWeights, encodeWeights, readJson } from "../io/weights.js";
 import { EhrFusion, type EhrProjector, LinearEhrProjector } from "../models/ehr_projector.js";
 import { ProjectionHead } from "../models/heads.js";
 import { VisionTransformer } from "../models/vit.js";
 import { ParamStore } from "../nn/params.js";
-import { AdamW } from "../train/adamw.js";
-import { scheduleValue } from "../train/schedules.js";
+import { AdamW } from "../optim/adamw.js";
+import { scheduleValue } from "../optim/schedules.js";
 import { Rng } from "../utils/rng.js";
-import type { MsnBatch } from "./batch.js";
+import type { MsnBatch } from "../types/batch.js";
 import { copyParams, emaUpdate } from "./ema.js";
 import { msnLoss, msnTargets } from "./loss.js";
-import { type KeepIndices, randomKeepIndices } from "./masking.js";
+import { type KeepIndices, randomKeepIndices } from "../models/masking.js";
 
 /** What one training step reports (plain numbers; no tensors escape). */
 export interface StepResult {

@@ -20,7 +20,7 @@ import {
   fusedLayerNorm,
   fusedLayerNormGrad,
   hasFusedKernels,
-} from "../backend/native/fused_ops.js";
+} from "../backend/fused_ops.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typings do not accept multi-input functions */
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];

@@ -3,8 +3,8 @@
  * loaders), take a step on each, dispose the batch, report progress with throughput and ETA.
  * `trainRun` (run.ts) adds a run directory, checkpoints and resume around the same loop.
  */
-import type { MsnBatch } from "../msn/batch.js";
-import { disposeBatch } from "../msn/batch.js";
+import type { MsnBatch } from "../types/batch.js";
+import { disposeBatch } from "../types/batch.js";
 import type { MultimodalMSN, StepResult } from "../msn/multimodal_msn.js";
 import { ProgressReporter } from "../utils/progress.js";
 

@@ -12,8 +12,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MsnConfig } from "../config/msn.js";
-import { writeFileAtomic } from "../io/atomic.js";
-import type { MsnBatch } from "../msn/batch.js";
+import { writeFileAtomic } from "../utils/atomic.js";
+import type { MsnBatch } from "../types/batch.js";
 import { MultimodalMSN, type StepResult } from "../msn/multimodal_msn.js";
 import { stepLoop, type StepReport } from "./pretrain.js";
 

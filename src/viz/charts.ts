@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultRow } from "../eval/results.js";
-import { checkOptionKeys } from "../config/validate.js";
+import { checkOptionKeys } from "../utils/validate.js";
 
 /** Common chart options. */
 export interface ChartOptions {

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
-import { checkOptionKeys } from "../config/validate.js";
+import { checkOptionKeys } from "../utils/validate.js";
 
 /**
  * Render a Vega-Lite spec to an SVG string.

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import type { CudaBackend } from "../../src/backend/cuda/backend.js";
 import { msnConfig } from "../../src/config/msn.js";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { useCudaBackend } from "../helpers/cuda.js";

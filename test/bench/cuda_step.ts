@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { CudaBackend, cudaBackendReport } from "../../src/backend/cuda/backend.js";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { msnStepFlops } from "./flops.js";

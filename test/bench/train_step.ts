@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentBackend, initBackend } from "../../src/backend/index.js";
 import { type MsnConfig, type MsnOverrides, msnConfig } from "../../src/config/msn.js";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { syntheticBatch } from "../helpers/batches.js";
 import { msnStepFlops } from "./flops.js";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { before, describe, it } from "node:test";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import {
   datasetSource,
   deriveSeed,

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { before, describe, it } from "node:test";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import {
   datasetSource,
   EVAL_NORMALIZATION,

@@ -1,7 +1,7 @@
 /** Deterministic synthetic MSN batches for tests (the caller disposes them with disposeBatch). */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MsnConfig } from "../../src/config/msn.js";
-import type { MsnBatch } from "../../src/msn/batch.js";
+import type { MsnBatch } from "../../src/types/batch.js";
 import { Rng } from "../../src/utils/rng.js";
 
 /** A batch of `b` images shaped for `config`, filled from a seeded generator. */

@@ -10,9 +10,9 @@ import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { AdamW } from "../../src/train/adamw.js";
+import { AdamW } from "../../src/optim/adamw.js";
 import { syntheticBatch } from "./batches.js";
 import { maxScaledDiff } from "./golden.js";
 

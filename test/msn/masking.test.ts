@@ -1,7 +1,7 @@
 /** Patch dropping: counts, CLS handling and the official code's sequence-length quirk. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { randomKeepIndices } from "../../src/msn/masking.js";
+import { randomKeepIndices } from "../../src/models/masking.js";
 import { Rng } from "../../src/utils/rng.js";
 
 describe("randomKeepIndices", () => {

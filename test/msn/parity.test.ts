@@ -15,7 +15,7 @@ import { initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
 import { emaUpdate } from "../../src/msn/ema.js";
 import { prototypeLogProbabilities } from "../../src/msn/loss.js";
-import type { KeepIndices } from "../../src/msn/masking.js";
+import type { KeepIndices } from "../../src/models/masking.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { Rng } from "../../src/utils/rng.js";
 import { assertClose, maxScaledDiff, readGolden, type GoldenIndex } from "../helpers/golden.js";

@@ -1,7 +1,7 @@
 /** The synthetic signal is real: image and EHR probes beat chance on held-out patients. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { EHR_PREDICTABLE_LABELS, runSignalCheck } from "../../data-loaders/synth/signal_check.js";
+import { EHR_PREDICTABLE_LABELS, runSignalCheck } from "../../app/synth/signal_check.js";
 import { fitLogistic, predictLogistic } from "../../data-loaders/synth/logistic.js";
 
 test("logistic regression separates a separable toy problem", () => {

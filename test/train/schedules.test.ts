@@ -1,7 +1,7 @@
 /** Schedules are pure functions of the step with the reference implementations' values. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { scheduleValue } from "../../src/train/schedules.js";
+import { scheduleValue } from "../../src/optim/schedules.js";
 import { msnConfig } from "../../src/config/msn.js";
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/backend/index.js";
 import { msnConfig } from "../../src/config/msn.js";
 import { evaluateMultilabel, extractFeatures, trainLinearProbe } from "../../src/eval/index.js";
-import { disposeBatch } from "../../src/msn/batch.js";
+import { disposeBatch } from "../../src/types/batch.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { Rng } from "../../src/utils/rng.js";
 import { separableSet } from "../eval/helpers.js";

@@ -17,7 +17,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { findAddon } from "../find_addon.js";
+import { findAddon } from "../../utils/find_addon.js";
 
 /** Device buffer id (0 is the empty buffer of a 0-byte tensor). */
 export type Buf = number;

@@ -4,7 +4,7 @@
  * a TypedArray that the addon reads or writes in place.
  */
 import { createRequire } from "node:module";
-import { findAddon } from "../find_addon.js";
+import { findAddon } from "../../utils/find_addon.js";
 import { fixOpenBlasCoreType } from "../openblas_env.js";
 
 type F32 = Float32Array;

@@ -4,7 +4,7 @@
  * cover) runs that shim instead, counted with its input dtypes.
  */
 import { BINARY_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from "../addon.js";
-import { FUSED } from "../../native/fused_ops.js";
+import { FUSED } from "../../fused_ops.js";
 import { cpuShim, cudaFallbacks } from "../fallback.js";
 import { registerBackendKernels } from "../../kernel_registry.js";
 import { attention, attentionGrad } from "./attention.js";

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { nativeFallbacks } from "../fallback.js";
 import { registerBackendKernels } from "../../kernel_registry.js";
 import { BINARY_OPS, UNARY_OPS, REDUCE_OPS } from "../addon.js";
-import { FUSED } from "../fused_ops.js";
+import { FUSED } from "../../fused_ops.js";
 import { concat, padV2, slice, splitV } from "./copy.js";
 import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
 import { adamw, attention, attentionGrad, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";

@@ -1,0 +1,239 @@
+/**
+ * Adapters between the loaders and the library (used by the notebooks; `src/` never imports the loaders):
+ * - {@link resolveDataRoots}: real dataset roots from environment variables, the synthetic cohort otherwise;
+ * - {@link alignEhr}, {@link mimicEhr}: EHR feature rows aligned with the images of a {@link CxrDataset};
+ * - {@link ehrColumnShares}: what the EHR columns hold (share of images per one-hot column, mean of the others);
+ * - {@link pretrainBatches}: MSN batches of a dataset with the views of an `MsnConfig`;
+ * - {@link labeledBatches}, {@link datasetFeatures}, {@link splitFeatures}: `evalBatches` → `extractFeatures`.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { MsnConfig } from "../src/config/msn.js";
+import { extractFeatures } from "../src/eval/features.js";
+import type { FeatureSplits } from "../src/eval/protocols.js";
+import type { Encoder, LabeledBatch, LabeledFeatures } from "../src/eval/types.js";
+import type { MsnBatch } from "../src/types/batch.js";
+import { datasetSource, evalBatches, msnBatches, type BatchStream, type EvalBatch } from "../data-loaders/batches.js";
+import { selectSplit, subsetDataset, type CxrDataset } from "../data-loaders/dataset.js";
+import type { DecodeOptions } from "../data-loaders/image.js";
+import { selectionColumns, type EhrGroup, type EhrVariable } from "../data-loaders/ehr_features.js";
+import { extractEhrMatrix, type EhrMatrix } from "../data-loaders/mimic_iv_ehr.js";
+import { writeSyntheticCohort, SYNTH_PATHS } from "../data-loaders/synth/index.js";
+import type { SynthOptions, SynthReport } from "../data-loaders/synth/index.js";
+
+/** Datasets a notebook can ask for, and the environment variable that points at the real copy. */
+export const DATA_ROOT_ENV = {
+  mimic: "MMSN_MIMIC_DIR",
+  mimicIv: "MMSN_MIMIC_IV_DIR",
+  nih: "MMSN_NIH14_DIR",
+  chexpert: "MMSN_CHEXPERT_DIR",
+} as const;
+/** One of the keys of {@link DATA_ROOT_ENV}. */
+export type DataRootName = keyof typeof DATA_ROOT_ENV;
+
+/** Result of {@link resolveDataRoots}. */
+export interface DataRoots {
+  /** Root of each requested dataset (MIMIC-CXR-JPG root, MIMIC-IV root, NIH-14 root, `CheXpert-v1.0-small`). */
+  readonly roots: Readonly<Partial<Record<DataRootName, string>>>;
+  /** The requested datasets that come from the synthetic cohort. */
+  readonly synthetic: readonly DataRootName[];
+  /** The generator's report when a synthetic cohort was written. */
+  readonly synthReport?: SynthReport;
+}
+
+const SYNTH_ROOT: Record<DataRootName, string> = {
+  mimic: SYNTH_PATHS.mimicCxrRoot,
+  mimicIv: SYNTH_PATHS.mimicIvRoot,
+  nih: SYNTH_PATHS.nihRoot,
+  chexpert: join(SYNTH_PATHS.chexpertRoot, "CheXpert-v1.0-small"),
+};
+
+/**
+ * Dataset roots for `need`: each from its environment variable ({@link DATA_ROOT_ENV}) when set, else from a
+ * synthetic cohort written into `synthDir` (only the datasets still missing are generated; MIMIC-CXR and
+ * MIMIC-IV come together). Both MIMIC roots must be real or neither (the EHR is linked by subject).
+ * @throws Error when only one of MMSN_MIMIC_DIR / MMSN_MIMIC_IV_DIR is set and both are needed.
+ * @example const { roots } = await resolveDataRoots(["mimic", "mimicIv"], { synthDir, synth: { images: 300 } });
+ */
+export async function resolveDataRoots(
+  need: readonly DataRootName[],
+  opts: { readonly synthDir: string; readonly synth?: Omit<SynthOptions, "datasets">; readonly env?: Readonly<Record<string, string | undefined>> },
+): Promise<DataRoots> {
+  const env = opts.env ?? process.env;
+  const roots: Partial<Record<DataRootName, string>> = {};
+  const synthetic: DataRootName[] = [];
+  for (const k of need) {
+    const v = env[DATA_ROOT_ENV[k]];
+    if (v) roots[k] = v;
+    else synthetic.push(k);
+  }
+  if (need.includes("mimic") && need.includes("mimicIv") && synthetic.includes("mimic") !== synthetic.includes("mimicIv")) {
+    throw new Error("set both MMSN_MIMIC_DIR and MMSN_MIMIC_IV_DIR (the EHR is linked to the images by subject), or neither for the synthetic cohort");
+  }
+  if (synthetic.length === 0) return { roots, synthetic };
+  const datasets = [...new Set(synthetic.map((k) => (k === "mimicIv" ? "mimic" : k)))] as ("mimic" | "nih" | "chexpert")[];
+  const synthReport = await writeSyntheticCohort(opts.synthDir, { ...opts.synth, datasets });
+  for (const k of synthetic) roots[k] = join(opts.synthDir, SYNTH_ROOT[k]);
+  return { roots, synthetic, synthReport };
+}
+
+/** Result of {@link alignEhr}: row i of `matrix` belongs to image i of `dataset`. */
+export interface AlignedEhr {
+  readonly dataset: CxrDataset;
+  readonly matrix: Float32Array;
+  readonly dim: number;
+  readonly columns: readonly string[];
+  /** The linked raw values (sex, age, view, …) of each kept image. */
+  readonly records: EhrMatrix["records"];
+  /** Images of the input without EHR features (no sex record, rare views): dropped from `dataset`. */
+  readonly dropped: number;
+}
+
+/**
+ * Align EHR features (`extractEhrMatrix` / `extractEhrFeatures`, keyed by dicom_id) with the images of a
+ * MIMIC-CXR dataset (keyed by `ids`): images without a row are dropped, the rest keep their order.
+ * @example const a = alignEhr(selectSplit(mimic, "train"), extractEhrMatrix({ mimicIvRoot, metadata, selection }));
+ */
+export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matrix" | "dicomIds" | "records">): AlignedEhr {
+  const dim = ehr.columns.length;
+  const row = new Map<string, number>();
+  ehr.dicomIds.forEach((id, i) => row.set(id, i));
+  const keep: number[] = [];
+  const rows: number[] = [];
+  ds.ids.forEach((id, i) => {
+    const r = row.get(id);
+    if (r !== undefined) {
+      keep.push(i);
+      rows.push(r);
+    }
+  });
+  const matrix = new Float32Array(keep.length * dim);
+  rows.forEach((r, k) => matrix.set(ehr.matrix.subarray(r * dim, (r + 1) * dim), k * dim));
+  return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, records: rows.map((r) => ehr.records[r]!), dropped: ds.length - keep.length };
+}
+
+/**
+ * MIMIC-IV EHR features of `groups` (age normalised, the paper's main setting) aligned with the images of
+ * `ds`, a MIMIC-CXR dataset loaded from `mimicRoot` (whose metadata CSV, `.csv.gz` or `.csv`, links the images).
+ * @throws Error when the metadata file is missing; DataFormatError for a missing MIMIC-IV table.
+ * @example const ehr = mimicEhr(selectSplit(mimic, "train"), { mimicRoot, mimicIvRoot, groups: ["demographic"] });
+ */
+export function mimicEhr(ds: CxrDataset, o: { readonly mimicRoot: string; readonly mimicIvRoot: string; readonly groups: readonly EhrGroup[] }): AlignedEhr {
+  const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(o.mimicRoot, f)).find(existsSync);
+  if (!metadata) throw new Error(`mimicEhr: mimic-cxr-2.0.0-metadata.csv(.gz) not found in ${o.mimicRoot}`);
+  return alignEhr(ds, extractEhrMatrix({ mimicIvRoot: o.mimicIvRoot, metadata, selection: { groups: o.groups, age: "norm" } }, "mimicEhr"));
+}
+
+/** One EHR column of {@link ehrColumnShares}. */
+export interface EhrColumnShare {
+  readonly column: string;
+  readonly variable: EhrVariable;
+  /** true for one-hot columns (then `mean` is the share of images with a 1). */
+  readonly oneHot: boolean;
+  readonly mean: number;
+}
+
+/**
+ * Column means of an EHR matrix with the variable each column encodes: for one-hot columns the share of
+ * images with that value, for `age_norm` the mean normalised age.
+ * @throws Error for a column name that no variable produces.
+ */
+export function ehrColumnShares(ehr: { readonly matrix: Float32Array; readonly columns: readonly string[] }): EhrColumnShare[] {
+  const vars: EhrVariable[] = ["sex", "age", "view", "orientation", "mortality", "icu"];
+  const owner = new Map<string, EhrVariable>();
+  for (const v of vars) for (const c of selectionColumns({ variables: [v], age: "norm" }).columns) owner.set(c, v);
+  const D = ehr.columns.length;
+  const n = D > 0 ? ehr.matrix.length / D : 0;
+  return ehr.columns.map((column, j) => {
+    const variable = owner.get(column);
+    if (!variable) throw new Error(`ehrColumnShares: unknown EHR column "${column}"`);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += ehr.matrix[i * D + j]!;
+    return { column, variable, oneHot: column !== "age_norm", mean: n > 0 ? s / n : NaN };
+  });
+}
+
+/** Options of {@link pretrainBatches}. */
+export interface PretrainBatchOptions {
+  /** Default: the config's batch size. */
+  readonly batchSize?: number;
+  /** EHR rows aligned with the dataset (e.g. from {@link alignEhr}). */
+  readonly ehr?: { readonly matrix: Float32Array; readonly dim: number };
+  /** Default: the config's seed (the same seed gives two methods the same images and views). */
+  readonly seed?: number;
+  /** Passes over the dataset; default 1000 (the trainer's step count stops first). */
+  readonly epochs?: number;
+}
+
+/**
+ * MSN batches of `ds` with the views the model expects (`randSize`, `focalSize`, view counts and channels of
+ * `config`), decoding images at twice the view size.
+ * Ownership: each batch's tensors belong to the consumer (`pretrain` disposes them).
+ * @example await pretrain(model, pretrainBatches(train, model.config, { ehr: aligned }), { steps: 30 });
+ */
+export function pretrainBatches(ds: CxrDataset, config: MsnConfig, opts: PretrainBatchOptions = {}): BatchStream<MsnBatch> {
+  return msnBatches(datasetSource(ds, { shortSide: 2 * config.randSize }), {
+    batchSize: opts.batchSize ?? config.batchSize,
+    seed: opts.seed ?? config.seed,
+    epochs: opts.epochs ?? 1000,
+    views: { randSize: config.randSize, focalSize: config.focalSize, randViews: config.randViews, focalViews: config.focalViews, channels: config.vit.inChans === 1 ? 1 : 3 },
+    ...(opts.ehr ? { ehr: { matrix: opts.ehr.matrix, dim: opts.ehr.dim } } : {}),
+  });
+}
+
+/**
+ * Turn `evalBatches` output into the {@link LabeledBatch}es `extractFeatures` consumes: labels become plain
+ * arrays (the label tensor is disposed here) and, with `size`, images are resized from the 224-px crop to
+ * `size × size` (the 224-px tensor is disposed here).
+ * Ownership: every yielded `images` tensor belongs to the consumer.
+ */
+export async function* labeledBatches(batches: AsyncIterable<EvalBatch>, opts: { readonly size?: number } = {}): AsyncGenerator<LabeledBatch> {
+  for await (const b of batches) {
+    const labels = Float32Array.from(b.labels.dataSync());
+    b.labels.dispose();
+    let images = b.images;
+    if (opts.size !== undefined && opts.size !== images.shape[1]) {
+      images = tf.image.resizeBilinear(b.images, [opts.size, opts.size], true);
+      b.images.dispose();
+    }
+    yield { images, labels };
+  }
+}
+
+/** Options of {@link datasetFeatures} and {@link splitFeatures}. */
+export interface DatasetFeatureOptions {
+  /** Model input size (the 224-px eval crop is resized to it). Default 224. */
+  readonly size?: number;
+  /** Default 3. */
+  readonly channels?: 1 | 3;
+  /** Images per encoder forward. Default 32. */
+  readonly batchSize?: number;
+  /** Decode options; default `{ shortSide: 256 }` (the eval transform's resize). */
+  readonly decode?: DecodeOptions;
+}
+
+/**
+ * Frozen-encoder features of every image of `ds` (the paper's eval transform, then `size`), with the
+ * dataset's label names. No tensors are returned; the encoder's outputs are disposed.
+ * @example const test = await datasetFeatures((x) => model.encode(x), selectSplit(mimic, "test"), { size: 64, channels: 1 });
+ */
+export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}): Promise<LabeledFeatures> {
+  const stream = evalBatches(ds, { batchSize: opts.batchSize ?? 32, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 256 } });
+  const f = await extractFeatures(encoder, labeledBatches(stream, opts.size !== undefined ? { size: opts.size } : {}), { progress: false });
+  return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: ds.labelNames };
+}
+
+/**
+ * {@link datasetFeatures} of the train, validate and test splits of `ds`, ready for `mimicProtocol` /
+ * `nih14Protocol`.
+ * @throws Error naming an empty split.
+ */
+export async function splitFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}): Promise<FeatureSplits> {
+  const part = (s: "train" | "validate" | "test") => {
+    const p = selectSplit(ds, s);
+    if (p.length === 0) throw new Error(`splitFeatures: the ${s} split of ${ds.name} is empty`);
+    return datasetFeatures(encoder, p, opts);
+  };
+  return { train: await part("train"), val: await part("validate"), test: await part("test") };
+}

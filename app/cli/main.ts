@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+/**
+ * The `mmsn` command line (paper pipeline, issue 6):
+ *   mmsn synth     write the synthetic cohort (MIMIC-CXR-JPG + MIMIC-IV, NIH-14, CheXpert in their real formats)
+ *   mmsn prepare   build the preprocessed image cache of a dataset
+ *   mmsn ehr       extract the MIMIC-IV EHR features of the chosen groups to a CSV
+ *   mmsn pretrain  MSN or multimodal MSN pretraining on MIMIC-CXR (--data) or on generated views (no --data)
+ *   mmsn probe     linear probe of a checkpoint's frozen target encoder (or a random-init baseline)
+ *   mmsn evaluate  the same as probe (kept as the issue's name)
+ *   mmsn study     random init vs MSN vs multimodal MSN, probes, comparison table and report (`npm start`)
+ *   mmsn ablate    vanilla MSN and every EHR group combination, probes, one comparison table
+ *   mmsn report    comparison table and charts from existing probe directories
+ *   mmsn export    the target encoder for the browser (tfjs model.json + weights + a plain-tfjs forward)
+ *   mmsn demo      short pretraining on generated views, printing the loss curve
+ *   mmsn backend   report which tfjs backend loads here
+ *
+ * src/cli/ is the one place in src/ that reaches data-loaders/ (test/layout.test.ts checks).
+ */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { initBackend } from "../../src/backend/index.js";
+import { MSN_PRESET_NAMES } from "../../src/config/msn.js";
+import { parseEhrGroups } from "../study/ehr_groups.js";
+import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
+import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
+
+const DATASET_CHOICES = ["mimic", "nih14", "chexpert"] as const;
+
+const common = {
+  preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
+  progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
+};
+const studyFlags: Record<string, FlagSpec> = {
+  data: { type: "string", meta: "DIR", default: "runs/cohort", help: "cohort directory; the default synthetic cohort is generated there if absent" },
+  out: { type: "string", meta: "DIR", default: "runs/study", help: "output directory: one run directory per method, report.md, comparison.csv/.svg/.png" },
+  preset: common.preset,
+  steps: { type: "int", min: 1, default: 200, help: "pretraining steps per method (200 ≈ 7 epochs of the default cohort's 467 MIMIC train images at batch 16)" },
+  "batch-size": { type: "int", min: 1, help: "images per pretraining step (default: the preset's)" },
+  "probe-epochs": { type: "int", min: 1, default: 100, help: "linear-probe epoch limit (early stopping, patience 5)" },
+  bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
+  "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
+  resume: { type: "bool", help: "continue unfinished pretraining runs in --out" },
+  "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
+  progress: common.progress,
+};
+
+/** Every subcommand, its usage and flags. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  synth: {
+    usage: "OUT_DIR [--seed 24] [--images 600 | --patients N] [--studies-per-patient 2.5] [--images-per-study 1.5] [--nih-images N] [--chexpert-images N] [--image-size 256] [--datasets mimic,nih,chexpert] [--jpeg-quality 90]",
+    description: "Writes a seeded synthetic cohort in the real on-disk formats of MIMIC-CXR-JPG 2.0.0 + MIMIC-IV 2.2, NIH-14 and CheXpert (see data-loaders/synth/README.md).",
+    flags: {},
+  },
+  prepare: {
+    usage: "--data DIR --dataset mimic|nih14|chexpert [--out CACHE_DIR] [--short-side 256]",
+    description: "Builds the preprocessed image cache of a dataset (uint8 shards + manifest.json; resumable and idempotent).",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "which dataset" },
+      out: { type: "string", meta: "DIR", help: "cache directory (default DIR/.cache/<dataset>-<short-side>)" },
+      "short-side": { type: "int", min: 16, default: 256, help: "shorter side of the cached images" },
+      progress: common.progress,
+    },
+  },
+  ehr: {
+    usage: "--data DIR --ehr GROUPS --out FILE.csv",
+    description: "Links MIMIC-CXR images to MIMIC-IV and writes the paper's EHR features of the chosen groups (path + feature columns).",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups: demographic,scan,inpatient (comma-separated) or all" },
+      age: { type: "choice", choices: ["norm", "bins5", "bins10"], default: "norm", help: "age encoding" },
+      out: { type: "string", meta: "FILE", help: "output CSV" },
+    },
+  },
+  pretrain: {
+    usage: "[--data DIR --ehr GROUPS|none] --out RUN [--preset cpu_fast] [--steps N] [--checkpoint-every K] [--resume]",
+    description:
+      "MSN pretraining in a run directory: config.json, run.json, metrics.csv (per step: loss parts, lr, wd, momentum, grad norm, images/s),\n" +
+      "checkpoint/ (atomic, every K steps and at the end), loss.svg/.png, schedules.svg/.png, summary.md. With --data: MIMIC-CXR train split,\n" +
+      "EHR groups from MIMIC-IV fused into the anchor branch (the EHR width sets ehr.ehrIn); without --data: generated views (--ehr-in).\n" +
+      "--resume continues bit-for-bit; Ctrl-C saves and exits; a NaN/Inf loss stops with the last good checkpoint kept.",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout); omitted: generated views" },
+      dataset: { type: "choice", choices: ["mimic"], default: "mimic", help: "pretraining dataset" },
+      ehr: { type: "string", meta: "GROUPS", default: "none", help: "EHR groups demographic,scan,inpatient (comma-separated), all, or none (vanilla MSN)" },
+      "ehr-in": { type: "int", min: 0, default: 0, help: "EHR width for generated views (without --data)" },
+      cache: { type: "string", meta: "DIR", help: "image cache from mmsn prepare (default: decode the JPEGs)" },
+      out: { type: "string", meta: "RUN", help: "run directory" },
+      preset: common.preset,
+      steps: { type: "int", min: 1, default: 60, help: "total optimizer steps of the run" },
+      "batch-size": { type: "int", min: 1, help: "images per step (default: the preset's)" },
+      "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
+      resume: { type: "bool", help: "continue the run in --out from its last checkpoint" },
+      progress: common.progress,
+    },
+  },
+  probe: {
+    usage: "--data DIR --dataset mimic|nih14|chexpert (--checkpoint RUN/checkpoint | --random-init) --out DIR",
+    description:
+      "Linear probe (paper §5) on frozen target-encoder features: results.csv, evaluation.json, per_label_auroc.svg/.png, probe_curve.svg/.png, summary.md.\n" +
+      "mimic: train/val/test of MIMIC-CXR; nih14: new probe, No-Finding-only images dropped; chexpert: the MIMIC probe on CheXpert valid.csv.",
+    flags: {
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
+      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "evaluation protocol" },
+      checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
+      "random-init": { type: "bool", help: "probe an untrained model of --preset (the baseline)" },
+      preset: common.preset,
+      out: { type: "string", meta: "DIR", help: "probe output directory" },
+      method: { type: "string", meta: "NAME", help: "name in tables (default from the run's EHR groups)" },
+      "probe-epochs": { type: "int", min: 1, default: 100, help: "epoch limit (early stopping, patience 5)" },
+      bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
+      "batch-size": { type: "int", min: 1, default: 64, help: "images per encoder forward" },
+      progress: common.progress,
+    },
+  },
+  study: {
+    usage: "[--data runs/cohort] [--out runs/study] [--steps 60] [--ehr all]",
+    description: "The study (npm start): synthetic cohort if absent → random-init baseline, vanilla MSN, multimodal MSN → linear probe of each on MIMIC test → comparison table with CIs, chart, report.md.",
+    flags: { ...studyFlags, ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" } },
+  },
+  ablate: {
+    usage: "[--data runs/cohort] [--out runs/ablate] [--steps 60]",
+    description: "EHR ablation: vanilla MSN, each EHR group, each pair and all groups → probe each on MIMIC test → one comparison table and report.",
+    flags: { ...studyFlags, out: { ...studyFlags.out!, default: "runs/ablate" } },
+  },
+  report: {
+    usage: "--out DIR PROBE_DIR [PROBE_DIR …]",
+    description: "Comparison table (printed, with CIs), comparison.csv/.svg/.png and report.md from probe directories written by mmsn probe.",
+    flags: { out: { type: "string", meta: "DIR", help: "report directory" }, title: { type: "string", default: "Comparison", help: "report title" } },
+    positionals: Array.from({ length: 64 }, (_, i) => `probe${i}`),
+  },
+  export: {
+    usage: "--checkpoint RUN/checkpoint --out DIR",
+    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), index.html example, README.md.",
+    flags: {
+      checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
+      out: { type: "string", meta: "DIR", help: "output folder (default RUN/web)" },
+    },
+  },
+  demo: {
+    usage: "[--steps 60] [--batch-size 16]",
+    description: 'Pretrains the "cpu_fast" preset (64-px views, ViT 6×192, EHR of width 4) on generated views and prints the loss curve.',
+    flags: { steps: { type: "int", min: 1, default: 60, help: "steps" }, "batch-size": { type: "int", min: 1, default: 16, help: "images per step" } },
+  },
+  backend: { usage: "", description: "Prints the chosen tfjs backend and why faster ones were skipped.", flags: {} },
+};
+const ALIASES: Record<string, string> = { evaluate: "probe", start: "study" };
+
+const MAIN_HELP = `mmsn <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([k, c]) => `  ${k.padEnd(9)}  ${c.description.split("\n")[0]!.split(/[.:](\s|$)/)[0]}`)
+  .join("\n")}
+  evaluate   alias of probe;  start   alias of study
+Run "mmsn <command> --help" for the options of a command; options can also come from --config FILE.json.`;
+
+async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): Promise<void> {
+  switch (cmd) {
+    case "pretrain": {
+      const out = get.str(a, "out");
+      if (get.str(a, "data") === undefined) {
+        if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR (run `mmsn synth DIR` to generate the synthetic cohort); for generated views use --ehr-in K");
+        const { runToyPretrain } = await import("./toy.js");
+        return runToyPretrain({ preset: get.str(a, "preset")!, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume") });
+      }
+      const ehr = parseEhrGroups(get.str(a, "ehr")!);
+      await initBackend({ quiet: true });
+      const { pretrainOnDataset } = await import("./pretrain.js");
+      const r = await pretrainOnDataset({
+        data: get.str(a, "data")!,
+        ehr,
+        out: get.req(a, "out", "the run directory"),
+        preset: get.str(a, "preset")!,
+        steps: get.num(a, "steps")!,
+        batchSize: get.num(a, "batch-size"),
+        checkpointEvery: get.num(a, "checkpoint-every")!,
+        resume: get.bool(a, "resume"),
+        progress: get.bool(a, "progress"),
+        cache: get.str(a, "cache"),
+      });
+      const losses = r.results.map((x) => x.loss);
+      console.log(`${r.method}: steps ${r.startStep} → ${r.startStep + r.results.length}${r.interrupted ? " (interrupted; --resume to continue)" : ""}, last loss ${losses.at(-1)?.toFixed(4) ?? "n/a"}, ${r.seconds.toFixed(1)} s; run directory ${r.dir}`);
+      return;
+    }
+    case "probe": {
+      const ckpt = get.str(a, "checkpoint");
+      if (ckpt === undefined && !get.bool(a, "random-init")) throw new Error("probe: give --checkpoint RUN/checkpoint, or --random-init for the untrained baseline");
+      if (ckpt !== undefined && get.bool(a, "random-init")) throw new Error("probe: --checkpoint and --random-init exclude each other");
+      const data = get.req(a, "data", "the cohort directory (run `mmsn synth DIR` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies)");
+      await initBackend({ quiet: true });
+      const { probeCommand } = await import("./probe.js");
+      const r = await probeCommand({
+        data,
+        dataset: get.str(a, "dataset") as (typeof DATASET_CHOICES)[number],
+        checkpoint: ckpt,
+        preset: get.str(a, "preset")!,
+        out: get.req(a, "out", "the probe output directory"),
+        method: get.str(a, "method"),
+        maxEpochs: get.num(a, "probe-epochs"),
+        bootstrap: get.num(a, "bootstrap"),
+        batchSize: get.num(a, "batch-size"),
+        progress: get.bool(a, "progress"),
+      });
+      console.log(`\n${comparisonText([r])}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
+      return;
+    }
+    case "study":
+    case "ablate": {
+      await initBackend({ quiet: true });
+      const { runStudy, runAblation } = await import("./study.js");
+      const o = {
+        data: get.str(a, "data")!,
+        out: get.str(a, "out")!,
+        preset: get.str(a, "preset")!,
+        steps: get.num(a, "steps")!,
+        batchSize: get.num(a, "batch-size"),
+        ehr: cmd === "study" ? parseEhrGroups(get.str(a, "ehr")!) : [],
+        probeEpochs: get.num(a, "probe-epochs")!,
+        bootstrap: get.num(a, "bootstrap")!,
+        checkpointEvery: get.num(a, "checkpoint-every")!,
+        resume: get.bool(a, "resume"),
+        synthImages: get.num(a, "synth-images"),
+        progress: get.bool(a, "progress"),
+      };
+      await (cmd === "study" ? runStudy(o) : runAblation(o));
+      return;
+    }
+    case "report": {
+      const dirs = Object.keys(a).filter((k) => /^probe\d+$/.test(k)).map((k) => a[k]).filter((v): v is string => typeof v === "string");
+      if (dirs.length === 0) throw new Error("report: give one or more probe directories (written by mmsn probe --out DIR)");
+      const results = dirs.map(readProbeResult);
+      const out = get.req(a, "out", "the report directory");
+      const f = await writeStudyReport(out, results, { title: get.str(a, "title")!, links: Object.fromEntries(results.map((r, i) => [r.method, dirs[i]!])) });
+      console.log(`${comparisonText(results)}\n\nreport: ${f.report}`);
+      return;
+    }
+    case "ehr": {
+      const groups = parseEhrGroups(get.str(a, "ehr")!);
+      if (groups.length === 0) throw new Error('ehr: --ehr none selects no features; valid EHR groups: demographic, scan, inpatient, or "all"');
+      const { ehrCommand } = await import("./prepare.js");
+      return ehrCommand(get.req(a, "data", "the cohort directory"), groups, get.str(a, "age") as "norm" | "bins5" | "bins10", get.req(a, "out", "the output CSV"));
+    }
+    case "prepare": {
+      const { prepareCommand } = await import("./prepare.js");
+      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASET_CHOICES)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"));
+    }
+    case "export": {
+      const { exportCommand } = await import("./export.js");
+      await initBackend({ quiet: true }); // as every other command: the automatic choice, or MMSN_BACKEND
+      return exportCommand(get.req(a, "checkpoint", "the checkpoint to export"), get.str(a, "out"));
+    }
+    case "demo": {
+      const { runToyPretrain } = await import("./toy.js");
+      return runToyPretrain({ preset: "cpu_fast", ehrIn: 4, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size") });
+    }
+    case "backend":
+      return void console.log(JSON.stringify(await initBackend({ quiet: true }), null, 2));
+    default:
+      void rest;
+  }
+}
+
+/**
+ * Run the CLI on `argv` (the arguments after `mmsn`).
+ * @throws Error with a message for the user (unknown command/flag, bad value, missing data, …).
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (!first || first === "--help" || first === "-h" || first === "help") return void console.log(MAIN_HELP);
+  const cmd = ALIASES[first] ?? first;
+  const spec = COMMANDS[cmd];
+  if (!spec) throw new Error(`unknown command "${first}"; valid commands: ${[...Object.keys(COMMANDS), ...Object.keys(ALIASES)].join(", ")}`);
+  if (cmd === "synth") {
+    if (rest.includes("--help") || rest.includes("-h")) return void console.log(commandHelp(cmd, spec).replace(/\n\noptions:[\s\S]*/, ""));
+    const synth = (await import("../../data-loaders/synth/cli.js")) as { runSynthCli(argv: readonly string[]): Promise<unknown> };
+    await synth.runSynthCli(rest);
+    return;
+  }
+  const a = parseCommand(cmd, spec, rest);
+  if (a.help) return void console.log(commandHelp(first, spec));
+  await runCommand(cmd, a, rest);
+}
+
+/** True when this file is the process entry point (also through the `mmsn` bin symlink). */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(arg)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    console.error(`mmsn: ${e.message}`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * The standalone ES module written next to an exported encoder (`mmsn export`): loads `model.json` +
+ * `weights.bin` with plain tfjs (`tf.io.decodeWeights`) and runs the ViT target encoder with tfjs ops, so a
+ * browser page needs only `@tensorflow/tfjs` and this file. Kept as a string so the package ships it without
+ * a build step; `test/app/cli/export.test.ts` imports the written file and checks it against `model.encode`.
+ */
+export const BROWSER_ENCODER_JS = String.raw`// mmsn_encoder.js: the frozen MSN target encoder (ViT, CLS after the final LayerNorm) in plain tfjs.
+// Usage (browser): <script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
+//   import { loadEncoder } from "./mmsn_encoder.js";
+//   const enc = await loadEncoder(tf, "./");                 // folder holding model.json + weights.bin
+//   const x = enc.preprocess(tf.browser.fromPixels(img, 1)); // [1, S, S, C], the evaluation transform
+//   const features = enc.encode(x);                           // [1, D]; dispose x and features when done
+// Tensors returned by preprocess/encode belong to the caller (dispose them); enc.dispose() frees the weights.
+
+/** Load the encoder from a folder URL; fetchFn defaults to the global fetch (pass another one in Node). */
+export async function loadEncoder(tf, baseUrl, fetchFn = globalThis.fetch) {
+  const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+  const manifest = await (await fetchFn(base + "model.json")).json();
+  if (manifest.format !== "multimodal-msn/vit-encoder@1") throw new Error("model.json: not an exported multimodal-msn encoder");
+  const group = manifest.weightsManifest[0];
+  const parts = await Promise.all(group.paths.map(async (p) => (await fetchFn(base + p)).arrayBuffer()));
+  const weights = tf.io.decodeWeights(parts.length === 1 ? parts[0] : parts, group.weights);
+  return new Encoder(tf, manifest, weights);
+}
+
+class Encoder {
+  constructor(tf, manifest, weights) {
+    this.tf = tf;
+    this.config = manifest.config;
+    this.normalization = manifest.normalization;
+    this.w = weights;
+  }
+
+  /** Number of features per image. */
+  get dim() {
+    return this.config.embedDim;
+  }
+
+  /**
+   * The evaluation transform: resize the shorter side to round(S*256/224), centre-crop S×S, scale to [0, 1],
+   * normalise. image: [H, W, C] (e.g. tf.browser.fromPixels(img, 1)) with values 0..255. Returns [1, S, S, C].
+   */
+  preprocess(image) {
+    const tf = this.tf;
+    const { imgSize: S, inChans: C } = this.config;
+    return tf.tidy(() => {
+      let x = tf.cast(image, "float32");
+      if (x.shape[2] !== 1) x = tf.mean(x.slice([0, 0, 0], [-1, -1, Math.min(3, x.shape[2])]), 2, true); // grayscale, as the loaders
+      const [h, w] = x.shape;
+      const r = Math.round((S * 256) / 224);
+      const k = r / Math.min(h, w);
+      const rh = Math.max(S, Math.round(h * k));
+      const rw = Math.max(S, Math.round(w * k));
+      x = tf.image.resizeBilinear(x, [rh, rw], false, true);
+      x = tf.slice(x, [Math.round((rh - S) / 2), Math.round((rw - S) / 2), 0], [S, S, 1]);
+      const n = this.normalization;
+      if (C === 1) {
+        const m = (n.mean[0] + n.mean[1] + n.mean[2]) / 3;
+        const s = (n.std[0] + n.std[1] + n.std[2]) / 3;
+        return tf.expandDims(tf.div(tf.sub(tf.div(x, 255), m), s), 0);
+      }
+      const rgb = tf.tile(tf.div(x, 255), [1, 1, 3]);
+      return tf.expandDims(tf.div(tf.sub(rgb, tf.tensor1d(n.mean)), tf.tensor1d(n.std)), 0);
+    });
+  }
+
+  /** CLS features of the frozen target encoder: images [B, S, S, C] (preprocessed) → [B, D]. */
+  encode(images) {
+    const tf = this.tf;
+    const { patchSize: p, inChans: c, embedDim: d, depth, numHeads: nh, layerNormEps: eps, imgSize } = this.config;
+    const [b, h, w, ch] = images.shape;
+    if (h !== imgSize || w !== imgSize || ch !== c) throw new Error("encode expects [B, " + imgSize + ", " + imgSize + ", " + c + "] images, got [" + images.shape + "]");
+    const W = (n) => this.w["encoder." + n];
+    const ln = (x, g, bb) => {
+      const mean = tf.mean(x, 1, true);
+      const xc = tf.sub(x, mean);
+      return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), 1, true), eps))), g), bb);
+    };
+    const lin = (x, n, bias = true) => (bias ? tf.add(tf.matMul(x, W(n + ".weight")), W(n + ".bias")) : tf.matMul(x, W(n + ".weight")));
+    return tf.tidy(() => {
+      const g = h / p;
+      const t = g * g + 1;
+      const patches = tf.reshape(tf.transpose(tf.reshape(images, [b * g, p, g, p * c]), [0, 2, 1, 3]), [b * g * g, p * p * c]);
+      const tok = tf.reshape(lin(patches, "patch_embed"), [b, g * g, d]);
+      const cls = tf.tile(tf.reshape(W("cls_token"), [1, 1, d]), [b, 1, 1]);
+      let x = tf.reshape(tf.add(tf.concat([cls, tok], 1), W("pos_embed")), [b * t, d]);
+      const dh = d / nh;
+      const heads = (y) => tf.reshape(tf.transpose(tf.reshape(y, [b, t, nh, dh]), [0, 2, 1, 3]), [b * nh, t, dh]);
+      for (let i = 0; i < depth; i++) {
+        const k = "blocks." + i + ".";
+        const hN = ln(x, W(k + "norm1.weight"), W(k + "norm1.bias"));
+        const qkvBias = W(k + "attn.q.bias") !== undefined;
+        const q = tf.mul(heads(lin(hN, k + "attn.q", qkvBias)), 1 / Math.sqrt(dh));
+        const att = tf.softmax(tf.matMul(q, heads(lin(hN, k + "attn.k", qkvBias)), false, true));
+        const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, heads(lin(hN, k + "attn.v", qkvBias))), [b, nh, t, dh]), [0, 2, 1, 3]), [b * t, d]);
+        const x1 = tf.add(x, lin(o, k + "attn.proj"));
+        const h2 = ln(x1, W(k + "norm2.weight"), W(k + "norm2.bias"));
+        const z = lin(h2, k + "mlp.fc1");
+        const gelu = tf.mul(tf.mul(z, 0.5), tf.add(1, tf.erf(tf.mul(z, Math.SQRT1_2))));
+        x = tf.add(x1, lin(gelu, k + "mlp.fc2"));
+      }
+      const clsOut = tf.reshape(tf.slice(tf.reshape(x, [b, t, d]), [0, 0, 0], [b, 1, d]), [b, d]);
+      return ln(clsOut, W("norm.weight"), W("norm.bias"));
+    });
+  }
+
+  /** Free the weights. */
+  dispose() {
+    this.tf.dispose(Object.values(this.w));
+  }
+}
+`;
+
+/** The example page written next to an exported encoder. */
+export const BROWSER_EXAMPLE_HTML = `<!doctype html>
+<!-- Serve this folder over HTTP (e.g. \`npx http-server .\` or \`python3 -m http.server\`) and open index.html. -->
+<meta charset="utf-8">
+<title>multimodal-msn encoder in the browser</title>
+<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
+<input type="file" id="file" accept="image/*"> <pre id="out">choose a chest X-ray image</pre>
+<script type="module">
+  import { loadEncoder } from "./mmsn_encoder.js";
+  const enc = await loadEncoder(tf, "./");
+  document.getElementById("file").onchange = async (ev) => {
+    const img = await createImageBitmap(ev.target.files[0]);
+    const x = enc.preprocess(tf.browser.fromPixels(img, 1));
+    const f = enc.encode(x);
+    const v = await f.data();
+    tf.dispose([x, f]);
+    document.getElementById("out").textContent = \`\${v.length} features: [\${Array.from(v.slice(0, 8), (a) => a.toFixed(3)).join(", ")}, …]\`;
+  };
+</script>
+`;

@@ -1,0 +1,69 @@
+/**
+ * One method of a study, in memory (what the notebooks run; `mmsn study` / `mmsn ablate` do the same with
+ * checkpointed run directories): optionally pretrain a model, extract frozen target-encoder features, train
+ * and test a linear probe. The data side comes in as functions, so this module does not read datasets.
+ */
+import type { ProbeOptions, ProbeTrainResult } from "../../src/eval/linear_probe.js";
+import { mimicProtocol, type FeatureSplits, type ProtocolResult } from "../../src/eval/protocols.js";
+import type { Encoder } from "../../src/eval/types.js";
+import type { MsnBatch } from "../../src/types/batch.js";
+import type { MultimodalMSN, StepResult } from "../../src/msn/multimodal_msn.js";
+import { pretrain } from "../../src/train/pretrain.js";
+import type { MethodResult } from "./report.js";
+
+/** Options of {@link runMethod}. */
+export interface MethodRunOptions {
+  /** Display name ("random init", "MSN", `methodName(groups)`). */
+  readonly method: string;
+  /** Dataset/protocol name recorded in the result; default "mimic". */
+  readonly dataset?: string;
+  /** The model; its target encoder gives the features. Owned by the caller (not disposed here). */
+  readonly model: MultimodalMSN;
+  /** Pretraining batches (disposed by the trainer); absent = no pretraining (the random-init baseline). */
+  readonly batches?: AsyncIterable<MsnBatch>;
+  /** Pretraining steps (required with `batches`). */
+  readonly steps?: number;
+  /** Frozen-encoder features of the train/val/test splits (e.g. `splitFeatures(encoder, mimic, …)`). */
+  readonly features: (encoder: Encoder) => Promise<FeatureSplits>;
+  /** Train and test the probe; default {@link mimicProtocol} with `probe` and `bootstrap`. */
+  readonly protocol?: (splits: FeatureSplits) => Promise<ProtocolResult>;
+  readonly probe?: ProbeOptions;
+  /** Bootstrap resamples of the test metrics; default 1000. */
+  readonly bootstrap?: number;
+}
+
+/** Result of {@link runMethod}: plain data, no tensors. */
+export interface MethodRun extends MethodResult {
+  /** Per-step pretraining results ([] for no pretraining). */
+  readonly pretraining: readonly StepResult[];
+  readonly training?: ProbeTrainResult;
+  readonly notes: readonly string[];
+  /** Wall-clock seconds of pretraining and of features + probe. */
+  readonly seconds: { readonly pretrain: number; readonly evaluate: number };
+}
+
+/**
+ * Pretrain (when `batches` are given), extract features with the model's target encoder and run the probe
+ * protocol.
+ * @throws Error when `batches` are given without a positive `steps`.
+ * @example const r = await runMethod({ method: "MSN", model, batches, steps: 30, features: (e) => splitFeatures(e, mimic, { size: 64, channels: 1 }) });
+ */
+export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
+  if (o.batches && !(o.steps !== undefined && o.steps > 0)) throw new Error(`runMethod(${o.method}): give steps > 0 with batches`);
+  const t0 = performance.now();
+  const pretraining = o.batches ? await pretrain(o.model, o.batches, { steps: o.steps!, progress: false }) : [];
+  const t1 = performance.now();
+  const splits = await o.features((x) => o.model.encode(x));
+  const r = o.protocol ? await o.protocol(splits) : await mimicProtocol(splits, { ...(o.probe ? { probe: o.probe } : {}), evaluate: { bootstrap: o.bootstrap ?? 1000 } });
+  const t2 = performance.now();
+  return {
+    method: o.method,
+    dataset: o.dataset ?? r.protocol,
+    evaluation: r.evaluation,
+    source: o.batches ? `${o.steps} pretraining steps` : "random init (no pretraining)",
+    pretraining,
+    ...(r.training ? { training: r.training } : {}),
+    notes: r.notes,
+    seconds: { pretrain: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000 },
+  };
+}
