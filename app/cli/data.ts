@@ -8,7 +8,6 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  alignEhr,
   datasetSource,
   evalTransform,
   extractEhrMatrix,
@@ -27,6 +26,7 @@ import type { LabeledBatch } from "../../src/eval/types.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import type { MsnConfig } from "../../src/config/msn.js";
 import type { EhrGroupName } from "../study/ehr_groups.js";
+import { alignEhr } from "../adapters.js";
 
 /** Datasets the CLI reads. */
 export const DATASETS = ["mimic", "nih14", "chexpert"] as const;
