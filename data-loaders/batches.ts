@@ -283,6 +283,11 @@ export interface EvalBatch {
 /** Options of {@link evalBatches}. Unknown keys throw. */
 export interface EvalBatchOptions {
   readonly batchSize: number;
+  /**
+   * Output side (crop) in pixels. Default 224, the paper's. Other sizes scale the whole transform: resize to
+   * ⌊size·256/224⌉, crop `size` (a model trained at 64 px sees the same field of view as one at 224 px).
+   */
+  readonly size?: number;
   /** `eval` (Resize 256 → CenterCrop 224, default) or `train` (the paper's flip + RandomAffine). */
   readonly transform?: "eval" | "train";
   /** Default 3. */
@@ -301,7 +306,7 @@ export interface EvalBatchOptions {
   readonly decode?: DecodeOptions;
 }
 
-const EVAL_KEYS = ["batchSize", "transform", "channels", "seed", "shuffle", "dropLast", "prefetch", "concurrency", "decode"];
+const EVAL_KEYS = ["batchSize", "size", "transform", "channels", "seed", "shuffle", "dropLast", "prefetch", "concurrency", "decode"];
 
 /**
  * Linear-evaluation batches over a dataset with the paper's transforms and labels.
@@ -315,13 +320,15 @@ export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream
   const L = ds.labelNames.length;
   const report = new LoadReport(`evalBatches (${ds.name})`);
   const src = datasetSource(ds, opts.decode ?? {});
+  const crop = opts.size ?? 224;
+  const size = { resize: Math.round((crop * 256) / 224), crop, channels: C };
   const build = (imgs: { img: GrayImage; index: number; epoch: number }[]) => {
     const B = imgs.length;
-    const px = 224 * 224 * C;
+    const px = crop * crop * C;
     const images = new Float32Array(B * px);
     const labels = new Float32Array(B * L);
     imgs.forEach(({ img, index }, b) => {
-      const x = opts.transform === "train" ? trainAffineTransform(img, makeRng(deriveSeed(seed, index)), { channels: C }) : evalTransform(img, { channels: C });
+      const x = opts.transform === "train" ? trainAffineTransform(img, makeRng(deriveSeed(seed, index)), size) : evalTransform(img, size);
       images.set(x, b * px);
       labels.set(ds.labels.subarray(index * L, (index + 1) * L), b * L);
     });
@@ -333,7 +340,7 @@ export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream
     async *[Symbol.asyncIterator]() {
       for await (const p of preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build)) {
         const B = p.indices.length;
-        yield { images: tf.tensor4d(p.images, [B, 224, 224, C]), labels: tf.tensor2d(p.labels, [B, L]), indices: p.indices };
+        yield { images: tf.tensor4d(p.images, [B, crop, crop, C]), labels: tf.tensor2d(p.labels, [B, L]), indices: p.indices };
       }
     },
   };

@@ -4,8 +4,10 @@
  */
 import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
 
-/** Feature groups: paper names (repo names: socio-demographic, image_meta, clinical). */
-export type EhrGroup = "demographic" | "scan" | "inpatient";
+/** The paper's EHR feature groups, in their canonical (CSV) order (repo names: socio-demographic, image_meta, clinical). */
+export const EHR_GROUPS = ["demographic", "scan", "inpatient"] as const;
+/** One of {@link EHR_GROUPS}. */
+export type EhrGroup = (typeof EHR_GROUPS)[number];
 /** Single variables. */
 export type EhrVariable = "sex" | "age" | "view" | "orientation" | "mortality" | "icu";
 /** Age encodings: (age − 16)/84, 5-year bins (16 one-hot), 10-year bins (9 one-hot). */
@@ -24,7 +26,6 @@ export const EHR_GROUP_VARIABLES: Readonly<Record<EhrGroup, readonly EhrVariable
 };
 
 const VARIABLE_ORDER: readonly EhrVariable[] = ["sex", "age", "view", "orientation", "mortality", "icu"];
-const GROUP_ORDER: readonly EhrGroup[] = ["demographic", "scan", "inpatient"];
 
 /** 5-year bin labels: `pd.cut(age, [0,20,25,…,90,inf])`, right-closed. */
 export const AGE_BINS5 = ["<20", "20-25", "25-30", "30-35", "35-40", "40-45", "45-50", "50-55", "55-60", "60-65", "65-70", "70-75", "75-80", "80-85", "85-90", "90+"] as const;
@@ -64,8 +65,8 @@ export function selectionColumns(sel: EhrSelection): { variables: EhrVariable[];
   let vars: EhrVariable[];
   if ("groups" in sel) {
     checkKeys(sel, ["groups", "age"], "EHR selection");
-    for (const g of sel.groups) if (!GROUP_ORDER.includes(g)) throw new Error(`EHR selection: unknown group "${String(g)}". Valid groups: ${GROUP_ORDER.join(", ")}`);
-    vars = GROUP_ORDER.filter((g) => sel.groups.includes(g)).flatMap((g) => [...EHR_GROUP_VARIABLES[g]]);
+    for (const g of sel.groups) if (!EHR_GROUPS.includes(g)) throw new Error(`EHR selection: unknown group "${String(g)}". Valid groups: ${EHR_GROUPS.join(", ")}`);
+    vars = EHR_GROUPS.filter((g) => sel.groups.includes(g)).flatMap((g) => [...EHR_GROUP_VARIABLES[g]]);
   } else {
     checkKeys(sel, ["variables", "age"], "EHR selection");
     for (const v of sel.variables) if (!VARIABLE_ORDER.includes(v)) throw new Error(`EHR selection: unknown variable "${String(v)}". Valid: ${VARIABLE_ORDER.join(", ")}`);

@@ -45,9 +45,6 @@ export const NIH14_LABELS = [
 /** One NIH-14 label name. */
 export type Nih14Label = (typeof NIH14_LABELS)[number];
 
-/** The CheXpert competition 5 (standard CheXpert evaluation subset). */
-export const CHEXPERT_COMPETITION5: readonly ChexpertLabel[] = ["Atelectasis", "Cardiomegaly", "Consolidation", "Edema", "Pleural Effusion"];
-
 /**
  * What an uncertain (-1) label becomes: `zeros` → 0 (U-Zeros, the paper), `ones` → 1 (U-Ones),
  * `ignore` → NaN (U-Ignore: masked out of loss and AUROC).

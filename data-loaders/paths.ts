@@ -14,3 +14,15 @@ export function resolveInside(root: string, rel: string): string | null {
   if (back === "" || back.startsWith("..") || path.isAbsolute(back)) return null;
   return abs;
 }
+
+/**
+ * Where each dataset lives inside a cohort directory: the layout of the official downloads (PhysioNet's
+ * `mimic-cxr-jpg/2.0.0` and `mimiciv/2.2`, NIH's `nih-chestxray14`, Stanford's `CheXpert-v1.0-small`), which
+ * the synthetic cohort (`mmsn synth`) writes too.
+ */
+export const COHORT_LAYOUT = {
+  mimicCxr: "mimic-cxr-jpg/2.0.0",
+  mimicIv: "mimiciv/2.2",
+  nih14: "nih-chestxray14",
+  chexpert: "chexpert/CheXpert-v1.0-small",
+} as const;

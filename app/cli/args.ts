@@ -26,8 +26,10 @@ export interface CommandSpec {
   readonly usage: string;
   readonly description: string;
   readonly flags: Readonly<Record<string, FlagSpec>>;
-  /** Names of positional arguments (in order); extra positionals are an error. */
+  /** Names of positional arguments (in order); extra positionals are an error unless `variadic` is set. */
   readonly positionals?: readonly string[];
+  /** Name under which every positional after `positionals` is collected (a string list). */
+  readonly variadic?: string;
 }
 
 /** Parsed values: flag name (kebab-case) → value; positionals by name. */
@@ -113,8 +115,9 @@ export function parseCommand(name: string, spec: CommandSpec, argv: readonly str
   const out: ParsedArgs = {};
   if (parsed.values.help) return { help: true };
   const pos = spec.positionals ?? [];
-  if (parsed.positionals.length > pos.length) throw new Error(`${name}: unexpected argument "${parsed.positionals[pos.length]}"; usage: mmsn ${name} ${spec.usage}`);
+  if (parsed.positionals.length > pos.length && !spec.variadic) throw new Error(`${name}: unexpected argument "${parsed.positionals[pos.length]}"; usage: mmsn ${name} ${spec.usage}`);
   pos.forEach((p, i) => (out[p] = parsed.positionals[i]));
+  if (spec.variadic) out[spec.variadic] = parsed.positionals.slice(pos.length);
   const fromFile: Record<string, unknown> = {};
   const cfg = parsed.values.config;
   if (typeof cfg === "string") {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `mmsn` command line (paper pipeline, issue 6):
+ * The `mmsn` command line:
  *   mmsn synth     write the synthetic cohort (MIMIC-CXR-JPG + MIMIC-IV, NIH-14, CheXpert in their real formats)
  *   mmsn prepare   build the preprocessed image cache of a dataset
  *   mmsn ehr       extract the MIMIC-IV EHR features of the chosen groups to a CSV
@@ -13,8 +13,6 @@
  *   mmsn export    the target encoder for the browser (tfjs model.json + weights + a plain-tfjs forward)
  *   mmsn demo      short pretraining on generated views, printing the loss curve
  *   mmsn backend   report which tfjs backend loads here
- *
- * src/cli/ is the one place in src/ that reaches data-loaders/ (test/layout.test.ts checks).
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -127,7 +125,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     usage: "--out DIR PROBE_DIR [PROBE_DIR …]",
     description: "Comparison table (printed, with CIs), comparison.csv/.svg/.png and report.md from probe directories written by mmsn probe.",
     flags: { out: { type: "string", meta: "DIR", help: "report directory" }, title: { type: "string", default: "Comparison", help: "report title" } },
-    positionals: Array.from({ length: 64 }, (_, i) => `probe${i}`),
+    variadic: "probes",
   },
   export: {
     usage: "--checkpoint RUN/checkpoint --out DIR",
@@ -155,7 +153,7 @@ ${Object.entries(COMMANDS)
   evaluate   alias of probe;  start   alias of study
 Run "mmsn <command> --help" for the options of a command; options can also come from --config FILE.json.`;
 
-async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): Promise<void> {
+async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
   switch (cmd) {
     case "pretrain": {
       const out = get.str(a, "out");
@@ -227,7 +225,7 @@ async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): 
       return;
     }
     case "report": {
-      const dirs = Object.keys(a).filter((k) => /^probe\d+$/.test(k)).map((k) => a[k]).filter((v): v is string => typeof v === "string");
+      const dirs = a.probes as string[];
       if (dirs.length === 0) throw new Error("report: give one or more probe directories (written by mmsn probe --out DIR)");
       const results = dirs.map(readProbeResult);
       const out = get.req(a, "out", "the report directory");
@@ -256,8 +254,6 @@ async function runCommand(cmd: string, a: ParsedArgs, rest: readonly string[]): 
     }
     case "backend":
       return void console.log(JSON.stringify(await initBackend({ quiet: true }), null, 2));
-    default:
-      void rest;
   }
 }
 
@@ -279,7 +275,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const a = parseCommand(cmd, spec, rest);
   if (a.help) return void console.log(commandHelp(first, spec));
-  await runCommand(cmd, a, rest);
+  await runCommand(cmd, a);
 }
 
 /** True when this file is the process entry point (also through the `mmsn` bin symlink). */

@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildCache, extractEhrFeatures, type AgeEncoding } from "../../data-loaders/index.js";
-import type { EhrGroupName } from "../study/ehr_groups.js";
-import { COHORT_LAYOUT, loadDataset, requirePath, type DatasetName } from "./data.js";
+import type { EhrGroup } from "../../data-loaders/index.js";
+import { COHORT_LAYOUT, loadDataset, requirePath, type DatasetName } from "../data.js";
 
 /**
  * Build the preprocessing cache of a dataset (all splits): shards of uint8 images with shorter side
@@ -26,7 +26,7 @@ export async function prepareCommand(data: string, dataset: DatasetName, shortSi
  * Extract the paper's EHR features (selected groups, age encoding) for every MIMIC-CXR image and write
  * them as a CSV (`path` + feature columns, the paper's format).
  */
-export async function ehrCommand(data: string, groups: readonly EhrGroupName[], age: AgeEncoding, outCsv: string): Promise<void> {
+export async function ehrCommand(data: string, groups: readonly EhrGroup[], age: AgeEncoding, outCsv: string): Promise<void> {
   const dir = requirePath(resolve(data), "dataset directory --data");
   const root = requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG");
   const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(root, f)).find(existsSync);

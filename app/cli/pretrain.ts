@@ -7,17 +7,19 @@ import { join, resolve } from "node:path";
 import { msnConfig } from "../../src/config/msn.js";
 import { checkPreset } from "./args.js";
 import type { StepResult } from "../../src/msn/multimodal_msn.js";
-import { methodName, type EhrGroupName } from "../study/ehr_groups.js";
+import type { EhrGroup } from "../../data-loaders/index.js";
+import { methodName } from "../study/ehr_groups.js";
 import { writeRunSummary } from "../study/run_summary.js";
 import { trainRun } from "../../src/train/run.js";
-import { cachedSource, datasetMsnBatches, loadDataset, mimicWithEhr, split, stepsPerEpochFor } from "./data.js";
+import { selectSplit } from "../../data-loaders/index.js";
+import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
 
 /** Options of {@link pretrainOnDataset}. */
 export interface DatasetPretrainOptions {
   /** Cohort directory (`mmsn synth` layout). */
   readonly data: string;
   /** EHR groups fused into the anchor branch; [] = vanilla MSN. */
-  readonly ehr: readonly EhrGroupName[];
+  readonly ehr: readonly EhrGroup[];
   /** Run directory. */
   readonly out: string;
   readonly preset: string;
@@ -54,11 +56,11 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   checkPreset(o.preset);
   const t0 = performance.now();
   const all = loadDataset(o.data, "mimic");
-  let train = split(all, "train");
+  let train = selectSplit(all, "train");
   let ehr: { matrix: Float32Array; dim: number } | undefined;
   let columns: readonly string[] = [];
   if (o.ehr.length > 0) {
-    const e = await mimicWithEhr(o.data, train, o.ehr);
+    const e = cohortEhr(o.data, train, o.ehr);
     train = e.dataset;
     ehr = { matrix: e.matrix, dim: e.dim };
     columns = e.columns;
@@ -80,13 +82,13 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     checkpointEvery: o.checkpointEvery,
     resume: o.resume,
     progress: o.progress,
-    batches: (start) => datasetMsnBatches(train, c, b, start, ehr, source),
+    batches: (startStep) => pretrainBatches(train, c, { batchSize: b, startStep, ...(ehr ? { ehr } : {}), ...(source ? { source } : {}) }),
   });
   run.model.dispose();
   writeFileSync(
     join(o.out, "run.json"),
     JSON.stringify(
-      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpochFor(train.length, b) },
+      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: Math.max(1, Math.floor(train.length / b)) },
       null,
       2,
     ) + "\n",

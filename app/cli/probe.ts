@@ -8,16 +8,17 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { extractFeatures } from "../../src/eval/features.js";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
-import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions } from "../../src/eval/protocols.js";
-import type { LabeledFeatures } from "../../src/eval/types.js";
+import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
+import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { methodName, type EhrGroupName } from "../study/ehr_groups.js";
+import { selectSplit, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
+import type { EhrGroup } from "../../data-loaders/index.js";
+import { methodName } from "../study/ehr_groups.js";
+import { runMethod } from "../study/method_run.js";
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
-import type { CxrDataset, SplitName } from "../../data-loaders/index.js";
 import { checkPreset } from "./args.js";
-import { evalImageBatches, loadDataset, split, type DatasetName } from "./data.js";
+import { datasetFeatures, loadDataset, type DatasetName } from "../data.js";
 
 /** Options of {@link probeCommand}. */
 export interface ProbeCommandOptions {
@@ -53,11 +54,11 @@ export function checkpointDir(p: string): string {
 }
 
 /** The method name recorded by `mmsn pretrain` in `RUN/run.json`, if any. */
-function runMethod(ckpt: string): string | undefined {
+function recordedMethod(ckpt: string): string | undefined {
   const runJson = join(ckpt, "..", "run.json");
   if (!existsSync(runJson)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(runJson, "utf8")) as { ehr?: EhrGroupName[] };
+    const j = JSON.parse(readFileSync(runJson, "utf8")) as { ehr?: EhrGroup[] };
     return Array.isArray(j.ehr) ? methodName(j.ehr) : undefined;
   } catch {
     return undefined;
@@ -80,7 +81,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     model = MultimodalMSN.load(ckpt);
     fingerprint = createHash("sha1").update(readFileSync(join(ckpt, "weights.bin"))).digest("hex").slice(0, 12);
     source = `target encoder of ${ckpt} (step ${model.step})`;
-    method = o.method ?? runMethod(ckpt) ?? "pretrained";
+    method = o.method ?? recordedMethod(ckpt) ?? "pretrained";
   } else {
     model = new MultimodalMSN(checkPreset(o.preset));
     source = `random-init ${o.preset} encoder (seed ${model.config.seed}), no pretraining`;
@@ -91,38 +92,41 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     const size = model.config.vit.imgSize;
     const channels = model.config.vit.inChans === 1 ? 1 : 3;
     const bs = o.batchSize ?? 64;
-    const features = async (ds: CxrDataset, name: string, s: SplitName | "all"): Promise<LabeledFeatures> => {
-      const part = s === "all" ? ds : split(ds, s);
+    const features = (encoder: Encoder, ds: CxrDataset, name: string, s: SplitName | "all"): Promise<LabeledFeatures> => {
+      const part = s === "all" ? ds : selectSplit(ds, s);
       if (part.length === 0) throw new Error(`${name}: the ${s} split is empty`);
-      const f = await extractFeatures((x) => model.encode(x), evalImageBatches(part, size, channels, bs), {
+      return datasetFeatures(encoder, part, { size, channels, batchSize: bs }, {
         cacheDir: join(o.out, "features"),
         cacheKey: `${fingerprint}.${size}px.${name}.${s}`,
-        total: part.length,
         label: `features ${name}/${s}`,
         progress: o.progress === false ? false : process.stderr,
       });
-      return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: part.labelNames };
     };
     // The paper's probe batch is 64 (drop_last); a tiny cohort gets one batch of all its training rows.
     const popts = (nTrain: number): ProtocolOptions => ({ probe: { maxEpochs: o.maxEpochs ?? 100, batchSize: Math.min(64, nTrain) }, evaluate: { bootstrap: o.bootstrap ?? 1000 } });
-    let res;
-    if (o.dataset === "nih14") {
-      const ds = loadDataset(o.data, "nih14");
-      const train = await features(ds, "nih14", "train");
-      res = await nih14Protocol({ train, val: await features(ds, "nih14", "validate"), test: await features(ds, "nih14", "test") }, popts(dropNoFindingOnly(train).set.n));
-    } else {
-      const ds = loadDataset(o.data, "mimic");
-      const splits = { train: await features(ds, "mimic", "train"), val: await features(ds, "mimic", "validate"), test: await features(ds, "mimic", "test") };
-      const mimic = await mimicProtocol(splits, popts(splits.train.n));
-      if (o.dataset === "chexpert") {
-        const cx = loadDataset(o.data, "chexpert");
-        const r = chexpertProtocol({ probe: mimic.probe, test: await features(cx, "chexpert", "all") }, { evaluate: popts(0).evaluate! });
-        res = { ...r, training: mimic.training };
-      } else res = mimic;
-    }
-    const result: MethodResult = { method, dataset: o.dataset, evaluation: res.evaluation, source };
-    await writeProbeOutputs(o.out, result, { training: res.training, notes: res.notes });
-    return { ...result, training: res.training, dir: o.out };
+    const name = o.dataset === "nih14" ? "nih14" : "mimic";
+    const ds = loadDataset(o.data, name);
+    // The CheXpert protocol applies the MIMIC-trained probe: its test features come with the MIMIC splits.
+    let chexpert: LabeledFeatures | undefined;
+    const run = await runMethod({
+      method,
+      dataset: o.dataset,
+      model,
+      features: async (encoder) => {
+        const splits = { train: await features(encoder, ds, name, "train"), val: await features(encoder, ds, name, "validate"), test: await features(encoder, ds, name, "test") };
+        if (o.dataset === "chexpert") chexpert = await features(encoder, loadDataset(o.data, "chexpert"), "chexpert", "all");
+        return splits;
+      },
+      protocol: async (splits): Promise<ProtocolResult> => {
+        if (o.dataset === "nih14") return nih14Protocol(splits, popts(dropNoFindingOnly(splits.train).set.n));
+        const mimic = await mimicProtocol(splits, popts(splits.train.n));
+        if (o.dataset !== "chexpert") return mimic;
+        return { ...chexpertProtocol({ probe: mimic.probe, test: chexpert! }, { evaluate: popts(0).evaluate! }), training: mimic.training };
+      },
+    });
+    const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: run.notes });
+    return { ...result, training: run.training, dir: o.out };
   } finally {
     model.dispose();
   }

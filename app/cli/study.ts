@@ -9,9 +9,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeSyntheticCohort } from "../../data-loaders/index.js";
-import { ehrCombinations, methodName, type EhrGroupName } from "../study/ehr_groups.js";
+import type { EhrGroup } from "../../data-loaders/index.js";
+import { ehrCombinations, methodName } from "../study/ehr_groups.js";
 import { comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
-import { COHORT_LAYOUT } from "./data.js";
+import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
 import { probeCommand } from "./probe.js";
@@ -26,7 +27,7 @@ export interface StudyOptions {
   readonly steps: number;
   readonly batchSize?: number;
   /** EHR groups of the multimodal method (study only). */
-  readonly ehr: readonly EhrGroupName[];
+  readonly ehr: readonly EhrGroup[];
   readonly probeEpochs: number;
   readonly bootstrap: number;
   readonly checkpointEvery: number;
@@ -47,7 +48,7 @@ export async function ensureCohort(dir: string, images?: number): Promise<boolea
 
 const clock = () => performance.now() / 1000;
 
-async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroupName[], dirName: string, timings: string[], links: Record<string, string>): Promise<MethodResult> {
+async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], dirName: string, timings: string[], links: Record<string, string>): Promise<MethodResult> {
   const method = methodName(groups);
   const run = join(o.out, dirName);
   const t0 = clock();

@@ -22,7 +22,7 @@ export interface MsnBatch {
 
 /**
  * Dispose every tensor of a batch. The producer of a batch owns it until it hands it to a consumer;
- * `MultimodalMSN.fit` disposes each batch after its step, `trainStep` does not.
+ * `pretrain` and `trainRun` dispose each batch after its step; `MultimodalMSN.trainStep` does not.
  */
 export function disposeBatch(batch: MsnBatch): void {
   batch.target.dispose();

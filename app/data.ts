@@ -1,26 +1,93 @@
 /**
- * Adapters between the loaders and the library (used by the notebooks; `src/` never imports the loaders):
- * - {@link resolveDataRoots}: real dataset roots from environment variables, the synthetic cohort otherwise;
- * - {@link alignEhr}, {@link mimicEhr}: EHR feature rows aligned with the images of a {@link CxrDataset};
- * - {@link ehrColumnShares}: what the EHR columns hold (share of images per one-hot column, mean of the others);
- * - {@link pretrainBatches}: MSN batches of a dataset with the views of an `MsnConfig`;
- * - {@link labeledBatches}, {@link datasetFeatures}, {@link splitFeatures}: `evalBatches` → `extractFeatures`.
+ * The glue between the loaders (`data-loaders/`) and the library (`src/`), used by the CLI and the notebooks:
+ * - where the data is: {@link loadDataset} (a cohort directory laid out as {@link COHORT_LAYOUT}),
+ *   {@link resolveDataRoots} (real roots from environment variables, the synthetic cohort otherwise);
+ * - EHR rows aligned with images: {@link alignEhr}, {@link mimicEhr}, {@link cohortEhr}, {@link ehrColumnShares};
+ * - pretraining batches with the views of an `MsnConfig`, from any global step: {@link pretrainBatches};
+ * - frozen-encoder features with the paper's eval transform at the model's size: {@link evalImageBatches},
+ *   {@link datasetFeatures}, {@link splitFeatures}.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import {
+  COHORT_LAYOUT,
+  datasetSource,
+  evalBatches,
+  extractEhrMatrix,
+  loadChexpert,
+  loadMimicCxr,
+  loadNih14,
+  msnBatches,
+  openCache,
+  selectionColumns,
+  selectSplit,
+  subsetDataset,
+  writeSyntheticCohort,
+  type BatchStream,
+  type CxrDataset,
+  type DecodeOptions,
+  type EhrGroup,
+  type EhrMatrix,
+  type EhrVariable,
+  type EvalBatch,
+  type ImageSource,
+  type MsnViewConfig,
+} from "../data-loaders/index.js";
+import type { SynthOptions, SynthReport } from "../data-loaders/synth/index.js";
 import type { MsnConfig } from "../src/config/msn.js";
-import { extractFeatures } from "../src/eval/features.js";
+import { extractFeatures, type ExtractOptions } from "../src/eval/features.js";
 import type { FeatureSplits } from "../src/eval/protocols.js";
 import type { Encoder, LabeledBatch, LabeledFeatures } from "../src/eval/types.js";
 import type { MsnBatch } from "../src/types/batch.js";
-import { datasetSource, evalBatches, msnBatches, type BatchStream, type EvalBatch } from "../data-loaders/batches.js";
-import { selectSplit, subsetDataset, type CxrDataset } from "../data-loaders/dataset.js";
-import type { DecodeOptions } from "../data-loaders/image.js";
-import { selectionColumns, type EhrGroup, type EhrVariable } from "../data-loaders/ehr_features.js";
-import { extractEhrMatrix, type EhrMatrix } from "../data-loaders/mimic_iv_ehr.js";
-import { writeSyntheticCohort, SYNTH_PATHS } from "../data-loaders/synth/index.js";
-import type { SynthOptions, SynthReport } from "../data-loaders/synth/index.js";
+
+export { COHORT_LAYOUT };
+
+/** Datasets the CLI reads. */
+export const DATASETS = ["mimic", "nih14", "chexpert"] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+const HOW_TO_GET = "run `mmsn synth DIR` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies";
+
+/** @throws Error saying how to get the data when `p` does not exist. */
+export function requirePath(p: string, what: string): string {
+  if (!existsSync(p)) throw new Error(`${what} not found at ${p}; ${HOW_TO_GET} (layout: DIR/${COHORT_LAYOUT.mimicCxr}, DIR/${COHORT_LAYOUT.mimicIv}, DIR/${COHORT_LAYOUT.nih14}, DIR/${COHORT_LAYOUT.chexpert})`);
+  return p;
+}
+
+/**
+ * Load a dataset from a cohort directory with all its splits (MIMIC: the official split file; NIH-14:
+ * the official lists plus a seeded validation split; CheXpert: `valid.csv` as the test set).
+ * @throws Error with how to get the data when the directory or the dataset's folder is missing.
+ */
+export function loadDataset(dataDir: string, name: DatasetName): CxrDataset {
+  // `study` and `ablate` pretrain and probe many methods on the same cohort: parse its CSVs once.
+  // Datasets are read-only (splits and subsets return new objects), so sharing is safe.
+  const key = `${resolve(dataDir)}\0${name}`;
+  let ds = loaded.get(key);
+  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name)));
+  return ds;
+}
+
+const loaded = new Map<string, CxrDataset>();
+
+function parseDataset(dataDir: string, name: DatasetName): CxrDataset {
+  const dir = requirePath(resolve(dataDir), "dataset directory --data");
+  switch (name) {
+    case "mimic":
+      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG") });
+    case "nih14":
+      return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14") });
+    case "chexpert":
+      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test" });
+  }
+}
+
+/** The MIMIC-CXR and MIMIC-IV roots inside a cohort directory (both must exist). */
+export function cohortMimicRoots(dataDir: string): { readonly mimicRoot: string; readonly mimicIvRoot: string } {
+  const dir = resolve(dataDir);
+  return { mimicRoot: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG"), mimicIvRoot: requirePath(join(dir, COHORT_LAYOUT.mimicIv), "MIMIC-IV 2.2") };
+}
 
 /** Datasets a notebook can ask for, and the environment variable that points at the real copy. */
 export const DATA_ROOT_ENV = {
@@ -43,10 +110,10 @@ export interface DataRoots {
 }
 
 const SYNTH_ROOT: Record<DataRootName, string> = {
-  mimic: SYNTH_PATHS.mimicCxrRoot,
-  mimicIv: SYNTH_PATHS.mimicIvRoot,
-  nih: SYNTH_PATHS.nihRoot,
-  chexpert: join(SYNTH_PATHS.chexpertRoot, "CheXpert-v1.0-small"),
+  mimic: COHORT_LAYOUT.mimicCxr,
+  mimicIv: COHORT_LAYOUT.mimicIv,
+  nih: COHORT_LAYOUT.nih14,
+  chexpert: COHORT_LAYOUT.chexpert,
 };
 
 /**
@@ -154,6 +221,35 @@ export function ehrColumnShares(ehr: { readonly matrix: Float32Array; readonly c
   });
 }
 
+/**
+ * {@link mimicEhr} for a cohort directory laid out as {@link COHORT_LAYOUT} (what `mmsn pretrain --ehr` uses).
+ * @throws Error with how to get the data when a root is missing.
+ */
+export function cohortEhr(dataDir: string, ds: CxrDataset, groups: readonly EhrGroup[]): AlignedEhr {
+  return mimicEhr(ds, { ...cohortMimicRoots(dataDir), groups });
+}
+
+/**
+ * The images of `ds` read from a cache built by `mmsn prepare` (uint8, no JPEG decoding), in `ds` order.
+ * @throws Error naming an image missing from the cache (rebuild it with `mmsn prepare`).
+ */
+export function cachedSource(ds: CxrDataset, cacheDir: string): ImageSource {
+  const cache = openCache(cacheDir);
+  const at = new Map<string, number>();
+  cache.ids.forEach((id, i) => at.set(id, i));
+  const index = ds.ids.map((id) => {
+    const i = at.get(id);
+    if (i === undefined) throw new Error(`image ${id} is not in the cache ${cacheDir}; rebuild it with \`mmsn prepare --data DIR --dataset ${ds.name === "mimic-cxr" ? "mimic" : ds.name}\``);
+    return i;
+  });
+  return { length: ds.length, read: (i) => cache.read(index[i]!), describe: (i) => ds.ids[i] ?? String(i) };
+}
+
+/** The MSN view settings of a model config (sizes, view counts, channels): what its batches must hold. */
+export function msnViews(config: MsnConfig): MsnViewConfig {
+  return { randSize: config.randSize, focalSize: config.focalSize, randViews: config.randViews, focalViews: config.focalViews, channels: config.vit.inChans === 1 ? 1 : 3 };
+}
+
 /** Options of {@link pretrainBatches}. */
 export interface PretrainBatchOptions {
   /** Default: the config's batch size. */
@@ -162,30 +258,57 @@ export interface PretrainBatchOptions {
   readonly ehr?: { readonly matrix: Float32Array; readonly dim: number };
   /** Default: the config's seed (the same seed gives two methods the same images and views). */
   readonly seed?: number;
-  /** Passes over the dataset; default 1000 (the trainer's step count stops first). */
+  /** Passes over the dataset; default 1,000,000 (the trainer's step count stops first). */
   readonly epochs?: number;
+  /**
+   * Global step of the first batch (resuming). Epoch ⌊startStep / stepsPerEpoch⌋ is opened and its first
+   * `startStep mod stepsPerEpoch` batches are skipped (prepared and disposed), so batch k depends only on
+   * (seed, k): a resumed run sees exactly the batches of an uninterrupted one. Default 0.
+   * Caveat: an unreadable image shortens its epoch, which would shift the step ↔ epoch correspondence.
+   */
+  readonly startStep?: number;
+  /** Where the images come from; default decoded from the dataset's files at twice the view size. */
+  readonly source?: ImageSource;
 }
 
 /**
- * MSN batches of `ds` with the views the model expects (`randSize`, `focalSize`, view counts and channels of
- * `config`), decoding images at twice the view size.
- * Ownership: each batch's tensors belong to the consumer (`pretrain` disposes them).
+ * MSN batches of `ds` with the views the model expects ({@link msnViews}).
+ * Ownership: each batch's tensors belong to the consumer (`pretrain` and `trainRun` dispose them).
  * @example await pretrain(model, pretrainBatches(train, model.config, { ehr: aligned }), { steps: 30 });
  */
 export function pretrainBatches(ds: CxrDataset, config: MsnConfig, opts: PretrainBatchOptions = {}): BatchStream<MsnBatch> {
-  return msnBatches(datasetSource(ds, { shortSide: 2 * config.randSize }), {
-    batchSize: opts.batchSize ?? config.batchSize,
+  const batchSize = opts.batchSize ?? config.batchSize;
+  const startStep = opts.startStep ?? 0;
+  const spe = Math.max(1, Math.floor(ds.length / batchSize));
+  const stream = msnBatches(opts.source ?? datasetSource(ds, { shortSide: 2 * config.randSize }), {
+    batchSize,
     seed: opts.seed ?? config.seed,
-    epochs: opts.epochs ?? 1000,
-    views: { randSize: config.randSize, focalSize: config.focalSize, randViews: config.randViews, focalViews: config.focalViews, channels: config.vit.inChans === 1 ? 1 : 3 },
+    epochs: opts.epochs ?? 1_000_000,
+    ...(startStep > 0 ? { startEpoch: Math.floor(startStep / spe) } : {}),
+    views: msnViews(config),
     ...(opts.ehr ? { ehr: { matrix: opts.ehr.matrix, dim: opts.ehr.dim } } : {}),
   });
+  if (startStep % spe === 0) return stream;
+  return {
+    report: stream.report,
+    async *[Symbol.asyncIterator]() {
+      let skip = startStep % spe;
+      for await (const b of stream) {
+        if (skip > 0) {
+          skip -= 1;
+          tf.dispose([b.target, b.anchors, b.focal, ...(b.ehr ? [b.ehr] : [])]);
+          continue;
+        }
+        yield b;
+      }
+    },
+  };
 }
 
 /**
  * Turn `evalBatches` output into the {@link LabeledBatch}es `extractFeatures` consumes: labels become plain
- * arrays (the label tensor is disposed here) and, with `size`, images are resized from the 224-px crop to
- * `size × size` (the 224-px tensor is disposed here).
+ * arrays (the label tensor is disposed here) and, with `size`, images are resized to `size × size` (the
+ * input tensor is disposed here).
  * Ownership: every yielded `images` tensor belongs to the consumer.
  */
 export async function* labeledBatches(batches: AsyncIterable<EvalBatch>, opts: { readonly size?: number } = {}): AsyncGenerator<LabeledBatch> {
@@ -201,26 +324,37 @@ export async function* labeledBatches(batches: AsyncIterable<EvalBatch>, opts: {
   }
 }
 
-/** Options of {@link datasetFeatures} and {@link splitFeatures}. */
+/** Options of {@link evalImageBatches}, {@link datasetFeatures} and {@link splitFeatures}. */
 export interface DatasetFeatureOptions {
-  /** Model input size (the 224-px eval crop is resized to it). Default 224. */
+  /** Model input size: the paper's Resize(256) → CenterCrop(224) scaled to it. Default 224. */
   readonly size?: number;
   /** Default 3. */
   readonly channels?: 1 | 3;
   /** Images per encoder forward. Default 32. */
   readonly batchSize?: number;
-  /** Decode options; default `{ shortSide: 256 }` (the eval transform's resize). */
+  /** Decode options; default `{ shortSide: 2 × size }`. */
   readonly decode?: DecodeOptions;
 }
 
 /**
- * Frozen-encoder features of every image of `ds` (the paper's eval transform, then `size`), with the
- * dataset's label names. No tensors are returned; the encoder's outputs are disposed.
+ * Evaluation batches of `ds` at the model's input size ({@link DatasetFeatureOptions}), normalised. Unreadable
+ * images are skipped and counted in the stream's `report`. Each batch owns its `images` tensor: the consumer
+ * (`extractFeatures`) disposes it.
+ */
+export function evalImageBatches(ds: CxrDataset, opts: DatasetFeatureOptions = {}): AsyncIterable<LabeledBatch> & Pick<BatchStream<EvalBatch>, "report"> {
+  const size = opts.size ?? 224;
+  const stream = evalBatches(ds, { batchSize: opts.batchSize ?? 32, size, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 2 * size } });
+  return { report: stream.report, [Symbol.asyncIterator]: () => labeledBatches(stream) };
+}
+
+/**
+ * Frozen-encoder features of every image of `ds` ({@link evalImageBatches}), with the dataset's label names.
+ * No tensors are returned; the encoder's outputs are disposed. `extract` passes caching and progress options
+ * to `extractFeatures` (default: silent, no cache).
  * @example const test = await datasetFeatures((x) => model.encode(x), selectSplit(mimic, "test"), { size: 64, channels: 1 });
  */
-export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}): Promise<LabeledFeatures> {
-  const stream = evalBatches(ds, { batchSize: opts.batchSize ?? 32, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 256 } });
-  const f = await extractFeatures(encoder, labeledBatches(stream, opts.size !== undefined ? { size: opts.size } : {}), { progress: false });
+export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}, extract: ExtractOptions = { progress: false }): Promise<LabeledFeatures> {
+  const f = await extractFeatures(encoder, evalImageBatches(ds, opts), { total: ds.length, ...extract });
   return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: ds.labelNames };
 }
 

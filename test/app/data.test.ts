@@ -1,27 +1,14 @@
-/** data-loaders/adapters.ts: data roots, EHR alignment, pretraining batches and evalBatches → extractFeatures. */
+/** app/data.ts: data roots, EHR alignment, pretraining batches and evalBatches → extractFeatures. */
 import "../eval/tf_setup.js";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  alignEhr,
-  datasetFeatures,
-  ehrColumnShares,
-  evalBatches,
-  extractEhrMatrix,
-  labeledBatches,
-  loadMimicCxr,
-  mimicEhr,
-  pretrainBatches,
-  resolveDataRoots,
-  selectSplit,
-  splitFeatures,
-  type CxrDataset,
-} from "../../data-loaders/index.js";
+import { evalBatches, extractEhrMatrix, loadMimicCxr, selectSplit, type CxrDataset } from "../../data-loaders/index.js";
+import { alignEhr, datasetFeatures, ehrColumnShares, labeledBatches, mimicEhr, pretrainBatches, resolveDataRoots, splitFeatures } from "../../app/data.js";
 import { msnConfig } from "../../src/config/msn.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../data-loaders/helpers.js";
 
 describe("notebook adapters on a small synthetic cohort", () => {
   const tmp = tempDir("mmsn-adapters-");
