@@ -39,6 +39,7 @@ import type { MsnConfig } from "../src/config/msn.js";
 import { extractFeatures, type ExtractOptions } from "../src/eval/features.js";
 import type { FeatureSplits } from "../src/eval/protocols.js";
 import type { Encoder, LabeledBatch, LabeledFeatures } from "../src/eval/types.js";
+import { stepsPerEpoch } from "../src/train/steps.js";
 import type { MsnBatch } from "../src/types/batch.js";
 
 export { COHORT_LAYOUT };
@@ -279,7 +280,7 @@ export interface PretrainBatchOptions {
 export function pretrainBatches(ds: CxrDataset, config: MsnConfig, opts: PretrainBatchOptions = {}): BatchStream<MsnBatch> {
   const batchSize = opts.batchSize ?? config.batchSize;
   const startStep = opts.startStep ?? 0;
-  const spe = Math.max(1, Math.floor(ds.length / batchSize));
+  const spe = stepsPerEpoch(ds.length, batchSize);
   const stream = msnBatches(opts.source ?? datasetSource(ds, { shortSide: 2 * config.randSize }), {
     batchSize,
     seed: opts.seed ?? config.seed,

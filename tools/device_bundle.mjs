@@ -6,7 +6,7 @@
  * Usage, here (after `npm install`, which builds native/cuda/build/Release/mmsn_cuda.node and, with nvcc,
  * native/cuda/build/mmsn_kernels.fatbin):
  *
- *     node tools/device_bundle.mjs            # writes .device/ (git-ignored); ~30 MiB
+ *     node tools/device_bundle.mjs            # writes .device/ (git-ignored); ~34 MiB
  *
  * then, with the device tool: carry [".device"], command `bash .device/run.sh` (logs and
  * bench_results.json land in $OUT). `bash .device/run.sh tests` or `… bench` runs one half. Without a GPU,
@@ -18,7 +18,7 @@
  *   run.sh unpacks it to /tmp/mmsn-node/node (xz, or python3's lzma where xz is missing).
  * - `bundle/*.mjs`: esbuild bundles (platform node, esm, node20, code splitting: shared chunks beside them)
  *   of test/backend/cuda_device.test.ts, cuda_kernels.test.ts, cuda_step.test.ts and
- *   tools/device_bench.ts (test/bench/cuda_step.ts's rows printed as test/bench/run.ts prints them),
+ *   tools/device_bench.ts (test/bench/cuda_step.ts's rows, printed by test/bench/report.ts as `npm run bench` prints them),
  *   plus tfjs-backend-wasm's .wasm files (the wasm backend looks for them in its script's __dirname,
  *   which the banner sets to bundle/).
  * - `native/mmsn_cuda.node`, `native/mmsn_kernels.fatbin` (run.sh points MMSN_CUDA_ADDON and
@@ -40,7 +40,7 @@
  * - `import.meta.url` / `.dirname` / `.filename` in the project's own .ts files are rewritten to the
  *   *original* file's location, computed at run time from the bundle's folder (`.device/bundle` → `../..`
  *   is the repo root, wherever the checkout lies). So `findAddon` walks, `createRequire` of .node files,
- *   and paths like test/bench/cuda_step.ts's `join(import.meta.dirname, "../..")` (→ test/reference/*.py)
+ *   and paths like test/bench/torch_bench.ts's `join(import.meta.dirname, "../reference/torch_bench.py")`
  *   resolve exactly as they do unbundled.
  * - Runtime `require(pkg)` calls stay runtime: select.ts's tfjs-node probes (they fail to resolve where no
  *   node_modules exists and are skipped, as without tfjs-node) and the addon loaders' absolute paths.
@@ -173,9 +173,11 @@ const externals = new Set();
 for (const o of Object.values(result.metafile.outputs)) for (const i of o.imports) if (i.external) externals.add(i.path);
 const bad = [...externals].filter((p) => !isBuiltin(p) && !OPTIONAL.has(p));
 if (bad.length) fail(`the bundles still import packages at run time: ${bad.join(", ")}`);
-const inputs = Object.keys(result.metafile.inputs);
-const own = inputs.filter((p) => !p.includes("node_modules/")).length;
-log(`bundled ${inputs.length} modules (${own} of this package); createRequire kept at run time in: ${[...createRequireUsers].sort().join(", ")}`);
+const inputs = Object.keys(result.metafile.inputs); // relative to ROOT
+const own = inputs.filter((p) => !p.includes("node_modules/"));
+/** The top-level folders the bundled files of this package come from (src, test, tools, …): MANIFEST.json's dirty list. */
+const ownDirs = [...new Set(own.map((p) => p.split("/")[0]).filter((d) => !d.startsWith(".")))].sort();
+log(`bundled ${inputs.length} modules (${own.length} of this package, from ${ownDirs.join(", ")}); createRequire kept at run time in: ${[...createRequireUsers].sort().join(", ")}`);
 
 const wasmDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm"));
 for (const f of readdirSync(wasmDir).filter((f) => /^tfjs-backend-wasm.*\.wasm$/.test(f))) copyFileSync(join(wasmDir, f), join(BUNDLE, f));
@@ -311,7 +313,7 @@ chmodSync(join(OUT, "run.sh"), 0o755);
 
 // ---- manifest and sizes -----------------------------------------------------------------------------------
 const git = (...a) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" });
-const dirty = git("status", "--porcelain", "--", "src", "test", "native", "environment").split("\n").filter(Boolean);
+const dirty = git("status", "--porcelain", "--", ...ownDirs, "native").split("\n").filter(Boolean);
 const total = duBytes(OUT);
 writeFileSync(
   join(OUT, "MANIFEST.json"),

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { EVAL_NORMALIZATION } from "../../data-loaders/index.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { exportEncoder } from "../study/export.js";
+import { exportEncoder } from "../export/export.js";
 import { checkpointDir } from "./probe.js";
 
 /** Export the checkpoint's target encoder to `out` (default `RUN/web`), with the evaluation normalisation. */

@@ -11,6 +11,7 @@ import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
 import { writeRunSummary } from "../study/run_summary.js";
 import { trainRun } from "../../src/train/run.js";
+import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
 import { selectSplit } from "../../data-loaders/index.js";
 import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
 
@@ -78,7 +79,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   const run = await trainRun(config, {
     dir: o.out,
     steps: o.steps,
-    stepsPerEpoch: Math.max(1, Math.round(o.steps / Math.max(1, c.epochs))),
+    stepsPerEpoch: scheduleStepsPerEpoch(o.steps, c.epochs),
     checkpointEvery: o.checkpointEvery,
     resume: o.resume,
     progress: o.progress,
@@ -88,7 +89,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   writeFileSync(
     join(o.out, "run.json"),
     JSON.stringify(
-      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: Math.max(1, Math.floor(train.length / b)) },
+      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b) },
       null,
       2,
     ) + "\n",

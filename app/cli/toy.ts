@@ -10,6 +10,7 @@ import { trainRun } from "../../src/train/run.js";
 import { lineChart, saveChart } from "../../src/viz/index.js";
 import { checkPreset } from "./args.js";
 import { asciiPlot } from "../../src/utils/ascii_plot.js";
+import { scheduleStepsPerEpoch } from "../../src/train/steps.js";
 
 /** Options of {@link runToyPretrain}. */
 export interface ToyPretrainArgs {
@@ -38,7 +39,7 @@ export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
   );
   const t0 = performance.now();
   // The preset's schedules are in epochs: spread its `epochs` over the requested steps.
-  const stepsPerEpoch = Math.max(1, Math.round(steps / Math.max(1, c.epochs)));
+  const stepsPerEpoch = scheduleStepsPerEpoch(steps, c.epochs);
   let results;
   if (out) {
     model.dispose();

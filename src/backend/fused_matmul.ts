@@ -4,7 +4,7 @@
  * addon's elementwise ops (the same signature over typed arrays or device buffers).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, UNARY_OPS } from "./native/addon.js";
+import { BINARY_OPS, UNARY_OPS } from "./op_codes.js";
 
 /** _FusedMatMul's inputs and attributes, when a backend's GEMM with this epilogue covers them. */
 interface FusedMatMulCall {

@@ -1,7 +1,10 @@
 /**
- * The package's fused kernels (LayerNorm, GELU, multi-head attention, AdamW), registered only by the native backend. src/nn and
- * src/train call these when `hasFusedKernels()` and keep their composite tfjs-op versions for every other
- * backend. This module loads no addon, so importing it is free everywhere.
+ * The package's fused kernels (LayerNorm, GELU, multi-head attention, AdamW): their tfjs kernel names and
+ * the calls that run them. Every backend of this package with its own kernels registers all seven: the
+ * native backend (./native, C++ on the CPU) and the cuda backend (./cuda, on a GPU or the addon's host
+ * reference device), both through `kernelTable` (./kernel_registry.ts). src/nn/ops.ts and src/optim/adamw.ts
+ * call them when `hasFusedKernels()` and keep their composite tfjs-op versions for every other backend (wasm,
+ * cpu, webgpu, tensorflow). This module loads no addon, so importing it is free everywhere.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -15,7 +18,11 @@ export const FUSED = {
   AttentionGrad: "MmsnAttentionGrad",
 } as const;
 
-/** True when the active backend implements the fused kernels (MMSN_FUSED=0 turns them off, for A/B tests). */
+/**
+ * True when the active backend implements the fused kernels (MMSN_FUSED=0 turns them off, for A/B tests).
+ * Asked on every op that has a fused version, so it stays a lookup: the environment variable, then the
+ * kernel registry for the active backend (native or cuda register all seven kernels; LayerNorm stands for them).
+ */
 export function hasFusedKernels(): boolean {
   return process.env.MMSN_FUSED !== "0" && tf.getKernel(FUSED.LayerNorm, tf.getBackend()) !== undefined;
 }
@@ -43,7 +50,7 @@ export function fusedGeluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return tf.engine().runKernel(FUSED.GeluGrad, { dy, x }) as tf.Tensor;
 }
 
-/** Hyper-parameters of one fused AdamW update (see src/train/adamw.ts for the maths). */
+/** Hyper-parameters of one fused AdamW update (see src/optim/adamw.ts for the maths). */
 export interface FusedAdamWAttrs {
   decay: number;
   b1: number;

@@ -1,8 +1,11 @@
 /**
- * Kernel registration shared by the native and cuda backends: each registers its own kernels over a
- * per-kernel cpu fallback, and counts every use of a fallback for its one-line report.
+ * Kernel registration shared by the native and cuda backends: the part of their kernel tables they have in
+ * common (`kernelTable`), each registering its kernels over a per-kernel cpu fallback, and counting every use
+ * of a fallback for its one-line report.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { FUSED } from "./fused_ops.js";
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "./op_codes.js";
 
 /** What tfjs passes to a kernelFunc. */
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
@@ -29,6 +32,41 @@ export class FallbackCounter {
     const fb = [...this.counts()].map(([k, n]) => `${k}×${n}`);
     return fb.length ? `cpu (JavaScript) fallbacks used: ${fb.join(", ")}` : "no cpu fallback used";
   }
+}
+
+/** A backend's implementation of each of the package's fused kernels, by FUSED key (LayerNorm, …). */
+export type FusedKernelFuncs<F> = Readonly<Record<keyof typeof FUSED, F>>;
+
+/** What every backend with the package's fused kernels implements besides its own kernels. */
+export interface CommonKernelFuncs<F> {
+  /** Softmax over the last axis. */
+  softmax: F;
+  /** All seven fused kernels: a backend that registers one registers them all (`hasFusedKernels` asks for one). */
+  fused: FusedKernelFuncs<F>;
+  /** The kernel of one op of each table of ./op_codes.ts. */
+  binary: (name: keyof typeof BINARY_OPS) => F;
+  unary: (name: keyof typeof UNARY_OPS) => F;
+  reduce: (name: keyof typeof REDUCE_OPS) => F;
+}
+
+/** One kernel per op of `codes` (a table of ./op_codes.ts, or a backend's own), made by `make`. */
+export function opKernels<C extends Readonly<Record<string, number>>, F>(codes: C, make: (name: keyof C & string) => F): Record<keyof C & string, F> {
+  return Object.fromEntries(Object.keys(codes).map((k) => [k, make(k)])) as Record<keyof C & string, F>;
+}
+
+/**
+ * A backend's kernel table by tfjs kernel name: `own` (what only it registers), Softmax, the fused kernels
+ * under their FUSED names, and one kernel per binary, unary and reduce op code.
+ */
+export function kernelTable<F>(own: Readonly<Record<string, F>>, common: CommonKernelFuncs<F>): Record<string, F> {
+  return {
+    ...own,
+    Softmax: common.softmax,
+    ...Object.fromEntries((Object.keys(FUSED) as (keyof typeof FUSED)[]).map((k) => [FUSED[k], common.fused[k]])),
+    ...opKernels(BINARY_OPS, common.binary),
+    ...opKernels(UNARY_OPS, common.unary),
+    ...opKernels(REDUCE_OPS, common.reduce),
+  };
 }
 
 /**

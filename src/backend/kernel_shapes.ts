@@ -1,10 +1,48 @@
 /**
- * Shape logic shared by the native and cuda backends' kernels: the batched matMul plan, and `fusedInputs`,
- * the one input check of every fused kernel (they have no cpu fallback, so a bad input is a clear error
- * before any output or device access). Pure functions of tensor shapes.
+ * Shape logic shared by the native and cuda backends' kernels: the elementwise broadcast plan, the batched
+ * matMul plan, and `fusedInputs`, the one input check of every fused kernel (they have no cpu fallback, so a
+ * bad input is a clear error before any output or device access). Pure functions of tensor shapes.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { FUSED } from "./fused_ops.js";
+
+/**
+ * Output shape and per-input element strides (0 where broadcast) after merging dims that are contiguous
+ * in both inputs, so `[N,D] + [D]` becomes one 2-D loop and same-shape ops one flat loop.
+ */
+export function broadcastPlan(sa: readonly number[], sb: readonly number[]): { outShape: number[]; shape: number[]; stA: number[]; stB: number[] } {
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(sa as number[], sb as number[]);
+  const r = outShape.length;
+  const strides = (s: readonly number[]) => {
+    const st = new Array<number>(r).fill(0);
+    let acc = 1;
+    for (let d = r - 1; d >= 0; d--) {
+      const dim = s[d - (r - s.length)] ?? 1;
+      st[d] = dim === 1 ? 0 : acc;
+      acc *= dim;
+    }
+    return st;
+  };
+  const fa = strides(sa);
+  const fb = strides(sb);
+  const shape: number[] = [];
+  const stA: number[] = [];
+  const stB: number[] = [];
+  for (let d = 0; d < r; d++) {
+    if (outShape[d] === 1) continue;
+    const last = shape.length - 1;
+    if (last >= 0 && stA[last] === fa[d]! * outShape[d]! && stB[last] === fb[d]! * outShape[d]!) {
+      shape[last]! *= outShape[d]!;
+      stA[last] = fa[d]!;
+      stB[last] = fb[d]!;
+    } else {
+      shape.push(outShape[d]!);
+      stA.push(fa[d]!);
+      stB.push(fb[d]!);
+    }
+  }
+  return { outShape, shape, stA, stB };
+}
 
 /** Dimensions of C = op(A)·op(B) over broadcast batches, with per-side batch strides in elements (0 = broadcast). */
 export interface MatmulPlan {

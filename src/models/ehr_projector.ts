@@ -24,13 +24,15 @@ function addTorchLinear(store: ParamStore, name: string, fanIn: number, fanOut: 
   store.add(`${name}.bias`, [fanOut], { kind: "uniform", bound: torchLinearBound(fanIn) }, { noDecay: true });
 }
 
-/** f_ehr = Linear(ehrIn → ehrOut) (the official projector), or Linear→GELU→Linear ("mlp"). */
-export class LinearEhrProjector implements EhrProjector {
+/**
+ * f_ehr as `config.projector` says: Linear(ehrIn → ehrOut) ("linear", the official projector) or
+ * Linear→GELU→Linear ("mlp"). Creates its variables `ehr.*` in `store`, which owns them.
+ */
+export class EhrProjectorNet implements EhrProjector {
   readonly outDim: number;
 
-  constructor(readonly config: EhrConfig, readonly store: ParamStore, create = true) {
+  constructor(readonly config: EhrConfig, readonly store: ParamStore) {
     this.outDim = config.ehrOut;
-    if (!create) return;
     if (config.projector === "linear") addTorchLinear(store, "ehr.fc", config.ehrIn, config.ehrOut);
     else {
       addTorchLinear(store, "ehr.fc1", config.ehrIn, config.ehrOut);
@@ -51,8 +53,9 @@ export class LinearEhrProjector implements EhrProjector {
 
 /** g: concatenate anchor features [V·B, D] with the EHR embedding repeated V times, then Linear(D+ehrOut → D). */
 export class EhrFusion {
-  constructor(readonly embedDim: number, readonly ehrOut: number, readonly store: ParamStore, create = true) {
-    if (create) addTorchLinear(store, "fusion", embedDim + ehrOut, embedDim);
+  /** Create the variables `fusion.*` in `store`, which owns them. */
+  constructor(readonly embedDim: number, readonly ehrOut: number, readonly store: ParamStore) {
+    addTorchLinear(store, "fusion", embedDim + ehrOut, embedDim);
   }
 
   /**

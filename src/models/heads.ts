@@ -13,15 +13,13 @@ const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
 
 export class ProjectionHead {
-  /** Create (or attach to, with `create: false`) variables `${prefix}fc1.weight` … in `store`. */
+  /** Create variables `${prefix}fc1.weight` … in `store`. The store owns the variables. */
   constructor(
     readonly inDim: number,
     readonly config: HeadConfig,
     readonly store: ParamStore,
     readonly prefix = "head.",
-    create = true,
   ) {
-    if (!create) return;
     const { hiddenDim: h, outputDim: o, hiddenBias } = config;
     const nd = { noDecay: true };
     const dims: [number, number][] = [[inDim, h], [h, h]];

@@ -19,17 +19,12 @@ import type { ParamStore } from "../nn/params.js";
 export class VisionTransformer {
   private readonly interp = new Map<number, Float32Array>();
 
-  /**
-   * Create (or, with `create: false`, attach to) the encoder's variables in `store` under `prefix`.
-   * The store owns the variables.
-   */
+  /** Create the encoder's variables in `store` under `prefix`. The store owns the variables. */
   constructor(
     readonly config: ViTConfig,
     readonly store: ParamStore,
     readonly prefix = "",
-    create = true,
   ) {
-    if (!create) return;
     const { patchSize: p, inChans: c, embedDim: d, depth, imgSize } = config;
     const n = (imgSize / p) ** 2;
     const hidden = config.mlpRatio * d;

@@ -13,84 +13,25 @@
  * Step 5. AdamW update with scheduled learning rate and weight decay (optionally clipped).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type MsnConfig, type MsnOverrides, type MsnPresetName, msnConfig, validateMsnConfig } from "../config/msn.js";
-import { writeDirAtomic, writeFileAtomic } from "../utils/atomic.js";
-import { type WeightsManifestGroup, decodeWeights, encodeWeights, readJson } from "../io/weights.js";
-import { EhrFusion, type EhrProjector, LinearEhrProjector } from "../models/ehr_projector.js";
+import { type NamedValues, readCheckpoint, weightsUnder, writeCheckpoint } from "../io/checkpoint.js";
+import { EhrFusion, type EhrProjector, EhrProjectorNet } from "../models/ehr_projector.js";
 import { ProjectionHead } from "../models/heads.js";
+import type { KeepIndices } from "../models/masking.js";
 import { VisionTransformer } from "../models/vit.js";
 import { ParamStore } from "../nn/params.js";
 import { AdamW } from "../optim/adamw.js";
 import { scheduleValue } from "../optim/schedules.js";
-import { Rng } from "../utils/rng.js";
 import type { MsnBatch } from "../types/batch.js";
+import { Rng } from "../utils/rng.js";
+import { type DeviceRead, readAsync, readSync } from "./device_read.js";
 import { copyParams, emaUpdate } from "./ema.js";
+import { type PendingGradients, chunkedGradients, pendingGradients } from "./gradients.js";
 import { msnLoss, msnTargets } from "./loss.js";
-import { type KeepIndices, randomKeepIndices } from "../models/masking.js";
+import type { GradientResult, StepOptions, StepResult } from "./types.js";
+import { drawMsnMasks, validateMsnBatch } from "./views.js";
 
-/** What one training step reports (plain numbers; no tensors escape). */
-export interface StepResult {
-  /** Global step index of this update (0-based). */
-  readonly step: number;
-  readonly loss: number;
-  readonly ce: number;
-  readonly meMax: number;
-  readonly entropy: number;
-  readonly lr: number;
-  readonly weightDecay: number;
-  /** EMA momentum applied at the start of this step. */
-  readonly momentum: number;
-  /** Global L2 norm of the gradients before clipping. */
-  readonly gradNorm: number;
-}
-
-/** Loss parts and gradients by parameter name (the caller disposes `grads`). */
-export interface GradientResult {
-  readonly loss: number;
-  readonly ce: number;
-  readonly meMax: number;
-  readonly entropy: number;
-  readonly grads: Map<string, tf.Tensor>;
-}
-
-/** A step between its forward/backward pass and its one device read (see `trainStep`). */
-interface PendingStep {
-  readonly step: number;
-  readonly lr: number;
-  readonly weightDecay: number;
-  readonly momentum: number;
-  /** BatchNorm buffers and their values before the step, restored when the loss is not finite. */
-  readonly buffers: tf.Variable[];
-  readonly saved: tf.Tensor[];
-  readonly grads: Map<string, tf.Tensor>;
-  /** [loss, ce, meMax, entropy, ‖g‖²]. */
-  readonly values: tf.Tensor1D;
-}
-
-/** What a checkpoint holds besides the config: its variables (read at save time) and the training state. */
-interface CheckpointState {
-  readonly vars: [string, tf.Variable][];
-  readonly state: { step: number; adamStep: number; stepsPerEpoch: number; rngState: number };
-}
-
-/** Gradients as `gradients` computes them, before any device read: the caller disposes both. */
-interface PendingGradients {
-  /** [loss, ce, meMax, entropy]. */
-  readonly losses: tf.Tensor1D;
-  readonly grads: Map<string, tf.Tensor>;
-}
-
-/** Options of one step; tests use them to inject masks. */
-export interface StepOptions {
-  /** Kept tokens for the random anchor views (default: drawn from the model's seeded generator). */
-  readonly keepAnchors?: KeepIndices;
-  /** Kept tokens for the focal views (default: drawn when `maskFocal`). */
-  readonly keepFocal?: KeepIndices;
-}
-
-const CHECKPOINT_FORMAT = "multimodal-msn/checkpoint@1";
+export type { GradientResult, StepOptions, StepResult } from "./types.js";
 
 /** Anchor-side (trained) networks and the EMA target networks. */
 export class MultimodalMSN {
@@ -111,13 +52,12 @@ export class MultimodalMSN {
   readonly rng: Rng;
   /** Completed optimizer steps. */
   step = 0;
-  /** Optimizer steps per epoch, the unit of schedule horizons (set by the trainer from the dataset size). */
-  stepsPerEpoch = 1;
   /**
    * Encode at most this many anchor views at a time in the backward pass (0 = all at once). Gradients are
    * exact either way; smaller chunks bound memory (tfjs-wasm's heap is 4 GB) for one extra encoder forward.
    */
   encoderChunk = 0;
+  private spe = 1;
   private disposed = false;
 
   /**
@@ -135,7 +75,7 @@ export class MultimodalMSN {
     const d = c.vit.embedDim;
     this.anchorEncoder = new VisionTransformer(c.vit, this.anchorParams, "encoder.");
     if (c.ehr.ehrIn > 0) {
-      this.ehrProjector = new LinearEhrProjector(c.ehr, this.anchorParams);
+      this.ehrProjector = new EhrProjectorNet(c.ehr, this.anchorParams);
       this.fusion = new EhrFusion(d, c.ehr.ehrOut, this.anchorParams);
     }
     this.anchorHead = new ProjectionHead(d, c.head, this.anchorParams, "head.");
@@ -163,48 +103,45 @@ export class MultimodalMSN {
     return this.anchorParams.get("prototypes");
   }
 
-  /** Learning rate, weight decay and EMA momentum at global step `step`. */
-  schedulesAt(step: number): { lr: number; weightDecay: number; momentum: number } {
+  /** The prototypes as the [K, O] matrix the loss takes. */
+  private get prototypeMatrix(): tf.Tensor2D {
+    return this.prototypes as unknown as tf.Tensor2D;
+  }
+
+  /**
+   * Optimizer steps per epoch of the latest step (the `stepsPerEpoch` step option), the unit of the schedule
+   * horizons; checkpointed. 1 for a new model.
+   */
+  get stepsPerEpoch(): number {
+    return this.spe;
+  }
+
+  /** Learning rate, weight decay and EMA momentum at global step `step`, epochs of `stepsPerEpoch` steps. */
+  schedulesAt(step: number, stepsPerEpoch = this.spe): { lr: number; weightDecay: number; momentum: number } {
     const o = this.config.optimizer;
     return {
-      lr: scheduleValue(o.lr, step, this.stepsPerEpoch),
-      weightDecay: scheduleValue(o.weightDecay, step, this.stepsPerEpoch),
-      momentum: scheduleValue(this.config.ema, step, this.stepsPerEpoch),
+      lr: scheduleValue(o.lr, step, stepsPerEpoch),
+      weightDecay: scheduleValue(o.weightDecay, step, stepsPerEpoch),
+      momentum: scheduleValue(this.config.ema, step, stepsPerEpoch),
     };
   }
 
-  /** Check a batch against the config before any work, with messages that name the field. */
+  /** Check a batch against the config before any work, with messages that name the field; returns the batch size. */
   validateBatch(batch: MsnBatch): number {
-    const c = this.config;
-    const [b, s, s2, ch] = batch.target.shape;
-    const want = `[B, ${c.randSize}, ${c.randSize}, ${c.vit.inChans}]`;
-    if (s !== c.randSize || s2 !== c.randSize || ch !== c.vit.inChans) throw new Error(`batch.target has shape [${batch.target.shape}], expected ${want} (config.randSize, config.vit.inChans)`);
-    const a = batch.anchors.shape;
-    if (a[0] !== c.randViews * b || a[1] !== c.randSize || a[2] !== c.randSize || a[3] !== ch) {
-      throw new Error(`batch.anchors has shape [${a}], expected [${c.randViews}·${b}, ${c.randSize}, ${c.randSize}, ${ch}] (config.randViews × batch)`);
-    }
-    const f = batch.focal.shape;
-    if (f[0] !== c.focalViews * b || (c.focalViews > 0 && (f[1] !== c.focalSize || f[2] !== c.focalSize || f[3] !== ch))) {
-      throw new Error(`batch.focal has shape [${f}], expected [${c.focalViews}·${b}, ${c.focalSize}, ${c.focalSize}, ${ch}] (config.focalViews × batch, config.focalSize)`);
-    }
-    if (c.ehr.ehrIn > 0) {
-      if (!batch.ehr) throw new Error(`config.ehr.ehrIn is ${c.ehr.ehrIn} but the batch has no ehr tensor; pass EHR features or set ehr.ehrIn = 0 for vanilla MSN`);
-      if (batch.ehr.shape[0] !== b || batch.ehr.shape[1] !== c.ehr.ehrIn) {
-        throw new Error(`batch.ehr has shape [${batch.ehr.shape}], expected [${b}, ${c.ehr.ehrIn}] (config.ehr.ehrIn must equal the number of EHR feature columns)`);
-      }
-    } else if (batch.ehr) {
-      throw new Error(`the batch has EHR features [${batch.ehr.shape}] but config.ehr.ehrIn is 0 (vanilla MSN); set ehr.ehrIn = ${batch.ehr.shape[1]}`);
-    }
-    return b;
+    return validateMsnBatch(this.config, batch);
   }
 
   /** Anchor outputs [(R+V)·B, O] for the anchor views (Step 3). Caller owns the result. */
   anchorForward(batch: MsnBatch, keepAnchors?: KeepIndices, keepFocal?: KeepIndices): tf.Tensor2D {
     const parts: tf.Tensor2D[] = [this.anchorEncoder.forward(batch.anchors, keepAnchors)]; // [R·B, D]
     if (this.config.focalViews > 0) parts.push(this.anchorEncoder.forward(batch.focal, keepFocal)); // [V·B, D]
-    let h = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D); // [(R+V)·B, D]
-    if (this.ehrProjector && this.fusion && batch.ehr) h = this.fusion.forward(h, this.ehrProjector.forward(batch.ehr));
-    return this.anchorHead.forward(h); // [(R+V)·B, O]
+    return this.afterEncoder(parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D), batch.ehr); // [(R+V)·B, O]
+  }
+
+  /** Step 3 after the encoder: EHR fusion (when configured), then the anchor head. [(R+V)·B, D] → [(R+V)·B, O]. */
+  private afterEncoder(cls: tf.Tensor2D, ehr?: tf.Tensor2D): tf.Tensor2D {
+    const h = this.ehrProjector && this.fusion && ehr ? this.fusion.forward(cls, this.ehrProjector.forward(ehr)) : cls;
+    return this.anchorHead.forward(h);
   }
 
   /** Target probabilities [B, K] for the target view (Step 2, no gradient). Caller owns the result. */
@@ -217,7 +154,7 @@ export class MultimodalMSN {
     }
     const probs = tf.tidy(() => {
       const cls = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor2D); // [B, D]
-      return msnTargets(this.targetHead.forward(cls), this.prototypes as unknown as tf.Tensor2D, this.config);
+      return msnTargets(this.targetHead.forward(cls), this.prototypeMatrix, this.config);
     });
     tf.dispose(parts); // created outside the tidy above
     return probs;
@@ -225,36 +162,29 @@ export class MultimodalMSN {
 
   /** Draw patch-drop masks for a batch of `b` images (random anchors, and focal views when `maskFocal`). */
   drawMasks(b: number): { keepAnchors?: KeepIndices; keepFocal?: KeepIndices } {
-    const c = this.config;
-    if (c.patchDropRatio <= 0) return {};
-    const n = (s: number) => (s / c.vit.patchSize) ** 2;
-    return {
-      keepAnchors: randomKeepIndices(c.randViews * b, n(c.randSize), c.patchDropRatio, this.rng, c.maskQuirk),
-      keepFocal: c.maskFocal && c.focalViews > 0 ? randomKeepIndices(c.focalViews * b, n(c.focalSize), c.patchDropRatio, this.rng, c.maskQuirk) : undefined,
-    };
+    return drawMsnMasks(this.config, b, this.rng);
   }
 
   /**
    * Steps 2–4 without updating anything: the loss parts and the gradient of the loss for every trainable
    * tensor, by parameter name. The caller owns (and must dispose) the returned gradients.
+   * Reads the device synchronously; on the webgpu backend use {@link gradientsAsync}.
    */
   gradients(batch: MsnBatch, masks: StepOptions = {}): GradientResult {
-    const { losses, grads } = this.pendingGradients(batch, masks);
-    try {
-      return withLosses(losses.dataSync(), grads); // the one device read
-    } catch (e) {
-      tf.dispose([...grads.values()]);
-      throw e;
-    } finally {
-      losses.dispose();
-    }
+    return readSync(this.gradientsOp(batch, masks));
   }
 
   /** {@link gradients} with its one device read awaited (`data()`). */
-  async gradientsAsync(batch: MsnBatch, masks: StepOptions = {}): Promise<GradientResult> {
+  gradientsAsync(batch: MsnBatch, masks: StepOptions = {}): Promise<GradientResult> {
+    return readAsync(this.gradientsOp(batch, masks));
+  }
+
+  private *gradientsOp(batch: MsnBatch, masks: StepOptions): DeviceRead<GradientResult> {
     const { losses, grads } = this.pendingGradients(batch, masks);
     try {
-      return withLosses(await losses.data(), grads);
+      const [read] = yield [losses]; // the one device read
+      const [loss, ce, meMax, entropy] = Array.from(read!);
+      return { loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, grads };
     } catch (e) {
       tf.dispose([...grads.values()]);
       throw e;
@@ -263,104 +193,30 @@ export class MultimodalMSN {
     }
   }
 
-  /** `gradients` with the loss values left on the device. */
+  /** Steps 2–4 with the loss values left on the device. */
   private pendingGradients(batch: MsnBatch, masks: StepOptions): PendingGradients {
-    const rows = batch.anchors.shape[0] + batch.focal.shape[0];
-    if (this.encoderChunk > 0 && rows > this.encoderChunk) return this.chunkedGradients(batch, masks);
     const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
-    let parts: tf.Tensor1D | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const z = this.anchorForward(batch, masks.keepAnchors, masks.keepFocal); // Step 3: [(R+V)·B, O]
-      const l = msnLoss(z, targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config); // Step 4
-      parts = tf.keep(tf.stack([l.ce, l.meMax, l.entropy]) as tf.Tensor1D); // [3], read with the loss later
+    let parts: tf.Tensor1D | undefined; // [ce, meMax, entropy], read with the loss later
+    const loss = (z: tf.Tensor2D) => {
+      const l = msnLoss(z, targetProbs, this.prototypeMatrix, this.config); // Step 4
+      parts = tf.keep(tf.stack([l.ce, l.meMax, l.entropy]) as tf.Tensor1D);
       return l.total;
-    }, this.optimizer.params.map((p) => p.variable));
-    targetProbs.dispose();
-    return this.collect(value, grads, parts!);
-  }
-
-  /** [loss, ...parts] plus gradients keyed by parameter name; disposes what is not returned (value and parts too). */
-  private collect(value: tf.Scalar, grads: tf.NamedTensorMap, parts: tf.Tensor1D, extra = new Map<string, tf.Tensor>()): PendingGradients {
-    const losses = tf.tidy(() => tf.concat([tf.reshape(value, [1]), parts]) as tf.Tensor1D); // [4]
-    tf.dispose([value, parts]);
-    const byName = new Map<string, tf.Tensor>(extra);
-    const used = new Set<tf.Tensor>();
-    for (const p of this.optimizer.params) {
-      const g = grads[p.variable.name];
-      if (g && !byName.has(p.name)) {
-        byName.set(p.name, g);
-        used.add(g);
-      }
-    }
-    for (const g of Object.values(grads)) if (!used.has(g)) g.dispose();
-    return { losses, grads: byName };
-  }
-
-  /**
-   * Exact gradients with bounded memory. The ViT treats every image independently, so: (a) encode the
-   * anchor views in chunks without a tape; (b) differentiate EHR fusion, head and loss over the whole batch
-   * (BatchNorm, ME-MAX and Sinkhorn see every view) with respect to their parameters *and* the CLS features;
-   * (c) re-encode each chunk on a tape and pull the CLS gradient back into the encoder, summing over chunks.
-   * Costs one extra encoder forward; peak memory is one chunk's activations.
-   */
-  private chunkedGradients(batch: MsnBatch, masks: StepOptions): PendingGradients {
-    const chunk = this.encoderChunk;
-    const groups: [tf.Tensor4D, KeepIndices | undefined][] = [[batch.anchors, masks.keepAnchors]];
-    if (this.config.focalViews > 0) groups.push([batch.focal, masks.keepFocal]);
-    const pieces = (images: tf.Tensor4D, keep: KeepIndices | undefined) => {
-      const n = images.shape[0];
-      const out: { images: () => tf.Tensor4D; keep?: KeepIndices; rows: number }[] = [];
-      for (let i = 0; i < n; i += chunk) {
-        const j = Math.min(n, i + chunk);
-        out.push({
-          images: () => tf.slice(images, [i, 0, 0, 0], [j - i, -1, -1, -1]) as tf.Tensor4D,
-          keep: keep && { batch: j - i, keep: keep.keep, tokens: keep.tokens, idx: keep.idx.subarray(i * keep.keep, j * keep.keep) },
-          rows: j - i,
-        });
-      }
-      return out;
     };
-    const all = groups.flatMap(([im, k]) => pieces(im, k));
-    // (a) CLS features of every anchor view, no tape: [(R+V)·B, D]
-    const feats = tf.tidy(() => tf.concat(all.map((p) => tf.tidy(() => this.anchorEncoder.forward(p.images(), p.keep))), 0));
-    const cls = tf.variable(feats, true, `cls_${Date.now()}_${Math.random()}`);
-    feats.dispose();
-    const targetProbs = this.targetProbabilities(batch.target); // Step 2: [B, K]
-    const encoderNames = new Set(this.optimizer.params.filter((p) => p.name.startsWith("encoder.")).map((p) => p.name));
-    const headVars = this.optimizer.params.filter((p) => !encoderNames.has(p.name)).map((p) => p.variable);
-    let parts: tf.Tensor1D | undefined;
-    // (b) fusion + head + loss over the whole batch
-    const { value, grads } = tf.variableGrads(() => {
-      let h: tf.Tensor2D = cls as unknown as tf.Tensor2D;
-      if (this.ehrProjector && this.fusion && batch.ehr) h = this.fusion.forward(h, this.ehrProjector.forward(batch.ehr));
-      const l = msnLoss(this.anchorHead.forward(h), targetProbs, this.prototypes as unknown as tf.Tensor2D, this.config);
-      parts = tf.keep(tf.stack([l.ce, l.meMax, l.entropy]) as tf.Tensor1D); // [3], read with the loss later
-      return l.total;
-    }, [...headVars, cls]);
-    targetProbs.dispose();
-    const dCls = grads[cls.name]!; // [(R+V)·B, D]
-    delete grads[cls.name];
-    cls.dispose();
-    // (c) encoder gradients, chunk by chunk
-    const encVars = this.optimizer.params.filter((p) => encoderNames.has(p.name));
-    const acc = new Map<string, tf.Tensor>();
-    let row = 0;
-    for (const p of all) {
-      const dy = tf.slice(dCls, [row, 0], [p.rows, -1]);
-      row += p.rows;
-      const g = tf.variableGrads(() => tf.tidy(() => tf.sum(tf.mul(this.anchorEncoder.forward(p.images(), p.keep), dy))) as tf.Scalar, encVars.map((e) => e.variable));
-      g.value.dispose();
-      dy.dispose();
-      for (const e of encVars) {
-        const gi = g.grads[e.variable.name];
-        if (!gi) continue;
-        const prev = acc.get(e.name);
-        acc.set(e.name, prev ? tf.tidy(() => tf.add(prev, gi)) : gi);
-        if (prev) (prev.dispose(), gi.dispose());
+    try {
+      const rows = batch.anchors.shape[0] + batch.focal.shape[0];
+      if (this.encoderChunk > 0 && rows > this.encoderChunk) {
+        const groups: [tf.Tensor4D, KeepIndices | undefined][] = [[batch.anchors, masks.keepAnchors]];
+        if (this.config.focalViews > 0) groups.push([batch.focal, masks.keepFocal]);
+        const encoder = this.optimizer.params.filter((p) => p.name.startsWith("encoder."));
+        const others = this.optimizer.params.filter((p) => !p.name.startsWith("encoder.")).map((p) => p.variable);
+        const c = chunkedGradients(this.anchorEncoder, encoder, others, groups, this.encoderChunk, (cls) => loss(this.afterEncoder(cls, batch.ehr)));
+        return pendingGradients(this.optimizer.params, c.value, c.grads, parts!, c.encoderGrads);
       }
+      const { value, grads } = tf.variableGrads(() => loss(this.anchorForward(batch, masks.keepAnchors, masks.keepFocal)), this.optimizer.params.map((p) => p.variable)); // Step 3
+      return pendingGradients(this.optimizer.params, value, grads, parts!);
+    } finally {
+      targetProbs.dispose();
     }
-    dCls.dispose();
-    return this.collect(value, grads, parts!, acc);
   }
 
   /**
@@ -370,64 +226,46 @@ export class MultimodalMSN {
    * @throws Error when the loss is NaN or infinite, or the read fails (the update is not applied).
    */
   trainStep(batch: MsnBatch, opts: StepOptions = {}): StepResult {
-    const p = this.beginStep(batch, opts);
-    try {
-      return this.finishStep(p, p.values.dataSync());
-    } catch (e) {
-      undoStep(p);
-      throw e;
-    } finally {
-      disposeStep(p);
-    }
+    return readSync(this.stepOp(batch, opts));
   }
 
   /** {@link trainStep} with its one device read awaited (`data()`): the same numbers, on every backend. */
-  async trainStepAsync(batch: MsnBatch, opts: StepOptions = {}): Promise<StepResult> {
-    const p = this.beginStep(batch, opts);
-    try {
-      return this.finishStep(p, await p.values.data());
-    } catch (e) {
-      undoStep(p);
-      throw e;
-    } finally {
-      disposeStep(p);
-    }
+  trainStepAsync(batch: MsnBatch, opts: StepOptions = {}): Promise<StepResult> {
+    return readAsync(this.stepOp(batch, opts));
   }
 
-  /** Steps 1–4 and the values to read: [loss, ce, meMax, entropy, ‖g‖²] still on the device. */
-  private beginStep(batch: MsnBatch, opts: StepOptions): PendingStep {
+  private *stepOp(batch: MsnBatch, opts: StepOptions): DeviceRead<StepResult> {
     if (this.disposed) throw new Error("trainStep on a disposed MultimodalMSN");
     const b = this.validateBatch(batch);
     const masks = opts.keepAnchors || opts.keepFocal ? opts : this.drawMasks(b);
     const step = this.step;
-    const schedules = this.schedulesAt(step);
-    emaUpdate(this.targetParams, this.anchorParams, schedules.momentum); // Step 1
+    const stepsPerEpoch = opts.stepsPerEpoch ?? this.spe;
+    const { lr, weightDecay, momentum } = this.schedulesAt(step, stepsPerEpoch);
+    emaUpdate(this.targetParams, this.anchorParams, momentum); // Step 1
     // BatchNorm running statistics change during the forward pass: keep a copy to undo a non-finite step.
     const buffers = [...this.anchorParams.vars].filter(([n]) => this.anchorParams.meta.get(n)!.buffer).map(([, v]) => v);
     const saved = buffers.map((v) => tf.clone(v));
     let g: PendingGradients | undefined;
+    let values: tf.Tensor1D | undefined; // [loss, ce, meMax, entropy, ‖g‖²]
     try {
-      g = this.pendingGradients(batch, masks); // Steps 2–4
-      const { losses, grads } = g;
-      const values = tf.tidy(() => tf.concat([losses, tf.reshape(this.optimizer.sumOfSquares(grads), [1])])) as tf.Tensor1D; // [5]
+      const { losses, grads } = (g = this.pendingGradients(batch, masks)); // Steps 2–4
+      values = tf.tidy(() => tf.concat([losses, tf.reshape(this.optimizer.sumOfSquares(grads), [1])])) as tf.Tensor1D;
       losses.dispose();
-      return { step, ...schedules, buffers, saved, grads, values };
+      const [read] = yield [values]; // the one device read
+      const [loss, ce, meMax, entropy, sq] = Array.from(read!);
+      if (!Number.isFinite(loss)) {
+        throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
+      }
+      const gradNorm = this.optimizer.step(grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
+      this.step += 1;
+      this.spe = stepsPerEpoch;
+      return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
     } catch (e) {
-      tf.dispose([...saved, ...(g ? [g.losses, ...g.grads.values()] : [])]);
+      if (values) buffers.forEach((v, i) => v.assign(saved[i]!)); // a failed step: put back the BatchNorm statistics
       throw e;
+    } finally {
+      tf.dispose([...saved, ...(g ? [g.losses, ...g.grads.values()] : []), ...(values ? [values] : [])]);
     }
-  }
-
-  /** Step 5 from the read values; the caller disposes the step (`disposeStep`). */
-  private finishStep(p: PendingStep, read: ArrayLike<number>): StepResult {
-    const { step, lr, weightDecay, momentum } = p;
-    const [loss, ce, meMax, entropy, sq] = Array.from(read);
-    if (!Number.isFinite(loss)) {
-      throw new Error(`loss is ${loss} at step ${step} (lr ${lr}); the optimizer update was not applied. Lower the learning rate or check the inputs for NaN/Inf`);
-    }
-    const gradNorm = this.optimizer.step(p.grads, lr, weightDecay, this.config.optimizer.clipGrad, Math.sqrt(sq!)); // Step 5
-    this.step += 1;
-    return { step, loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, lr, weightDecay, momentum, gradNorm };
   }
 
   /**
@@ -444,23 +282,15 @@ export class MultimodalMSN {
    * Reads the device synchronously; on the webgpu backend use {@link saveAsync}.
    */
   save(dir: string): void {
-    const state = this.checkpointState();
-    this.writeCheckpoint(dir, state, state.vars.map(([, v]) => v.dataSync() as Float32Array));
+    readSync(this.saveOp(dir));
   }
 
   /** {@link save} with the weights read by `await data()`: the state saved is the one at the call. */
-  async saveAsync(dir: string): Promise<void> {
-    const state = this.checkpointState();
-    const snapshot = state.vars.map(([, v]) => tf.clone(v)); // holds the values while later steps assign new ones
-    try {
-      this.writeCheckpoint(dir, state, (await Promise.all(snapshot.map((t) => t.data()))) as Float32Array[]);
-    } finally {
-      tf.dispose(snapshot);
-    }
+  saveAsync(dir: string): Promise<void> {
+    return readAsync(this.saveOp(dir));
   }
 
-  /** Every saved variable by checkpoint name, and the training state, as of now. */
-  private checkpointState(): CheckpointState {
+  private *saveOp(dir: string): DeviceRead<void> {
     const vars: [string, tf.Variable][] = [];
     for (const [prefix, store] of [["anchor/", this.anchorParams], ["target/", this.targetParams]] as const) {
       for (const [name, v] of store.vars) vars.push([prefix + name, v]);
@@ -468,17 +298,14 @@ export class MultimodalMSN {
     for (const [kind, map] of [["adam_m/", this.optimizer.m], ["adam_v/", this.optimizer.v]] as const) {
       for (const [name, v] of map) vars.push([kind + name, v]);
     }
-    return { vars, state: { step: this.step, adamStep: this.optimizer.t, stepsPerEpoch: this.stepsPerEpoch, rngState: this.rng.state } };
-  }
-
-  private writeCheckpoint(dir: string, c: CheckpointState, values: Float32Array[]): void {
-    const { group, data } = encodeWeights(c.vars.map(([name, v], i) => [name, values[i]!, v.shape]), "weights.bin");
-    const manifest = { format: CHECKPOINT_FORMAT, config: this.config, state: c.state, weightsManifest: [group] };
-    writeDirAtomic(dir, (tmp) => {
-      writeFileAtomic(join(tmp, "weights.bin"), data);
-      writeFileAtomic(join(tmp, "config.json"), JSON.stringify(this.config, null, 2));
-      writeFileAtomic(join(tmp, "model.json"), JSON.stringify(manifest));
-    });
+    const state = { step: this.step, adamStep: this.optimizer.t, stepsPerEpoch: this.spe, rngState: this.rng.state };
+    const snapshot = vars.map(([, v]) => tf.clone(v)); // holds the values while later steps assign new ones
+    try {
+      const values = yield snapshot;
+      writeCheckpoint(dir, this.config, state, vars.map(([name, v], i): NamedValues => [name, values[i] as Float32Array, v.shape]));
+    } finally {
+      tf.dispose(snapshot);
+    }
   }
 
   /**
@@ -486,27 +313,13 @@ export class MultimodalMSN {
    * @throws Error naming the file when it is missing, truncated or does not match its config.
    */
   static load(dir: string): MultimodalMSN {
-    const path = join(dir, "model.json");
-    if (!existsSync(path)) throw new Error(`no checkpoint at ${dir}: ${path} is missing`);
-    const manifest = readJson<{
-      format: string;
-      config: MsnConfig;
-      state: { step: number; adamStep: number; stepsPerEpoch: number; rngState: number };
-      weightsManifest: WeightsManifestGroup[];
-    }>(path);
-    if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: format "${manifest.format}" is not ${CHECKPOINT_FORMAT}`);
-    const weights = decodeWeights(dir, manifest.weightsManifest);
-    const model = new MultimodalMSN(manifest.config);
+    const { path, config, state, weights } = readCheckpoint<MsnConfig>(dir);
+    const model = new MultimodalMSN(config);
     try {
-      const pick = (prefix: string) => {
-        const out = new Map<string, Float32Array>();
-        for (const [k, v] of weights) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
-        return out;
-      };
-      model.anchorParams.assignAll(pick("anchor/"));
-      model.targetParams.assignAll(pick("target/"));
+      model.anchorParams.assignAll(weightsUnder(weights, "anchor/"));
+      model.targetParams.assignAll(weightsUnder(weights, "target/"));
       for (const [kind, map] of [["adam_m/", model.optimizer.m], ["adam_v/", model.optimizer.v]] as const) {
-        for (const [name, arr] of pick(kind)) {
+        for (const [name, arr] of weightsUnder(weights, kind)) {
           const v = map.get(name);
           if (!v || v.size !== arr.length) throw new Error(`${path}: optimizer state "${kind}${name}" does not match the model`);
           tf.tidy(() => v.assign(tf.tensor(arr, v.shape)));
@@ -516,10 +329,10 @@ export class MultimodalMSN {
       model.dispose();
       throw new Error(`${path}: ${(e as Error).message}`);
     }
-    model.step = manifest.state.step;
-    model.optimizer.t = manifest.state.adamStep;
-    model.stepsPerEpoch = manifest.state.stepsPerEpoch;
-    model.rng.state = manifest.state.rngState;
+    model.step = state.step;
+    model.optimizer.t = state.adamStep;
+    model.spe = state.stepsPerEpoch;
+    model.rng.state = state.rngState;
     return model;
   }
 
@@ -531,20 +344,4 @@ export class MultimodalMSN {
     this.anchorParams.dispose();
     this.targetParams.dispose();
   }
-}
-
-/** Free what `beginStep` made: the gradients, the BatchNorm copies and the values read. */
-/** A step that failed (non-finite loss, failed read): put back the BatchNorm statistics its forward pass changed. */
-function undoStep(p: PendingStep): void {
-  p.buffers.forEach((v, i) => v.assign(p.saved[i]!));
-}
-
-function disposeStep(p: PendingStep): void {
-  for (const t of p.grads.values()) t.dispose();
-  tf.dispose([p.saved, p.values]);
-}
-
-function withLosses(values: ArrayLike<number>, grads: Map<string, tf.Tensor>): GradientResult {
-  const [loss, ce, meMax, entropy] = Array.from(values);
-  return { loss: loss!, ce: ce!, meMax: meMax!, entropy: entropy!, grads };
 }

@@ -5,7 +5,7 @@
  * LayerNorm has an analytic backward, and row gathers have a gather-based backward (wasm has no
  * UnsortedSegmentSum, so tf.gather has no gradient there).
  *
- * On the package's native backend (src/backend/native), GELU and LayerNorm run as fused kernels and the
+ * On the backends that register the fused kernels (native and cuda; src/backend/fused_ops.ts), GELU and LayerNorm run as fused kernels and the
  * matMul backward uses transposed GEMMs directly (no explicit transposes); other backends keep the
  * composite versions below.
  *
@@ -65,7 +65,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tens
 
 /**
  * Multi-head self-attention softmax(scale·QKᵀ)·V on q, k, v [B·T, H·dh] with heads in column blocks.
- * [B·T, D] → [B·T, D]. On the native backend one fused kernel (no head transposes, only the probabilities
+ * [B·T, D] → [B·T, D]. On the native and cuda backends one fused kernel (no head transposes, only the probabilities
  * kept for the backward); elsewhere composite ops. When `probs` is given it receives the attention
  * probabilities [B, H, T, T] (caller disposes).
  */

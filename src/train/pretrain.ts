@@ -29,7 +29,15 @@ export interface PretrainOptions {
 export async function stepLoop(
   model: MultimodalMSN,
   batches: AsyncIterable<MsnBatch>,
-  o: { total: number; more: () => boolean; progress?: boolean; onStep?: (r: StepReport) => void | Promise<void>; onError?: (e: Error) => Error },
+  o: {
+    total: number;
+    /** Steps per epoch for the schedules, passed to every step. */
+    stepsPerEpoch: number;
+    more: () => boolean;
+    progress?: boolean;
+    onStep?: (r: StepReport) => void | Promise<void>;
+    onError?: (e: Error) => Error;
+  },
 ): Promise<StepResult[]> {
   const bar = o.progress === false ? undefined : new ProgressReporter({ total: o.total, unit: "step", label: "pretrain", sink: process.stderr });
   const results: StepResult[] = [];
@@ -42,7 +50,7 @@ export async function stepLoop(
       const t0 = performance.now();
       let r: StepResult;
       try {
-        r = await model.trainStepAsync(batch);
+        r = await model.trainStepAsync(batch, { stepsPerEpoch: o.stepsPerEpoch });
       } catch (e) {
         throw o.onError ? o.onError(e as Error) : e;
       } finally {
@@ -62,10 +70,10 @@ export async function stepLoop(
 
 /** Train `model` on `batches` for `opts.steps` steps. Returns the per-step results. */
 export async function pretrain(model: MultimodalMSN, batches: AsyncIterable<MsnBatch>, opts: PretrainOptions): Promise<StepResult[]> {
-  model.stepsPerEpoch = opts.stepsPerEpoch ?? Math.max(1, opts.steps);
   let taken = 0;
   return stepLoop(model, batches, {
     total: opts.steps,
+    stepsPerEpoch: opts.stepsPerEpoch ?? Math.max(1, opts.steps),
     more: () => taken < opts.steps,
     progress: opts.progress,
     onStep: async (r) => {

@@ -69,7 +69,6 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
   const metrics = join(opts.dir, "metrics.csv");
   const resuming = opts.resume === true && existsSync(join(ckpt, "model.json"));
   const model = resuming ? MultimodalMSN.load(ckpt) : new MultimodalMSN(config);
-  model.stepsPerEpoch = opts.stepsPerEpoch;
   const startStep = model.step;
   writeFileAtomic(join(opts.dir, "config.json"), JSON.stringify(model.config, null, 2));
   if (resuming) truncateMetrics(metrics, startStep);
@@ -84,6 +83,7 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
   try {
     results = await stepLoop(model, opts.batches(startStep), {
       total: opts.steps - startStep,
+      stepsPerEpoch: opts.stepsPerEpoch,
       more: () => model.step < opts.steps && !interrupted,
       progress: opts.progress,
       onError: (e) => {

@@ -5,6 +5,7 @@
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { printBenchRows } from "./report.js";
 import type { BenchRow } from "./types.js";
 
 const SUITES: Record<string, { file: string; fn: string }> = {
@@ -25,9 +26,5 @@ for (const [name, s] of Object.entries(SUITES)) {
   const mod = (await import(path)) as Record<string, () => Promise<BenchRow[]>>;
   rows.push(...(await mod[s.fn]!()));
 }
-const fmt = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : "n/a");
-console.log("\n| benchmark | unit | ours | reference | ours / reference |\n|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.name} | ${r.unit} | ${fmt(r.ours)} | ${fmt(r.reference)} | ${fmt(r.ours / r.reference)}× |`);
-console.log("");
-for (const r of rows) console.log(`- ${r.name}: reference = ${r.referenceName}; ${r.notes ?? ""}`);
+printBenchRows(rows);
 writeFileSync(join(import.meta.dirname, "results.json"), JSON.stringify({ date: new Date().toISOString(), rows }, null, 2));

@@ -101,8 +101,7 @@ describe("MultimodalMSN training", () => {
     const cfg = msnConfig("test", { ehr: { ehrIn: 2 } });
     const batch = syntheticBatch(cfg, 4, 3);
     const a = new MultimodalMSN(cfg);
-    a.stepsPerEpoch = 5;
-    for (let i = 0; i < 3; i++) a.trainStep(batch);
+    for (let i = 0; i < 3; i++) a.trainStep(batch, { stepsPerEpoch: 5 });
     a.save(join(dir, "ckpt"));
     assert.ok(existsSync(join(dir, "ckpt", "config.json")) && existsSync(join(dir, "ckpt", "weights.bin")));
     const manifest = JSON.parse(readFileSync(join(dir, "ckpt", "model.json"), "utf8"));

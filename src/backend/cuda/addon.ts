@@ -94,11 +94,9 @@ export interface CudaAddon {
 }
 
 /**
- * Operation codes, as in native/cuda/kernels/params.h: BINARY_OPS, UNARY_OPS and REDUCE_OPS are the native
- * CPU backend's numbering (native/backend/kernels.h), shared.
+ * Comparisons, as in native/cuda/kernels/params.h: the same binary kernel as ../op_codes.ts's BINARY_OPS
+ * (whose numbering they continue), writing a bool (1 byte per element) output.
  */
-export { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../native/addon.js";
-/** Comparisons: the same binary kernel, writing a bool (1 byte per element) output. */
 export const COMPARE_OPS = { Greater: 8, GreaterEqual: 9, Less: 10, LessEqual: 11, Equal: 12, NotEqual: 13 } as const;
 export const CAST_TYPES = { float32: 0, int32: 1, bool: 2 } as const;
 

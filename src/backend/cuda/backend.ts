@@ -275,8 +275,3 @@ export function registerCudaBackend(opts: { device?: "cuda" | "host" } = {}): st
   registered = `mmsn cuda addon (${info.device} device: ${info.name}${info.cc ? `, cc ${info.cc}` : ""}, GEMM ${info.blas}, math ${info.math}, ${cudaKernelNames.length} device kernels; other kernels fall back to tfjs-backend-cpu)`;
   return registered;
 }
-
-/** Names of the kernels implemented on the device (after `registerCudaBackend`). */
-export function cudaKernels(): readonly string[] {
-  return cudaKernelNames;
-}

@@ -1,8 +1,8 @@
 /**
  * The "native" tfjs backend: tfjs-backend-cpu's data storage (typed arrays that C++ reads and writes in
  * place) with the hot kernels replaced by the N-API addon (OpenBLAS GEMM, OpenMP elementwise, reductions,
- * fused softmax / LayerNorm / GELU / AdamW). Every other cpu kernel is registered under "native" as a
- * fallback; each use of one is counted so `nativeBackendReport()` can say what still runs in JavaScript.
+ * fused softmax / LayerNorm / GELU / attention / AdamW). Every other cpu kernel is registered under "native"
+ * as a fallback; each use of one is counted so `nativeBackendReport()` can say what still runs in JavaScript.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
@@ -88,9 +88,4 @@ export function registerNativeBackend(): string {
   const i = addon.info();
   registered = `mmsn native addon (OpenBLAS ${i.blasCore}, ${i.threads} OpenMP threads, ${nativeKernelNames.length} native kernels; other kernels fall back to tfjs-backend-cpu)`;
   return registered;
-}
-
-/** Names of the kernels implemented natively (after `registerNativeBackend`). */
-export function nativeKernels(): readonly string[] {
-  return nativeKernelNames;
 }

@@ -1,7 +1,8 @@
 /** Broadcasting binary ops, unary math and AddN on float32 device tensors (other dtypes fall back to cpu). */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../addon.js";
-import { broadcastPlan } from "../../native/kernels/elementwise.js";
+import { broadcastPlan } from "../../kernel_shapes.js";
+import { BINARY_OPS, UNARY_OPS } from "../../op_codes.js";
+import { COMPARE_OPS } from "../addon.js";
 import { type Backend, type KernelArgs, sharedView, size } from "./util.js";
 
 /**

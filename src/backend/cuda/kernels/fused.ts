@@ -1,6 +1,6 @@
 /**
  * Softmax (last axis) and the package's fused LayerNorm, GELU and AdamW kernels (names in
- * ../../native/fused_ops.ts, which is how src/nn and src/train call them) on device tensors.
+ * ../../fused_ops.ts, which is how src/nn and src/optim call them) on device tensors.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedInputs } from "../../kernel_shapes.js";

@@ -1,6 +1,6 @@
 /** Sum, Mean, Max, Min, Prod over any axes of float32 device tensors (non-contiguous axes via a transposed temporary). */
 import * as tf from "@tensorflow/tfjs-core";
-import { REDUCE_OPS } from "../addon.js";
+import { REDUCE_OPS } from "../../op_codes.js";
 import { transposeInto } from "./transpose.js";
 import { type Backend, type KernelArgs, size, withTemps } from "./util.js";
 

@@ -4,7 +4,7 @@
  * dims in that view, fall back to cpu.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS } from "../addon.js";
+import { BINARY_OPS } from "../../op_codes.js";
 import { type Backend, type KernelArgs, size } from "./util.js";
 
 /** Tile (float32) → a new tensor (engine-owned). */

@@ -1,45 +1,8 @@
 /** Broadcasting binary ops, unary math and AddN on float32 tensors (other dtypes fall back to cpu). */
 import * as tf from "@tensorflow/tfjs-core";
-import { BINARY_OPS, UNARY_OPS } from "../addon.js";
+import { broadcastPlan } from "../../kernel_shapes.js";
+import { BINARY_OPS, UNARY_OPS } from "../../op_codes.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
-
-/**
- * Output shape and per-input element strides (0 where broadcast) after merging dims that are contiguous
- * in both inputs, so `[N,D] + [D]` becomes one 2-D loop and same-shape ops one flat loop.
- */
-export function broadcastPlan(sa: readonly number[], sb: readonly number[]): { outShape: number[]; shape: number[]; stA: number[]; stB: number[] } {
-  const outShape = tf.backend_util.assertAndGetBroadcastShape(sa as number[], sb as number[]);
-  const r = outShape.length;
-  const strides = (s: readonly number[]) => {
-    const st = new Array<number>(r).fill(0);
-    let acc = 1;
-    for (let d = r - 1; d >= 0; d--) {
-      const dim = s[d - (r - s.length)] ?? 1;
-      st[d] = dim === 1 ? 0 : acc;
-      acc *= dim;
-    }
-    return st;
-  };
-  const fa = strides(sa);
-  const fb = strides(sb);
-  const shape: number[] = [];
-  const stA: number[] = [];
-  const stB: number[] = [];
-  for (let d = 0; d < r; d++) {
-    if (outShape[d] === 1) continue;
-    const last = shape.length - 1;
-    if (last >= 0 && stA[last] === fa[d]! * outShape[d]! && stB[last] === fb[d]! * outShape[d]!) {
-      shape[last]! *= outShape[d]!;
-      stA[last] = fa[d]!;
-      stB[last] = fb[d]!;
-    } else {
-      shape.push(outShape[d]!);
-      stA.push(fa[d]!);
-      stB.push(fb[d]!);
-    }
-  }
-  return { outShape, shape, stA, stB };
-}
 
 /** A kernel for one binary op; undefined (fallback) for non-float32 inputs. */
 export function binaryKernel(name: keyof typeof BINARY_OPS) {

@@ -1,6 +1,6 @@
 /**
  * Kernels that replace a composite of several tfjs ops: Softmax (last axis), and the package's own fused
- * LayerNorm, GELU and AdamW kernels (names in ../fused_ops.ts, which is how src/nn and src/train call them).
+ * LayerNorm, GELU, AdamW and attention kernels (names in ../../fused_ops.ts, which is how src/nn and src/optim call them).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { attentionCall, fusedInputs } from "../../kernel_shapes.js";

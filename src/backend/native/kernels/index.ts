@@ -1,9 +1,7 @@
 /** Registers every native kernel under the backend name; a kernel returning undefined falls back to cpu. */
 import * as tf from "@tensorflow/tfjs-core";
 import { nativeFallbacks } from "../fallback.js";
-import { registerBackendKernels } from "../../kernel_registry.js";
-import { BINARY_OPS, UNARY_OPS, REDUCE_OPS } from "../addon.js";
-import { FUSED } from "../../fused_ops.js";
+import { kernelTable, registerBackendKernels } from "../../kernel_registry.js";
 import { concat, padV2, slice, splitV } from "./copy.js";
 import { addN, binaryKernel, unaryKernel } from "./elementwise.js";
 import { adamw, attention, attentionGrad, gelu, geluGrad, layerNorm, layerNormGrad, softmax } from "./fused.js";
@@ -13,28 +11,16 @@ import { reduceKernel } from "./reduce.js";
 import { transpose } from "./transpose.js";
 import type { NativeKernelFunc } from "./util.js";
 
-const KERNELS: Record<string, NativeKernelFunc> = {
-  BatchMatMul: batchMatMul,
-  _FusedMatMul: fusedMatMul,
-  Transpose: transpose,
-  Slice: slice,
-  SplitV: splitV,
-  Concat: concat,
-  PadV2: padV2,
-  GatherV2: gatherV2,
-  AddN: addN,
-  Softmax: softmax,
-  [FUSED.LayerNorm]: layerNorm,
-  [FUSED.LayerNormGrad]: layerNormGrad,
-  [FUSED.Gelu]: gelu,
-  [FUSED.GeluGrad]: geluGrad,
-  [FUSED.AdamW]: adamw,
-  [FUSED.Attention]: attention,
-  [FUSED.AttentionGrad]: attentionGrad,
-};
-for (const k of Object.keys(BINARY_OPS) as (keyof typeof BINARY_OPS)[]) KERNELS[k] = binaryKernel(k);
-for (const k of Object.keys(UNARY_OPS) as (keyof typeof UNARY_OPS)[]) KERNELS[k] = unaryKernel(k);
-for (const k of Object.keys(REDUCE_OPS) as (keyof typeof REDUCE_OPS)[]) KERNELS[k] = reduceKernel(k);
+const KERNELS = kernelTable<NativeKernelFunc>(
+  { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul, Transpose: transpose, Slice: slice, SplitV: splitV, Concat: concat, PadV2: padV2, GatherV2: gatherV2, AddN: addN },
+  {
+    softmax,
+    fused: { LayerNorm: layerNorm, LayerNormGrad: layerNormGrad, Gelu: gelu, GeluGrad: geluGrad, AdamW: adamw, Attention: attention, AttentionGrad: attentionGrad },
+    binary: binaryKernel,
+    unary: unaryKernel,
+    reduce: reduceKernel,
+  },
+);
 
 /** Register the native kernels for `backendName` over the cpu fallbacks; returns their names. */
 export function registerNativeKernels(backendName: string): string[] {

@@ -1,6 +1,6 @@
 /** Sum, Mean, Max, Min, Prod over any axes of float32 tensors (non-contiguous axes go through a transpose). */
 import * as tf from "@tensorflow/tfjs-core";
-import { REDUCE_OPS } from "../addon.js";
+import { REDUCE_OPS } from "../../op_codes.js";
 import { transposeValues } from "./transpose.js";
 import { type Backend, f32, type KernelArgs, output } from "./util.js";
 

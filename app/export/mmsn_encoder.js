@@ -1,29 +1,83 @@
-/**
- * The standalone ES module written next to an exported encoder (`mmsn export`): loads `model.json` +
- * `weights.bin` with plain tfjs (`tf.io.decodeWeights`) and runs the ViT target encoder with tfjs ops, so a
- * browser page needs only `@tensorflow/tfjs` and this file. Kept as a string so the package ships it without
- * a build step; `test/app/cli/export.test.ts` imports the written file and checks it against `model.encode`.
- */
-export const BROWSER_ENCODER_JS = String.raw`// mmsn_encoder.js: the frozen MSN target encoder (ViT, CLS after the final LayerNorm) in plain tfjs.
+// @ts-check
+// mmsn_encoder.js: the frozen MSN target encoder (ViT, CLS after the final LayerNorm) in plain tfjs.
 // Usage (browser): <script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
 //   import { loadEncoder } from "./mmsn_encoder.js";
 //   const enc = await loadEncoder(tf, "./");                 // folder holding model.json + weights.bin
 //   const x = enc.preprocess(tf.browser.fromPixels(img, 1)); // [1, S, S, C], the evaluation transform
 //   const features = enc.encode(x);                           // [1, D]; dispose x and features when done
 // Tensors returned by preprocess/encode belong to the caller (dispose them); enc.dispose() frees the weights.
+//
+// (Source: app/export/mmsn_encoder.js in multimodal-msn, type-checked by `npm run typecheck` through the JSDoc
+// types below; `mmsn export` copies it verbatim next to model.json. It needs nothing but the tfjs it is given.)
 
-/** Load the encoder from a folder URL; fetchFn defaults to the global fetch (pass another one in Node). */
+/** @typedef {typeof import("@tensorflow/tfjs-core")} Tfjs */
+/** @typedef {import("@tensorflow/tfjs-core").Tensor} Tensor */
+/** @typedef {import("@tensorflow/tfjs-core").Tensor2D} Tensor2D */
+/** @typedef {import("@tensorflow/tfjs-core").Tensor3D} Tensor3D */
+/** @typedef {import("@tensorflow/tfjs-core").Tensor4D} Tensor4D */
+/** @typedef {import("@tensorflow/tfjs-core").NamedTensorMap} NamedTensorMap */
+/** @typedef {import("@tensorflow/tfjs-core").io.WeightsManifestConfig} WeightsManifest */
+/** @typedef {WeightsManifest[number]} WeightsGroup */
+
+/**
+ * The ViT config in model.json (the fields the forward pass reads).
+ * @typedef {object} EncoderConfig
+ * @property {number} imgSize image side S in pixels
+ * @property {number} patchSize patch side in pixels
+ * @property {number} inChans input channels C (1 or 3)
+ * @property {number} embedDim token width D (the number of features)
+ * @property {number} depth transformer blocks
+ * @property {number} numHeads attention heads
+ * @property {number} layerNormEps LayerNorm epsilon
+ */
+
+/**
+ * Per-channel mean/std of the evaluation transform (RGB order, images scaled to [0, 1]).
+ * @typedef {object} EncoderNormalization
+ * @property {[number, number, number]} mean
+ * @property {[number, number, number]} std
+ */
+
+/**
+ * model.json of an exported encoder.
+ * @typedef {object} EncoderManifest
+ * @property {"multimodal-msn/vit-encoder@1"} format
+ * @property {EncoderConfig} config
+ * @property {EncoderNormalization} normalization
+ * @property {number} step pretraining steps
+ * @property {string} output what encode returns
+ * @property {WeightsManifest} weightsManifest one group, `encoder.*` float32 weights
+ */
+
+/**
+ * What loadEncoder needs of fetch: a response with json() and arrayBuffer().
+ * @typedef {(url: string) => Promise<{ json(): Promise<any>; arrayBuffer(): Promise<ArrayBuffer> }>} FetchLike
+ */
+
+/**
+ * Load the encoder from a folder URL; fetchFn defaults to the global fetch (pass another one in Node).
+ * @param {Tfjs} tf the tfjs namespace (in a browser page, the global `tf`)
+ * @param {string} baseUrl folder holding model.json + weights.bin
+ * @param {FetchLike} [fetchFn]
+ * @returns {Promise<Encoder>}
+ */
 export async function loadEncoder(tf, baseUrl, fetchFn = globalThis.fetch) {
   const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+  /** @type {EncoderManifest} */
   const manifest = await (await fetchFn(base + "model.json")).json();
   if (manifest.format !== "multimodal-msn/vit-encoder@1") throw new Error("model.json: not an exported multimodal-msn encoder");
-  const group = manifest.weightsManifest[0];
+  const group = /** @type {WeightsGroup} */ (manifest.weightsManifest[0]);
   const parts = await Promise.all(group.paths.map(async (p) => (await fetchFn(base + p)).arrayBuffer()));
-  const weights = tf.io.decodeWeights(parts.length === 1 ? parts[0] : parts, group.weights);
+  const weights = tf.io.decodeWeights(parts.length === 1 ? /** @type {ArrayBuffer} */ (parts[0]) : parts, group.weights);
   return new Encoder(tf, manifest, weights);
 }
 
 class Encoder {
+  /**
+   * @param {Tfjs} tf
+   * @param {EncoderManifest} manifest
+   * @param {NamedTensorMap} weights
+   */
   constructor(tf, manifest, weights) {
     this.tf = tf;
     this.config = manifest.config;
@@ -39,13 +93,15 @@ class Encoder {
   /**
    * The evaluation transform: resize the shorter side to round(S*256/224), centre-crop S×S, scale to [0, 1],
    * normalise. image: [H, W, C] (e.g. tf.browser.fromPixels(img, 1)) with values 0..255. Returns [1, S, S, C].
+   * @param {Tensor3D} image
+   * @returns {Tensor4D}
    */
   preprocess(image) {
     const tf = this.tf;
     const { imgSize: S, inChans: C } = this.config;
     return tf.tidy(() => {
       let x = tf.cast(image, "float32");
-      if (x.shape[2] !== 1) x = tf.mean(x.slice([0, 0, 0], [-1, -1, Math.min(3, x.shape[2])]), 2, true); // grayscale, as the loaders
+      if (x.shape[2] !== 1) x = tf.mean(tf.slice(x, [0, 0, 0], [-1, -1, Math.min(3, x.shape[2])]), 2, true); // grayscale, as the loaders
       const [h, w] = x.shape;
       const r = Math.round((S * 256) / 224);
       const k = r / Math.min(h, w);
@@ -64,18 +120,25 @@ class Encoder {
     });
   }
 
-  /** CLS features of the frozen target encoder: images [B, S, S, C] (preprocessed) → [B, D]. */
+  /**
+   * CLS features of the frozen target encoder: images [B, S, S, C] (preprocessed) → [B, D].
+   * @param {Tensor4D} images
+   * @returns {Tensor2D}
+   */
   encode(images) {
     const tf = this.tf;
     const { patchSize: p, inChans: c, embedDim: d, depth, numHeads: nh, layerNormEps: eps, imgSize } = this.config;
     const [b, h, w, ch] = images.shape;
     if (h !== imgSize || w !== imgSize || ch !== c) throw new Error("encode expects [B, " + imgSize + ", " + imgSize + ", " + c + "] images, got [" + images.shape + "]");
-    const W = (n) => this.w["encoder." + n];
+    /** @type {(n: string) => Tensor} */
+    const W = (n) => /** @type {Tensor} */ (this.w["encoder." + n]);
+    /** @type {(x: Tensor, g: Tensor, bb: Tensor) => Tensor} */
     const ln = (x, g, bb) => {
       const mean = tf.mean(x, 1, true);
       const xc = tf.sub(x, mean);
       return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), 1, true), eps))), g), bb);
     };
+    /** @type {(x: Tensor, n: string, bias?: boolean) => Tensor} */
     const lin = (x, n, bias = true) => (bias ? tf.add(tf.matMul(x, W(n + ".weight")), W(n + ".bias")) : tf.matMul(x, W(n + ".weight")));
     return tf.tidy(() => {
       const g = h / p;
@@ -85,6 +148,7 @@ class Encoder {
       const cls = tf.tile(tf.reshape(W("cls_token"), [1, 1, d]), [b, 1, 1]);
       let x = tf.reshape(tf.add(tf.concat([cls, tok], 1), W("pos_embed")), [b * t, d]);
       const dh = d / nh;
+      /** @type {(y: Tensor) => Tensor} */
       const heads = (y) => tf.reshape(tf.transpose(tf.reshape(y, [b, t, nh, dh]), [0, 2, 1, 3]), [b * nh, t, dh]);
       for (let i = 0; i < depth; i++) {
         const k = "blocks." + i + ".";
@@ -100,7 +164,7 @@ class Encoder {
         x = tf.add(x1, lin(gelu, k + "mlp.fc2"));
       }
       const clsOut = tf.reshape(tf.slice(tf.reshape(x, [b, t, d]), [0, 0, 0], [b, 1, d]), [b, d]);
-      return ln(clsOut, W("norm.weight"), W("norm.bias"));
+      return /** @type {Tensor2D} */ (ln(clsOut, W("norm.weight"), W("norm.bias")));
     });
   }
 
@@ -109,25 +173,3 @@ class Encoder {
     this.tf.dispose(Object.values(this.w));
   }
 }
-`;
-
-/** The example page written next to an exported encoder. */
-export const BROWSER_EXAMPLE_HTML = `<!doctype html>
-<!-- Serve this folder over HTTP (e.g. \`npx http-server .\` or \`python3 -m http.server\`) and open index.html. -->
-<meta charset="utf-8">
-<title>multimodal-msn encoder in the browser</title>
-<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
-<input type="file" id="file" accept="image/*"> <pre id="out">choose a chest X-ray image</pre>
-<script type="module">
-  import { loadEncoder } from "./mmsn_encoder.js";
-  const enc = await loadEncoder(tf, "./");
-  document.getElementById("file").onchange = async (ev) => {
-    const img = await createImageBitmap(ev.target.files[0]);
-    const x = enc.preprocess(tf.browser.fromPixels(img, 1));
-    const f = enc.encode(x);
-    const v = await f.data();
-    tf.dispose([x, f]);
-    document.getElementById("out").textContent = \`\${v.length} features: [\${Array.from(v.slice(0, 8), (a) => a.toFixed(3)).join(", ")}, …]\`;
-  };
-</script>
-`;

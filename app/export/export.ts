@@ -2,12 +2,16 @@
  * Export the trained target encoder for the browser: `model.json` (tfjs weightsManifest + ViT config +
  * input normalisation), `weights.bin` (float32, tfjs weights format), `mmsn_encoder.js` (a plain-tfjs
  * forward pass, no other dependency), `index.html` (a small inference example) and `README.md`.
+ *
+ * `mmsn_encoder.js` is the real file next to this one (plain browser ESM, type-checked through its JSDoc by
+ * `npm run typecheck`); it is copied as is. `test/app/cli/export.test.ts` imports the written copy with plain
+ * tfjs and checks it against `model.encode`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeWeights } from "../../src/io/weights.js";
 import type { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { BROWSER_ENCODER_JS, BROWSER_EXAMPLE_HTML } from "./browser_encoder.js";
+import type { EncoderManifest } from "./mmsn_encoder.js";
 
 /** Per-channel mean/std of the evaluation transform (RGB order). */
 export interface ExportNormalization {
@@ -17,6 +21,15 @@ export interface ExportNormalization {
 
 /** Format tag of an exported encoder's model.json. */
 export const ENCODER_FORMAT = "multimodal-msn/vit-encoder@1";
+
+/**
+ * The browser forward pass: `mmsn_encoder.js` beside this module (from source under tsx, or in dist/ where
+ * tsc copies it, allowJs). A source-map comment added by the compiler is dropped (the .map is not exported).
+ */
+export function browserEncoderSource(): string {
+  const text = readFileSync(new URL("./mmsn_encoder.js", import.meta.url), "utf8");
+  return text.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, "\n");
+}
 
 /**
  * Write the target encoder of `model` to `dir` (created). Reads the weights with `await data()` (every
@@ -30,10 +43,10 @@ export async function exportEncoder(model: MultimodalMSN, dir: string, normaliza
   const values = await Promise.all(encoder.map(([, v]) => v.data()));
   const tensors = encoder.map(([name, v], i): [string, Float32Array, number[]] => [name, values[i] as Float32Array, v.shape]);
   const { group, data } = encodeWeights(tensors, "weights.bin");
-  const manifest = {
+  const manifest: EncoderManifest = {
     format: ENCODER_FORMAT,
     config: model.config.vit,
-    normalization,
+    normalization: { mean: [...normalization.mean], std: [...normalization.std] },
     step: model.step,
     output: "CLS token after the final LayerNorm of the EMA target encoder, [B, embedDim]",
     weightsManifest: [group],
@@ -41,7 +54,7 @@ export async function exportEncoder(model: MultimodalMSN, dir: string, normaliza
   const files = ["model.json", "weights.bin", "mmsn_encoder.js", "index.html", "README.md"].map((f) => join(dir, f));
   writeFileSync(files[0]!, JSON.stringify(manifest));
   writeFileSync(files[1]!, data);
-  writeFileSync(files[2]!, BROWSER_ENCODER_JS);
+  writeFileSync(files[2]!, browserEncoderSource());
   writeFileSync(files[3]!, BROWSER_EXAMPLE_HTML);
   const c = model.config.vit;
   writeFileSync(
@@ -68,3 +81,24 @@ export async function exportEncoder(model: MultimodalMSN, dir: string, normaliza
   );
   return files;
 }
+
+/** The example page written next to an exported encoder. */
+export const BROWSER_EXAMPLE_HTML = `<!doctype html>
+<!-- Serve this folder over HTTP (e.g. \`npx http-server .\` or \`python3 -m http.server\`) and open index.html. -->
+<meta charset="utf-8">
+<title>multimodal-msn encoder in the browser</title>
+<script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
+<input type="file" id="file" accept="image/*"> <pre id="out">choose a chest X-ray image</pre>
+<script type="module">
+  import { loadEncoder } from "./mmsn_encoder.js";
+  const enc = await loadEncoder(tf, "./");
+  document.getElementById("file").onchange = async (ev) => {
+    const img = await createImageBitmap(ev.target.files[0]);
+    const x = enc.preprocess(tf.browser.fromPixels(img, 1));
+    const f = enc.encode(x);
+    const v = await f.data();
+    tf.dispose([x, f]);
+    document.getElementById("out").textContent = \`\${v.length} features: [\${Array.from(v.slice(0, 8), (a) => a.toFixed(3)).join(", ")}, …]\`;
+  };
+</script>
+`;
