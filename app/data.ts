@@ -46,6 +46,7 @@ export { COHORT_LAYOUT };
 
 /** Datasets the CLI reads. */
 export const DATASETS = ["mimic", "nih14", "chexpert"] as const;
+/** One of {@link DATASETS}. */
 export type DatasetName = (typeof DATASETS)[number];
 
 const HOW_TO_GET = "run `mmsn synth DIR` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies";

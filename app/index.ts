@@ -26,7 +26,7 @@ export type { AlignedEhr, DataRootName, DataRoots, DatasetFeatureOptions, Datase
 export { ehrCombinations, methodName, parseEhrGroups } from "./study/ehr_groups.js";
 export { runMethod } from "./study/method_run.js";
 export type { MethodRun, MethodRunOptions } from "./study/method_run.js";
-export { GROUP_ABLATION_DEFAULTS, ablationFindings, ehrPreview, ehrShareChart, groupAblationData, labelPrevalence, runGroupAblation, type GroupAblationData, type GroupAblationDataOptions, type GroupAblationOptions, type GroupAblationResult } from "./study/ablation.js";
+export { GROUP_ABLATION_DEFAULTS, ablationFindings, ehrCrossTab, ehrPreview, ehrShareChart, groupAblationData, labelPrevalence, runGroupAblation, type GroupAblationData, type GroupAblationDataOptions, type GroupAblationOptions, type GroupAblationResult } from "./study/ablation.js";
 export { comparisonMarkdown, comparisonPoints, comparisonText, perLabelComparison, readProbeResult, shortLabel, writeProbeOutputs, writeStudyReport } from "./study/report.js";
 export type { MethodResult, ProbeOutputs, StudyReportFiles } from "./study/report.js";
 export { toyBatches } from "./demo/toy_views.js";

@@ -1,5 +1,5 @@
 /**
- * EHR feature groups and encodings of the paper (paper-and-code.md §2.4; CXR-EHR-MSN
+ * EHR feature groups and encodings of the paper (docs/data-formats.md#ehr-groups; CXR-EHR-MSN
  * `notebooks/EHR-data-prep.ipynb`). Column names and orders match the paper's CSVs exactly.
  */
 import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";

@@ -24,4 +24,5 @@ export * from "./batches.js";
 export * from "./cache.js";
 /** The synthetic cohort generator (also `mmsn synth`). */
 export { writeSyntheticCohort } from "./synth/index.js";
+/** The synthetic cohort generator's whole API. */
 export * as synth from "./synth/index.js";

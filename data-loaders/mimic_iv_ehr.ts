@@ -1,5 +1,5 @@
 /**
- * MIMIC-IV EHR features per MIMIC-CXR image, as the paper builds them (paper-and-code.md §2;
+ * MIMIC-IV EHR features per MIMIC-CXR image, as the paper builds them (docs/data-formats.md#ehr-linking;
  * CXR-EHR-MSN `EHR-data-extract.ipynb` / `EHR-data-prep.ipynb`):
  * 1. link each image to MIMIC-IV by `subject_id`, matching by **date** (StudyDate, time dropped);
  * 2. age = StudyYear − (anchor_year − anchor_age);

@@ -1,9 +1,9 @@
 /**
  * Image transforms on typed arrays, all driven by a seeded {@link Rng}:
- * - MSN views as lightly's `MSNTransform` in the paper (paper-and-code.md §3.1): target + random anchor at
+ * - MSN views as lightly's `MSNTransform` in the paper (docs/protocol.md#views): target + random anchor at
  *   224 (RandomResizedCrop scale 0.3–1), focal views at 96 (scale 0.05–0.3), horizontal flip p = 0.5, no
  *   colour jitter/blur/grayscale, ToTensor + ImageNet normalisation on `convert('RGB')` (3 equal channels).
- * - Linear-evaluation transforms (§5): eval `Resize(256) → CenterCrop(224)`; train `Resize(256) → flip →
+ * - Linear-evaluation transforms (docs/protocol.md#linear-evaluation): eval `Resize(256) → CenterCrop(224)`; train `Resize(256) → flip →
  *   RandomAffine(45°, translate 0.15, scale 0.85–1.15, nearest, fill 0) → CenterCrop(224)`, both with the
  *   paper's evaluation normalisation.
  * Grayscale option (`channels: 1`): one channel normalised with the mean of the three channel statistics

@@ -95,7 +95,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   probe: {
     usage: "--data DIR --dataset mimic|nih14|chexpert (--checkpoint RUN/checkpoint | --random-init) --out DIR",
     description:
-      "Linear probe (paper §5) on frozen target-encoder features: results.csv, evaluation.json, per_label_auroc.svg/.png, probe_curve.svg/.png, summary.md.\n" +
+      "Linear probe (the paper's linear evaluation, docs/protocol.md) on frozen target-encoder features: results.csv, evaluation.json, per_label_auroc.svg/.png, probe_curve.svg/.png, summary.md.\n" +
       "mimic: train/val/test of MIMIC-CXR; nih14: new probe, No-Finding-only images dropped; chexpert: the MIMIC probe on CheXpert valid.csv.",
     flags: {
       data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },

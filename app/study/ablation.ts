@@ -145,6 +145,20 @@ export function ehrShareChart(ehr: AlignedEhr, opts: { readonly title: string })
 type LinkedRecord = AlignedEhr["records"][number];
 
 /**
+ * Counts of linked training images by two properties of their EHR record (e.g. view × orientation): one row
+ * per value of `row`, one column per value of `col` (both sorted, zeros filled). Plain objects, ready for
+ * `console.table`.
+ * @example console.table(ehrCrossTab(ehr, (r) => r.view, (r) => r.orientation));
+ */
+export function ehrCrossTab(ehr: AlignedEhr, row: (r: LinkedRecord) => string, col: (r: LinkedRecord) => string): Record<string, Record<string, number>> {
+  const cols = [...new Set(ehr.records.map(col))].sort();
+  const out: Record<string, Record<string, number>> = {};
+  for (const k of [...new Set(ehr.records.map(row))].sort()) out[k] = Object.fromEntries(cols.map((c) => [c, 0]));
+  for (const r of ehr.records) out[row(r)]![col(r)]! += 1;
+  return out;
+}
+
+/**
  * Label prevalence among the linked training images, split by a property of their EHR record (an age band,
  * the view, ICU or not): one row per label with the share of positive images in each subgroup (NaN labels
  * ignored; NaN for a subgroup without a known label). Columns are the subgroups in sorted order, named with

@@ -30,7 +30,7 @@ export function methodName(groups: readonly EhrGroup[]): string {
 }
 
 /**
- * Every non-empty combination of the groups (the ablation of paper §2): singles, pairs, then all three.
+ * Every non-empty combination of the groups (the paper's EHR ablation; docs/data-formats.md#ehr-groups): singles, pairs, then all three.
  * @example ehrCombinations().length // 7
  */
 export function ehrCombinations(): EhrGroup[][] {

@@ -1,5 +1,5 @@
 /**
- * The synthetic CheXpert cohort in the CheXpert-v1.0-small layout (reference/data-formats.md §2):
+ * The synthetic CheXpert cohort in the CheXpert-v1.0-small layout (docs/data-formats.md#chexpert):
  * `chexpert/CheXpert-v1.0-small/{train,valid}.csv` with the real 19-column header, `Path` values that
  * start with the release folder, and images at those paths under `chexpert/`. train.csv carries labeler
  * output (1.0 / 0.0 / -1.0 / blank; No Finding only 1.0 or blank); valid.csv is radiologist-style 0/1.

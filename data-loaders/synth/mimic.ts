@@ -5,7 +5,7 @@
  *   `files/pXX/pSUBJECT/sSTUDY/DICOM_ID.jpg`;
  * - `mimiciv/2.2/hosp/{patients,admissions}.csv.gz` and `mimiciv/2.2/icu/icustays.csv.gz`.
  *
- * Column names, orders, value encodings and date formats follow reference/data-formats.md §3–4.
+ * Column names, orders, value encodings and date formats follow docs/data-formats.md#mimic-cxr-jpg and #mimic-iv.
  */
 import path from "node:path";
 import { formatFloat17, renderCsv, writeText, type Cell } from "./csv.js";

@@ -1,5 +1,5 @@
 /**
- * The synthetic NIH ChestX-ray14 cohort in the v2020 layout (reference/data-formats.md §1):
+ * The synthetic NIH ChestX-ray14 cohort in the v2020 layout (docs/data-formats.md#nih-14):
  * `Data_Entry_2017_v2020.csv` (LF, unpadded Patient ID, integer ages, pandas float noise in the pixel
  * spacing, re-sequenced `Follow-up #` for some patients), `BBox_List_2017.csv` (boxes of the drawn
  * findings in 1024-pixel space, label `Infiltrate`), patient-disjoint `train_val_list.txt` /

@@ -33,7 +33,9 @@ import { registerWebgpuBackend } from "./webgpu.js";
 const require = createRequire(import.meta.url);
 require("@tensorflow/tfjs");
 
+/** Every backend `initBackend` knows, in its automatic order (webgpu only when named). */
 export const BACKEND_NAMES = ["tensorflow", "cuda", "webgpu", "native", "wasm", "cpu"] as const;
+/** One of {@link BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The automatic choice tries these in order (webgpu only when named). */
 const AUTO_ORDER: readonly BackendName[] = BACKEND_NAMES.filter((n) => n !== "webgpu");

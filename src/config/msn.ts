@@ -43,6 +43,7 @@ export interface OptimizerConfig {
   readonly clipGrad: number;
 }
 
+/** A complete, validated MSN configuration: encoder, views, masking, prototypes, loss, optimiser, schedules, EHR. */
 export interface MsnConfig {
   readonly vit: ViTConfig;
   readonly head: HeadConfig;
@@ -200,7 +201,9 @@ export const MSN_PRESETS = {
   },
 } as const satisfies Record<string, Preset>;
 
+/** One of {@link MSN_PRESET_NAMES}. */
 export type MsnPresetName = keyof typeof MSN_PRESETS;
+/** Names of the MSN presets (the paper's `cxr_ehr_msn_tiny`/`_small`, `cpu_fast`, `test`, …). */
 export const MSN_PRESET_NAMES = Object.keys(MSN_PRESETS) as MsnPresetName[];
 
 /** Overrides: top-level fields, and nested objects merged one level deep. */

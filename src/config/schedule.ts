@@ -4,6 +4,7 @@
  */
 import { checkChoice, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 
+/** A hyperparameter schedule as data, with horizons in epochs (evaluated by `scheduleValue`). */
 export type Schedule =
   /** The same value at every step. */
   | { readonly kind: "constant"; readonly value: number }

@@ -4,6 +4,7 @@
  */
 import { checkBool, checkInt, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 
+/** Architecture of a Vision Transformer (timm's names: patch size, width, depth, heads, …). */
 export interface ViTConfig {
   /** Training image size; positional embeddings are learned for (imgSize/patchSize)² patches. */
   readonly imgSize: number;
@@ -43,7 +44,9 @@ export const VIT_PRESETS = {
   vit_small_patch16_224: { ...base, embedDim: 384, depth: 12, numHeads: 6 },
 } as const satisfies Record<string, ViTConfig>;
 
+/** One of {@link VIT_NAMES}. */
 export type ViTName = keyof typeof VIT_PRESETS;
+/** Names of the ViT presets (`vit_tiny_patch16_224`, …). */
 export const VIT_NAMES = Object.keys(VIT_PRESETS) as ViTName[];
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Bootstrap confidence intervals for per-label and macro AUROC/AUPRC (paper §5: 1,000 resamples of the test
- * set with replacement, `df.sample(frac=1, replace=True)`, basic/pivot interval).
+ * Bootstrap confidence intervals for per-label and macro AUROC/AUPRC (docs/protocol.md#bootstrap-intervals:
+ * 1,000 resamples of the test set with replacement, `df.sample(frac=1, replace=True)`). Both the basic/pivot
+ * interval and the percentile interval are computed; the official code's formula is the percentile one.
  *
  * Speed: a resample is represented by per-row draw counts (multinomial weights), never materialised. Each
  * label column is sorted once (`rankColumn`); a resample is then two linear passes with integer weights: the

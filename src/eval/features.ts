@@ -1,5 +1,5 @@
 /**
- * Feature extraction from the frozen target encoder (paper §5: CLS after the final LayerNorm of the EMA
+ * Feature extraction from the frozen target encoder (docs/protocol.md#linear-evaluation: CLS after the final LayerNorm of the EMA
  * encoder), batched, with progress, cached on disk.
  *
  * Cache layout, keyed by a caller-chosen `cacheKey` (which must encode everything the features depend on:

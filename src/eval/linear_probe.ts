@@ -1,5 +1,5 @@
 /**
- * The linear probe of the paper's evaluation (§5, `evaluationmodels.py`): one linear layer D → L on frozen
+ * The linear probe of the paper's evaluation (docs/protocol.md#linear-evaluation; `evaluationmodels.py`): one linear layer D → L on frozen
  * features, sigmoid + BCE (NaN labels masked out), Adam (lr 1e-4, no weight decay), batch 64 with
  * drop_last on the training set, early stopping on validation macro AUROC (patience 5, min_delta 1e-5) and
  * the best-validation checkpoint kept for testing. Label fractions (1/10/25/100 %) subsample the training set
@@ -326,7 +326,7 @@ export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOpti
 }
 
 /**
- * Train the linear probe on frozen features (paper §5).
+ * Train the linear probe on frozen features (docs/protocol.md#linear-evaluation).
  * Memory: all tensors are created and disposed inside; the result holds plain arrays, so
  * `tf.memory().numTensors` is the same before and after.
  * @param train training features and labels (NaN labels are masked out of the loss).

@@ -1,5 +1,5 @@
 /**
- * Classification metrics for the linear evaluation (paper §5, `evaluate.py` / `evaluationmodels.py`):
+ * Classification metrics for the linear evaluation (docs/protocol.md#linear-evaluation; `evaluate.py` / `evaluationmodels.py`):
  * per-label and macro AUROC (sklearn `roc_auc_score` on the 14-column label matrix) and AUPRC
  * (`average_precision_score`), with bootstrap confidence intervals.
  *

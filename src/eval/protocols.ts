@@ -1,5 +1,5 @@
 /**
- * The three evaluation protocols of the paper (§5–6), written over feature sets so they do not depend on the
+ * The three evaluation protocols of the paper (docs/protocol.md#evaluation-datasets), written over feature sets so they do not depend on the
  * loaders:
  * - MIMIC-CXR: a probe trained on MIMIC train (early stopping on MIMIC val), tested on MIMIC test;
  *   label fractions (1/10/25/100 %) give the low-data regime.

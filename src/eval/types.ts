@@ -6,7 +6,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 
 /**
  * A frozen image encoder: NHWC float images [B, H, W, C] → features [B, D] (the CLS token after the final
- * LayerNorm of the EMA/target ViT, paper §5). The caller of the encoder owns and disposes the result; the
+ * LayerNorm of the EMA/target ViT, docs/protocol.md#linear-evaluation). The caller of the encoder owns and disposes the result; the
  * encoder must not dispose its input.
  */
 export type Encoder = (images: tf.Tensor4D) => tf.Tensor2D;

@@ -16,6 +16,7 @@ import { bicubicGridMatrix } from "../nn/interpolate.js";
 import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention } from "../nn/ops.js";
 import type { ParamStore } from "../nn/params.js";
 
+/** A ViT encoder (pre-norm blocks, CLS token, learned positions) whose forward takes MSN's patch-keep masks. */
 export class VisionTransformer {
   private readonly interp = new Map<number, Float32Array>();
 

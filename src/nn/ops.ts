@@ -1,5 +1,5 @@
 /**
- * Differentiable building blocks written for tfjs' wasm and cpu backends (see shared perf-cpu.md):
+ * Differentiable building blocks written for tfjs' wasm and cpu backends (see docs/performance.md#wasm):
  * every Linear is a 2-D untransposed matMul whose backward also uses untransposed 2-D matMuls
  * (the wasm backend sends only those to XNNPACK), GELU is the exact erf form with a fused gradient,
  * LayerNorm has an analytic backward, and row gathers have a gather-based backward (wasm has no

@@ -19,6 +19,7 @@ export interface AdamWParam {
   readonly decay: boolean;
 }
 
+/** AdamW (decoupled weight decay, PyTorch's update) over a set of named variables, with fused kernels where the backend has them. */
 export class AdamW {
   /** Completed updates (torch's `state["step"]`). */
   t = 0;

@@ -11,6 +11,7 @@ import { ProgressReporter } from "../utils/progress.js";
 /** A step's result with its throughput. */
 export type StepReport = StepResult & { readonly imagesPerSecond: number };
 
+/** Options of {@link pretrain}. */
 export interface PretrainOptions {
   /** Stop after this many optimizer steps (in this call). */
   readonly steps: number;

@@ -19,6 +19,7 @@ import { stepLoop, type StepReport } from "./pretrain.js";
 
 export const METRICS_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", "images_per_second"] as const;
 
+/** Options of {@link trainRun}. */
 export interface TrainRunOptions {
   /** Run directory (created if needed). */
   readonly dir: string;
@@ -39,6 +40,7 @@ export interface TrainRunOptions {
   readonly onStep?: (r: StepReport) => void | Promise<void>;
 }
 
+/** Result of {@link trainRun}: the model (owned by the caller), per-step results and where the run started. */
 export interface TrainRunResult {
   /** The trained model (the caller disposes it). */
   readonly model: MultimodalMSN;

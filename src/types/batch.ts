@@ -9,6 +9,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 
+/** One MSN training batch: the target view, the anchor views and optional EHR rows (NHWC, normalised). */
 export interface MsnBatch {
   /** [B, S, S, C] unmasked target views (S = randSize, 224 in the paper). */
   readonly target: tf.Tensor4D;

@@ -22,7 +22,7 @@ import type { BenchRow } from "./types.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const PY = "/usr/bin/python3";
-/** Measured 2-core AVX-512 FMA peak of the project machine (../shared/reference/perf-cpu.md). */
+/** Measured 2-core AVX-512 FMA peak of the project machine (docs/performance.md#peak). */
 const PEAK_GFLOPS = 454;
 
 interface Case {

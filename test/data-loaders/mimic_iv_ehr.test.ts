@@ -86,7 +86,7 @@ describe("MIMIC-IV EHR features", () => {
     }
   });
 
-  it("column orders of every paper CSV (paper-and-code.md §2.4 dims) and single variables", () => {
+  it("column orders of every paper CSV (widths: docs/data-formats.md#ehr-groups) and single variables", () => {
     const dims: Record<string, number> = {
       gender: 2, "age-norm": 1, age5: 16, age10: 9, view: 4, orientation: 2, mortality: 2, icu: 2,
       "socio-norm": 3, "socio-age5": 18, "socio-age10": 11, image_meta: 6, clinical: 4,

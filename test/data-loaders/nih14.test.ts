@@ -64,7 +64,7 @@ describe("NIH-14 Data_Entry (real files)", () => {
     const py = requirePython(t, ["csv"], ["python3"]);
     if (!py) return;
     const ref = pythonJson<PyCounts>(py, "loaders_nih_counts.py", [V2020, ...SHARED_IMAGES]);
-    assert.equal(ref.rows, 112120); // also stated in data-formats.md §1.2
+    assert.equal(ref.rows, 112120); // docs/data-formats.md#nih-14-csv
     checkAgainstPython(V2020, ref);
   });
 
@@ -99,13 +99,13 @@ describe("NIH-14 Data_Entry (real files)", () => {
 
   it("drops No-Finding-only images as the paper does (112,120 → 51,759)", () => {
     const ds = loadNih14({ root: NIH, csv: V2020, dropNoFindingOnly: true });
-    assert.equal(ds.length, 51759); // paper-and-code.md §6; 112,120 − 60,361 No Finding (data-formats.md §1.2)
+    assert.equal(ds.length, 51759); // docs/protocol.md#nih-14; 112,120 − 60,361 No Finding (docs/data-formats.md#nih-14-csv)
     assert.equal(ds.report.total("No Finding only (dropNoFindingOnly)"), 60361);
   });
 
   it("filters views", () => {
     const ds = loadNih14({ root: NIH, csv: V2020, views: ["PA"] });
-    assert.equal(ds.length, 67310); // data-formats.md §1.2
+    assert.equal(ds.length, 67310); // docs/data-formats.md#nih-14-csv
     assert.ok(ds.views.every((v) => v === "PA"));
   });
 
@@ -161,7 +161,7 @@ describe("NIH-14 Data_Entry (real files)", () => {
     assert.equal(boxes.length, 984);
     assert.equal(new Set(boxes.map((b) => b.imageIndex)).size, 880);
     const count = (l: string) => boxes.filter((b) => b.label === l).length;
-    // Hand counts from data-formats.md §1.3.
+    // Hand counts: docs/data-formats.md#nih-14-boxes.
     assert.deepEqual(
       ["Atelectasis", "Effusion", "Cardiomegaly", "Infiltration", "Pneumonia", "Pneumothorax", "Mass", "Nodule"].map(count),
       [180, 153, 146, 123, 120, 98, 85, 79],

@@ -1,6 +1,6 @@
 """Independent reference for the MIMIC-IV EHR test (Python csv/gzip, no code shared with the TS loader).
   link MIMIC_IV_ROOT METADATA_CSV -> per dicom_id: sex, age, view, orientation (raw, "" if blank), died, icu;
-      rules from paper-and-code.md §2.2-2.3 (date-level matching; last matching admission wins).
+      rules from docs/data-formats.md#ehr-linking (date-level matching; last matching admission wins).
   impute CSV -> the paper's imputer: LabelEncoder codes, IterativeImputer(RandomForestRegressor(),
       max_iter=10, random_state=24), rounded and decoded. CSV columns: view,orientation (blank = missing).
 """

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   GROUP_ABLATION_DEFAULTS,
   ablationFindings,
+  ehrCrossTab,
   ehrPreview,
   ehrShareChart,
   groupAblationData,
@@ -48,6 +49,9 @@ describe("one-group EHR ablation", () => {
     assert.equal(cols.reduce((n, c) => n + +/\(n=(\d+)\)/.exec(c)![1]!, 0), data.ehr.dataset.length);
     for (const c of cols) assert.ok(Number.isNaN(prev[0]![c]) || (+prev[0]![c]! >= 0 && +prev[0]![c]! <= 1));
     assert.throws(() => labelPrevalence(data.ehr, (r) => r.view, ["Bmi"]), /no label "Bmi"/);
+    const cross = ehrCrossTab(data.ehr, (r) => r.view, (r) => r.orientation);
+    assert.equal(Object.values(cross).flatMap((r) => Object.values(r)).reduce((a, b) => a + b, 0), data.ehr.dataset.length);
+    assert.deepEqual(Object.keys(cross), [...new Set(data.ehr.records.map((r) => r.view))].sort());
   });
 
   it("runGroupAblation: random init, MSN, MSN+EHR(group) as plain data; no tensors left behind", () => {
