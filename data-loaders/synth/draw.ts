@@ -88,8 +88,3 @@ export function drawRadiograph(spec: DrawSpec, rng: Rng): DrawResult {
   });
   return { pixels, boxes };
 }
-
-/** A convenience for tests and the README: the same drawing with a fresh stream from a seed. */
-export function drawRadiographSeeded(spec: DrawSpec, seed: number): DrawResult {
-  return drawRadiograph(spec, new Rng(seed));
-}

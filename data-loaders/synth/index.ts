@@ -10,6 +10,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { COHORT_LAYOUT } from "../paths.js";
 import { writeText } from "./csv.js";
 import { buildChexpertCohort, writeChexpert, type ChexpertImage } from "./chexpert.js";
 import { ImageWriter } from "./images.js";
@@ -32,27 +33,27 @@ export type { CohortSummary } from "./summary.js";
 /** Version of the generative model; bump when the output for a given seed changes. */
 export const SYNTH_VERSION = "1.0.0";
 
-/** Paths (relative to the cohort root) of everything the generator writes. */
+/** Paths (relative to the cohort root) of everything the generator writes, under the roots of `COHORT_LAYOUT`. */
 export const SYNTH_PATHS = {
-  mimicCxrRoot: "mimic-cxr-jpg/2.0.0",
-  mimicMetadata: "mimic-cxr-jpg/2.0.0/mimic-cxr-2.0.0-metadata.csv.gz",
-  mimicChexpert: "mimic-cxr-jpg/2.0.0/mimic-cxr-2.0.0-chexpert.csv.gz",
-  mimicNegbio: "mimic-cxr-jpg/2.0.0/mimic-cxr-2.0.0-negbio.csv.gz",
-  mimicSplit: "mimic-cxr-jpg/2.0.0/mimic-cxr-2.0.0-split.csv.gz",
-  mimicImages: "mimic-cxr-jpg/2.0.0/files",
-  mimicIvRoot: "mimiciv/2.2",
-  mimicIvPatients: "mimiciv/2.2/hosp/patients.csv.gz",
-  mimicIvAdmissions: "mimiciv/2.2/hosp/admissions.csv.gz",
-  mimicIvIcustays: "mimiciv/2.2/icu/icustays.csv.gz",
-  nihRoot: "nih-chestxray14",
-  nihDataEntry: "nih-chestxray14/Data_Entry_2017_v2020.csv",
-  nihBbox: "nih-chestxray14/BBox_List_2017.csv",
-  nihTrainVal: "nih-chestxray14/train_val_list.txt",
-  nihTest: "nih-chestxray14/test_list.txt",
-  nihImages: "nih-chestxray14/images",
-  chexpertRoot: "chexpert",
-  chexpertTrain: "chexpert/CheXpert-v1.0-small/train.csv",
-  chexpertValid: "chexpert/CheXpert-v1.0-small/valid.csv",
+  mimicCxrRoot: COHORT_LAYOUT.mimicCxr,
+  mimicMetadata: `${COHORT_LAYOUT.mimicCxr}/mimic-cxr-2.0.0-metadata.csv.gz`,
+  mimicChexpert: `${COHORT_LAYOUT.mimicCxr}/mimic-cxr-2.0.0-chexpert.csv.gz`,
+  mimicNegbio: `${COHORT_LAYOUT.mimicCxr}/mimic-cxr-2.0.0-negbio.csv.gz`,
+  mimicSplit: `${COHORT_LAYOUT.mimicCxr}/mimic-cxr-2.0.0-split.csv.gz`,
+  mimicImages: `${COHORT_LAYOUT.mimicCxr}/files`,
+  mimicIvRoot: COHORT_LAYOUT.mimicIv,
+  mimicIvPatients: `${COHORT_LAYOUT.mimicIv}/hosp/patients.csv.gz`,
+  mimicIvAdmissions: `${COHORT_LAYOUT.mimicIv}/hosp/admissions.csv.gz`,
+  mimicIvIcustays: `${COHORT_LAYOUT.mimicIv}/icu/icustays.csv.gz`,
+  nihRoot: COHORT_LAYOUT.nih14,
+  nihDataEntry: `${COHORT_LAYOUT.nih14}/Data_Entry_2017_v2020.csv`,
+  nihBbox: `${COHORT_LAYOUT.nih14}/BBox_List_2017.csv`,
+  nihTrainVal: `${COHORT_LAYOUT.nih14}/train_val_list.txt`,
+  nihTest: `${COHORT_LAYOUT.nih14}/test_list.txt`,
+  nihImages: `${COHORT_LAYOUT.nih14}/images`,
+  chexpertRoot: COHORT_LAYOUT.chexpert.split("/")[0]!,
+  chexpertTrain: `${COHORT_LAYOUT.chexpert}/train.csv`,
+  chexpertValid: `${COHORT_LAYOUT.chexpert}/valid.csv`,
   manifestJson: "synth.json",
   manifestMd: "SYNTHETIC.md",
 } as const;
