@@ -45,7 +45,7 @@ export { ProgressReporter } from "./utils/progress.js";
 export type { Encoder, LabeledBatch, LabeledFeatures } from "./eval/types.js";
 export { extractFeatures } from "./eval/features.js";
 export { LinearProbe, trainLinearProbe } from "./eval/linear_probe.js";
-export type { ProbeOptions } from "./eval/linear_probe.js";
+export type { ProbeOptions } from "./eval/probe_options.js";
 export { fineTuneEncoder } from "./eval/fine_tune.js";
 export { mimicProtocol, nih14Protocol, chexpertProtocol, labelFractionSweep } from "./eval/protocols.js";
 export type { FeatureSplits, ProtocolResult } from "./eval/protocols.js";

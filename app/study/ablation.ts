@@ -24,7 +24,7 @@ import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { loadMimicCxr, selectSplit, type CxrDataset, type EhrGroup } from "../../data-loaders/index.js";
 import type { MsnOverrides, MsnPresetName } from "../../src/config/msn.js";
-import type { ProbeOptions } from "../../src/eval/linear_probe.js";
+import type { ProbeOptions } from "../../src/eval/probe_options.js";
 import { formatWithCi } from "../../src/eval/results.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { groupedComparisonChart, lineChart } from "../../src/viz/charts.js";
@@ -145,8 +145,8 @@ export function ehrShareChart(ehr: AlignedEhr, opts: { readonly title: string })
 type LinkedRecord = AlignedEhr["records"][number];
 
 /**
- * Counts of linked training images by two properties of their EHR record (e.g. view × orientation): one row
- * per value of `row`, one column per value of `col` (both sorted, zeros filled). Plain objects, ready for
+ * Counts of linked training images by two properties of their EHR record, such as view × orientation: one
+ * row per value of `row`, one column per value of `col` (both sorted, zeros filled). Plain objects, ready for
  * `console.table`.
  * @example console.table(ehrCrossTab(ehr, (r) => r.view, (r) => r.orientation));
  */
@@ -321,7 +321,7 @@ export function ablationFindings(result: GroupAblationResult, opts: { readonly f
       c.overlap === undefined
         ? "without intervals the gap cannot be weighed against test-set noise"
         : c.overlap
-          ? `the intervals overlap, so this run gives no evidence for or against fusing the ${result.group} group`
+          ? `the two intervals overlap, so this check does not separate fusing the ${result.group} group from vanilla MSN (a conservative check: a paired bootstrap of the difference would be sharper)`
           : `the gap exceeds the test-set sampling noise; whether it survives another pretraining seed is not tested here`;
     out.push(`- **Reading:** ${reading}.`);
   }
@@ -332,7 +332,7 @@ export function ablationFindings(result: GroupAblationResult, opts: { readonly f
   const excluded = msn.evaluation.excluded.length;
   out.push(
     `- **Per label:** of ${shared.length} evaluated labels, ${ehr.method} is above ${msn.method} on ${count("above")}, below on ${count("below")}, level on ${count("level with")}` +
-      (excluded ? `; ${excluded} labels are excluded (one class in the test split).` : "."),
+      (excluded ? `; ${excluded} label${excluded === 1 ? " is" : "s are"} excluded (one class in the test split).` : "."),
   );
   if (opts.focusLabels?.length) {
     const parts = opts.focusLabels.map((l) => (a.has(l) && b.has(l) ? `${l} ${signed(a.get(l)! - b.get(l)!)}` : `${l} not evaluated`));

@@ -3,7 +3,8 @@
  * checkpointed run directories): optionally pretrain a model, extract frozen target-encoder features, train
  * and test a linear probe. The data side comes in as functions, so this module does not read datasets.
  */
-import type { ProbeOptions, ProbeTrainResult } from "../../src/eval/linear_probe.js";
+import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
+import type { ProbeOptions } from "../../src/eval/probe_options.js";
 import { mimicProtocol, type FeatureSplits, type ProtocolResult } from "../../src/eval/protocols.js";
 import type { Encoder } from "../../src/eval/types.js";
 import type { MsnBatch } from "../../src/types/batch.js";

@@ -8,7 +8,8 @@ import { basename, join, relative } from "node:path";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import type { MultilabelEvaluation } from "../../src/eval/metrics.js";
 import { evaluationRows, formatWithCi, writeResultsCsv, type ResultRow } from "../../src/eval/results.js";
-import { groupedComparisonChart, lineChart, perLabelChart, saveChart, type ComparisonPoint } from "../../src/viz/index.js";
+import { groupedComparisonChart, lineChart, perLabelChart, type ComparisonPoint } from "../../src/viz/charts.js";
+import { saveChart } from "../../src/viz/render.js";
 
 /** One evaluated method: what the study compares. */
 export interface MethodResult {

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { lineChart, saveChart } from "../../src/viz/index.js";
+import { lineChart } from "../../src/viz/charts.js";
+import { saveChart } from "../../src/viz/render.js";
 
 /** One parsed row of metrics.csv. */
 export type MetricsRow = Record<string, number>;

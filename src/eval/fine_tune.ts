@@ -10,11 +10,10 @@ import {
   fitWithEarlyStopping,
   initHead,
   maskedBceWithLogits,
-  resolveProbeOptions,
   targetsAndMask,
-  type ProbeOptions,
   type ProbeTrainResult,
 } from "./linear_probe.js";
+import { resolveProbeOptions, type ProbeOptions } from "./probe_options.js";
 import { macroAuroc } from "./metrics.js";
 import { Rng as EvalRng } from "../utils/rng.js";
 import type { LabeledBatch, TrainableEncoder } from "./types.js";

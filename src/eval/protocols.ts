@@ -6,7 +6,8 @@
  * - CheXpert: the MIMIC-trained probe applied to CheXpert test *without retraining* (same 14 labels, same order).
  * - NIH-14: a new probe on NIH train; images labelled only "No Finding" are dropped from every split.
  */
-import { assertSameLabels, trainLinearProbe, type LinearProbe, type ProbeOptions, type ProbeTrainResult } from "./linear_probe.js";
+import { assertSameLabels, trainLinearProbe, type LinearProbe, type ProbeTrainResult } from "./linear_probe.js";
+import type { ProbeOptions } from "./probe_options.js";
 import { evaluateMultilabel, type EvaluateOptions, type MultilabelEvaluation } from "./metrics.js";
 import { checkOptionKeys as checkKeys } from "../utils/validate.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";

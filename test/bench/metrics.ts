@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EvalRng, evaluateMultilabel } from "../../src/eval/index.js";
+import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import type { BenchRow } from "./types.js";
 
 const N = 100_000;

@@ -4,7 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "./tf_setup.js";
 import { fineTuneEncoder } from "../../src/eval/fine_tune.js";
 import { extractFeatures } from "../../src/eval/features.js";
-import { evaluateMultilabel, EvalRng } from "../../src/eval/index.js";
+import { evaluateMultilabel } from "../../src/eval/metrics.js";
+import { Rng as EvalRng } from "../../src/utils/rng.js";
 import type { LabeledBatch, TrainableEncoder } from "../../src/eval/types.js";
 
 const S = 4; // 4×4×1 images

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "./tf_setup.js";
-import { evaluateMultilabel } from "../../src/eval/index.js";
+import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import {
   LinearProbe,
   labelFractionIndices,

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { auroc, averagePrecision, evaluateMultilabel, macroAuroc, EvalRng } from "../../src/eval/index.js";
+import { auroc, averagePrecision, evaluateMultilabel, macroAuroc } from "../../src/eval/metrics.js";
+import { Rng as EvalRng } from "../../src/utils/rng.js";
 import { bootstrapInterval, drawCounts, prepare, quantileSorted, weightedMetrics } from "../../src/eval/bootstrap.js";
 import { rankColumn, rankedMetrics } from "../../src/eval/ranking.js";
 

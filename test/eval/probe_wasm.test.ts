@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
-import { trainLinearProbe, evaluateMultilabel } from "../../src/eval/index.js";
+import { trainLinearProbe } from "../../src/eval/linear_probe.js";
+import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import { separableSet } from "./helpers.js";
 
 createRequire(import.meta.url)("@tensorflow/tfjs"); // registers all gradients (see tf_setup.ts)

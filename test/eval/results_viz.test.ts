@@ -4,9 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { EvalRng, evaluateMultilabel } from "../../src/eval/index.js";
+import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import { evaluationRows, formatWithCi, resultsDataFrame, toCsv, writeResultsCsv, RESULT_COLUMNS } from "../../src/eval/results.js";
-import { groupedComparisonChart, lineChart, perLabelChart, renderSvg, saveChart } from "../../src/viz/index.js";
+import { groupedComparisonChart, lineChart, perLabelChart } from "../../src/viz/charts.js";
+import { renderSvg, saveChart } from "../../src/viz/render.js";
 
 const LABELS = ["Atelectasis", "Cardiomegaly", "Fracture", "Edema"];
 

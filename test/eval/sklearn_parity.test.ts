@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requirePython } from "../helpers/python.js";
-import { auroc, averagePrecision, evaluateMultilabel } from "../../src/eval/index.js";
+import { auroc, averagePrecision, evaluateMultilabel } from "../../src/eval/metrics.js";
 
 const GOLDEN = "test/golden/eval_metrics.json";
 const SCRIPT = "test/reference/eval_sklearn_reference.py";

@@ -4,24 +4,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
-import {
-  VEGA_LITE_MIME,
-  attentionOverlayRows,
-  batchTiles,
-  chartMimeBundle,
-  clsAttention,
-  displayChart,
-  groupedComparisonChart,
-  histogramChart,
-  imageGridJpeg,
-  imageGridPixels,
-  imageGridPng,
-  lineChart,
-  renderSvg,
-  tslabWriter,
-  upscaleTile,
-  type MimeBundle,
-} from "../../src/viz/index.js";
+import { VEGA_LITE_MIME, chartMimeBundle, displayChart, tslabWriter, type MimeBundle } from "../../src/viz/notebook.js";
+import { attentionOverlayRows, clsAttention } from "../../src/viz/attention.js";
+import { batchTiles, imageGridJpeg, imageGridPixels, imageGridPng, upscaleTile } from "../../src/viz/image_grid.js";
+import { groupedComparisonChart, histogramChart, lineChart } from "../../src/viz/charts.js";
+import { renderSvg } from "../../src/viz/render.js";
 
 describe("displayChart", () => {
   it("writes one bundle with the Vega-Lite spec, its SVG and a text title", async () => {
