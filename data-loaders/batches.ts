@@ -13,9 +13,9 @@ import type { MsnBatch } from "../src/types/batch.js";
 import { readDatasetImage, type CxrDataset } from "./dataset.js";
 import type { DecodeOptions } from "./image.js";
 import type { GrayImage } from "./image_types.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { LoadReport } from "./report.js";
-import { deriveSeed, makeRng, shuffleInPlace } from "./rng.js";
+import { deriveSeed, makeRng, Rng } from "../src/utils/rng.js";
 import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "./msn_views.js";
 import { sharedViewArrays, ViewPool } from "./view_pool.js";
 import { evalTransform, IMAGENET_NORMALIZATION, trainAffineTransform, type Channels, type Normalization } from "./views.js";
@@ -191,7 +191,7 @@ function epochOrders(length: number, seed: number, startEpoch: number, epochs: n
     *[Symbol.iterator]() {
       for (let e = startEpoch; e < startEpoch + epochs; e++) {
         const order = Array.from({ length }, (_, i) => i);
-        if (shuffle) shuffleInPlace(order, makeRng(deriveSeed(seed, e)));
+        if (shuffle) new Rng(deriveSeed(seed, e)).shuffle(order);
         yield { epoch: e, order };
       }
     },
@@ -207,9 +207,9 @@ function epochOrders(length: number, seed: number, startEpoch: number, epochs: n
  * for await (const b of msnBatches(datasetSource(ds, { shortSide: 256 }), { batchSize: 64 })) { step(b); disposeBatch(b); }
  */
 export function msnBatches(src: ImageSource, opts: MsnBatchOptions): BatchStream<MsnBatch> {
-  checkKeys(opts, BATCH_KEYS, "msnBatches");
+  checkOptionKeys(opts, BATCH_KEYS, "msnBatches");
   const v = opts.views ?? {};
-  checkKeys(v, VIEW_KEYS, "msnBatches views");
+  checkOptionKeys(v, VIEW_KEYS, "msnBatches views");
   const S = v.randSize ?? 224;
   const s = v.focalSize ?? 96;
   const R = v.randViews ?? 1;
@@ -314,7 +314,7 @@ const EVAL_KEYS = ["batchSize", "size", "transform", "channels", "seed", "shuffl
  * @example for await (const b of evalBatches(test, { batchSize: 64 })) { ...; tf.dispose([b.images, b.labels]); }
  */
 export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<EvalBatch> {
-  checkKeys(opts, EVAL_KEYS, "evalBatches");
+  checkOptionKeys(opts, EVAL_KEYS, "evalBatches");
   const C = opts.channels ?? 3;
   const seed = opts.seed ?? 24;
   const L = ds.labelNames.length;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { readGrayImage } from "./image.js";
 import { toUint8, type GrayImage } from "./image_types.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { writeFileAtomic } from "../src/utils/atomic.js";
 
 /** One input of {@link buildCache}. */
@@ -60,7 +60,7 @@ const shardName = (k: number) => `shard-${String(k).padStart(5, "0")}`;
  * @example await buildCache(ds.ids.map((id, i) => ({ id, path: ds.paths[i]! })), { outDir: ".cache/nih256" });
  */
 export async function buildCache(items: readonly CacheItem[], opts: CacheOptions): Promise<{ manifest: CacheManifest; written: number; reused: number }> {
-  checkKeys(opts, CACHE_KEYS, "buildCache");
+  checkOptionKeys(opts, CACHE_KEYS, "buildCache");
   const shortSide = opts.shortSide ?? 256;
   const shardSize = opts.shardSize ?? 512;
   const concurrency = opts.concurrency ?? 4;

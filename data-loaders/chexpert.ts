@@ -10,7 +10,7 @@ import path from "node:path";
 import { optionalColumn, readCsv, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { resolveInside } from "./paths.js";
 import { LoadReport } from "./report.js";
 import type { SplitName } from "./split.js";
@@ -52,7 +52,7 @@ export function stripChexpertPrefix(p: string): string {
  * @example const ds = loadChexpert({ root: "/data/CheXpert-v1.0-small", csv: "valid.csv", policy: { uncertain: "ignore", blank: "ignore" } });
  */
 export function loadChexpert(opts: ChexpertOptions): CxrDataset {
-  checkKeys(opts, CHEXPERT_KEYS, "loadChexpert");
+  checkOptionKeys(opts, CHEXPERT_KEYS, "loadChexpert");
   const policy = opts.policy ?? PAPER_LABEL_POLICY;
   checkLabelPolicy(policy, CHEXPERT_LABELS);
   const root = path.resolve(opts.root);

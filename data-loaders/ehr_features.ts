@@ -2,7 +2,7 @@
  * EHR feature groups and encodings of the paper (docs/data-formats.md#ehr-groups; CXR-EHR-MSN
  * `notebooks/EHR-data-prep.ipynb`). Column names and orders match the paper's CSVs exactly.
  */
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 
 /** The paper's EHR feature groups, in their canonical (CSV) order (repo names: socio-demographic, image_meta, clinical). */
 export const EHR_GROUPS = ["demographic", "scan", "inpatient"] as const;
@@ -64,11 +64,11 @@ export function selectionColumns(sel: EhrSelection): { variables: EhrVariable[];
   if (!["norm", "bins5", "bins10"].includes(age)) throw new Error(`EHR selection: age must be norm, bins5 or bins10, got "${String(age)}"`);
   let vars: EhrVariable[];
   if ("groups" in sel) {
-    checkKeys(sel, ["groups", "age"], "EHR selection");
+    checkOptionKeys(sel, ["groups", "age"], "EHR selection");
     for (const g of sel.groups) if (!EHR_GROUPS.includes(g)) throw new Error(`EHR selection: unknown group "${String(g)}". Valid groups: ${EHR_GROUPS.join(", ")}`);
     vars = EHR_GROUPS.filter((g) => sel.groups.includes(g)).flatMap((g) => [...EHR_GROUP_VARIABLES[g]]);
   } else {
-    checkKeys(sel, ["variables", "age"], "EHR selection");
+    checkOptionKeys(sel, ["variables", "age"], "EHR selection");
     for (const v of sel.variables) if (!VARIABLE_ORDER.includes(v)) throw new Error(`EHR selection: unknown variable "${String(v)}". Valid: ${VARIABLE_ORDER.join(", ")}`);
     vars = VARIABLE_ORDER.filter((v) => sel.variables.includes(v));
   }

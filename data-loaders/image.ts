@@ -18,7 +18,7 @@ import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
 import { ImageDecodeError, toUint8, type GrayImage } from "./image_types.js";
 import { findAddon } from "../src/utils/find_addon.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 
 /** Options of {@link readGrayImage} / {@link decodeGray}. */
 export interface DecodeOptions {
@@ -98,7 +98,7 @@ export async function readGrayImage(file: string, opts: DecodeOptions = {}): Pro
  * @example const img = await decodeGray(readFileSync("x.jpg"), { shortSide: 256 });
  */
 export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name = "<buffer>"): Promise<GrayImage> {
-  checkKeys(opts, DECODE_KEYS, "decodeGray");
+  checkOptionKeys(opts, DECODE_KEYS, "decodeGray");
   if (buf.length === 0) throw new ImageDecodeError(name, "empty image file");
   if (isDicom(buf)) {
     const { image } = await decodeDicom(buf, name);

@@ -6,7 +6,7 @@ export * from "./report.js";
 export * from "./csv.js";
 export * from "./paths.js";
 export * from "./labels.js";
-export * from "./rng.js";
+export { deriveSeed, makeRng, type RngFn } from "../src/utils/rng.js";
 export * from "./split.js";
 export * from "./image_types.js";
 export * from "./image.js";

@@ -10,7 +10,7 @@ import path from "node:path";
 import { optionalColumn, readCsv, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type ViewFilter } from "./dataset.js";
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { resolveInside } from "./paths.js";
 import { DataFormatError, LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";
@@ -172,7 +172,7 @@ export function readMimicLabels(file: string, policy: LabelPolicy, report: LoadR
  * @example const ds = loadMimicCxr({ root: "/data/mimic-cxr-jpg/2.0.0", layout: "resized" });
  */
 export function loadMimicCxr(opts: MimicCxrOptions): CxrDataset {
-  checkKeys(opts, MIMIC_KEYS, "loadMimicCxr");
+  checkOptionKeys(opts, MIMIC_KEYS, "loadMimicCxr");
   const root = path.resolve(opts.root);
   const metaFile = findFile(root, opts.metadata, "mimic-cxr-2.0.0-metadata.csv");
   const labelFile = findFile(root, opts.labels, "mimic-cxr-2.0.0-chexpert.csv");
@@ -232,11 +232,11 @@ function mimicSplit(root: string, ids: string[], patients: string[], split: Mimi
   const officialDefault = ["mimic-cxr-2.0.0-split.csv", "mimic-cxr-2.0.0-split.csv.gz"].map((f) => path.join(root, f)).find((f) => existsSync(f));
   const s: MimicSplit = split ?? (officialDefault !== undefined ? { kind: "official", file: officialDefault } : { kind: "seeded" });
   if (s.kind === "seeded") {
-    checkKeys(s, ["kind", "seed", "fractions"], "loadMimicCxr split");
+    checkOptionKeys(s, ["kind", "seed", "fractions"], "loadMimicCxr split");
     return seededPatientSplit(patients, s.seed ?? 24, s.fractions ?? DEFAULT_SPLIT_FRACTIONS);
   }
   if (s.kind === "official") {
-    checkKeys(s, ["kind", "file"], "loadMimicCxr split");
+    checkOptionKeys(s, ["kind", "file"], "loadMimicCxr split");
     const file = findFile(root, s.file, "mimic-cxr-2.0.0-split.csv");
     const t = readCsv(file, report);
     const cD = requireColumn(t, ["dicom_id"]);
@@ -258,7 +258,7 @@ function mimicSplit(root: string, ids: string[], patients: string[], split: Mimi
     });
   }
   if (s.kind === "paper") {
-    checkKeys(s, ["kind", "valSubjects", "testSubjects"], "loadMimicCxr split");
+    checkOptionKeys(s, ["kind", "valSubjects", "testSubjects"], "loadMimicCxr split");
     const val = readSubjectList(path.resolve(root, s.valSubjects));
     const test = readSubjectList(path.resolve(root, s.testSubjects));
     return patients.map((p) => (test.has(p) ? "test" : val.has(p) ? "validate" : "train"));

@@ -18,7 +18,7 @@ import { readCsv, requireColumn } from "./csv.js";
 import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
 import { imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
 import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { DataFormatError, LoadReport } from "./report.js";
 
 /** Options of {@link extractEhrFeatures}. Unknown keys throw. */
@@ -114,7 +114,7 @@ export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures>
  * loading danfojs or building a DataFrame (pretraining needs only the matrix). `outCsv` is ignored here.
  */
 export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): EhrMatrix {
-  checkKeys(opts, EHR_KEYS, where);
+  checkOptionKeys(opts, EHR_KEYS, where);
   const { variables, age, columns } = selectionColumns(opts.selection);
   const root = path.resolve(opts.mimicIvRoot);
   const report = new LoadReport(`mimic-iv ehr (${opts.metadata})`);

@@ -4,7 +4,7 @@
  * the same function runs on either side of a `postMessage`; the views depend only on (image, seed).
  */
 import type { GrayImage } from "./image_types.js";
-import { makeRng } from "./rng.js";
+import { makeRng } from "../src/utils/rng.js";
 import { randomView, type Channels, type Normalization } from "./views.js";
 
 /** Resolved view settings (every field set; see `MsnViewConfig` in batches.ts for the defaults). */

@@ -10,7 +10,7 @@ import path from "node:path";
 import { optionalColumn, readCsv, readListFile, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { NIH14_LABELS } from "./labels.js";
-import { checkOptionKeys as checkKeys } from "../src/utils/validate.js";
+import { checkOptionKeys } from "../src/utils/validate.js";
 import { resolveInside } from "./paths.js";
 import { DataFormatError, LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";
@@ -135,7 +135,7 @@ export function parseNihDataEntry(file: string, report: LoadReport = new LoadRep
  * @example const ds = loadNih14({ root: "/data/nih", dropNoFindingOnly: true });
  */
 export function loadNih14(opts: Nih14Options): CxrDataset {
-  checkKeys(opts, NIH_KEYS, "loadNih14");
+  checkOptionKeys(opts, NIH_KEYS, "loadNih14");
   const root = path.resolve(opts.root);
   const csv = opts.csv !== undefined ? path.resolve(root, opts.csv) : findCsv(root);
   const report = new LoadReport(`nih14 (${csv})`);

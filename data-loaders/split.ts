@@ -1,5 +1,5 @@
 /** Patient-level splits: every image of a patient lands in the same split. */
-import { makeRng, shuffleInPlace } from "./rng.js";
+import { Rng } from "../src/utils/rng.js";
 
 /** Split names. MIMIC-CXR's official file says `validate`, so that spelling is used everywhere. */
 export type SplitName = "train" | "validate" | "test";
@@ -25,7 +25,7 @@ export function seededPatientSplit(patientIds: readonly string[], seed: number, 
   if (Math.abs(sum - 1) > 1e-6 || fractions.train < 0 || fractions.validate < 0 || fractions.test < 0) {
     throw new Error(`seededPatientSplit: fractions must be >= 0 and sum to 1, got ${JSON.stringify(fractions)}`);
   }
-  const unique = shuffleInPlace([...new Set(patientIds)].sort(), makeRng(seed));
+  const unique = new Rng(seed).shuffle([...new Set(patientIds)].sort());
   const nTrain = Math.round(unique.length * fractions.train);
   const nVal = Math.round(unique.length * fractions.validate);
   const of = new Map<string, SplitName>();

@@ -1,5 +1,5 @@
 /**
- * Image transforms on typed arrays, all driven by a seeded {@link Rng}:
+ * Image transforms on typed arrays, all driven by a seeded {@link RngFn} (`makeRng(seed)`):
  * - MSN views as lightly's `MSNTransform` in the paper (docs/protocol.md#views): target + random anchor at
  *   224 (RandomResizedCrop scale 0.3–1), focal views at 96 (scale 0.05–0.3), horizontal flip p = 0.5, no
  *   colour jitter/blur/grayscale, ToTensor + ImageNet normalisation on `convert('RGB')` (3 equal channels).
@@ -11,7 +11,10 @@
  */
 import type { GrayImage } from "./image_types.js";
 import { resampleBox, resampleBoxAffine, type Box } from "./resample.js";
-import { uniform, type Rng } from "./rng.js";
+import type { RngFn } from "../src/utils/rng.js";
+
+/** Uniform in [lo, hi) from a bare draw function. */
+const uniformIn = (rng: RngFn, lo: number, hi: number): number => lo + rng() * (hi - lo);
 
 /** Per-channel mean/std of a normalisation (for 3 channels; 1 channel uses their means). */
 export interface Normalization {
@@ -32,12 +35,12 @@ export type Channels = 1 | 3;
  * fallback to a central crop with the ratio clamped.
  * @example randomResizedCropBox(makeRng(1), 1024, 1024, [0.3, 1])
  */
-export function randomResizedCropBox(rng: Rng, width: number, height: number, scale: readonly [number, number], ratio: readonly [number, number] = [3 / 4, 4 / 3]): Box {
+export function randomResizedCropBox(rng: RngFn, width: number, height: number, scale: readonly [number, number], ratio: readonly [number, number] = [3 / 4, 4 / 3]): Box {
   const area = width * height;
   const logR = [Math.log(ratio[0]), Math.log(ratio[1])] as const;
   for (let t = 0; t < 10; t++) {
-    const target = area * uniform(rng, scale[0], scale[1]);
-    const ar = Math.exp(uniform(rng, logR[0], logR[1]));
+    const target = area * uniformIn(rng, scale[0], scale[1]);
+    const ar = Math.exp(uniformIn(rng, logR[0], logR[1]));
     const w = Math.round(Math.sqrt(target * ar));
     const h = Math.round(Math.sqrt(target / ar));
     if (w > 0 && h > 0 && w <= width && h <= height) {
@@ -104,7 +107,7 @@ function affineCached(k: number, norm: Normalization, channels: Channels): { sca
  * in the same pass; no allocation per view.
  * @example randomView(img, rng, 224, [0.3, 1], 0.5, IMAGENET_NORMALIZATION, 3, out, 0)
  */
-export function randomView(img: GrayImage, rng: Rng, size: number, scale: readonly [number, number], flipP: number, norm: Normalization, channels: Channels, out: Float32Array, offset: number): void {
+export function randomView(img: GrayImage, rng: RngFn, size: number, scale: readonly [number, number], flipP: number, norm: Normalization, channels: Channels, out: Float32Array, offset: number): void {
   const box = randomResizedCropBox(rng, img.width, img.height, scale);
   const flip = rng() < flipP;
   const map = affineCached(unit(img), norm, channels);
@@ -157,7 +160,7 @@ export function evalTransform(img: GrayImage, opts: EvalTransformOptions = {}): 
  * @returns a new Float32Array of `crop × crop × channels` (HWC)
  * @example const x = trainAffineTransform(img, makeRng(24));
  */
-export function trainAffineTransform(img: GrayImage, rng: Rng, opts: EvalTransformOptions = {}): Float32Array {
+export function trainAffineTransform(img: GrayImage, rng: RngFn, opts: EvalTransformOptions = {}): Float32Array {
   const resize = opts.resize ?? 256;
   const crop = opts.crop ?? 224;
   const channels = opts.channels ?? 3;
@@ -166,10 +169,10 @@ export function trainAffineTransform(img: GrayImage, rng: Rng, opts: EvalTransfo
   const rh = img.height <= img.width ? resize : Math.floor(img.height * k);
   const resized = resampleBox(img.data, img.width, img.height, { x: 0, y: 0, w: img.width, h: img.height }, rw, rh, rng() < 0.5);
   // Affine parameters (torchvision RandomAffine.get_params order: angle, translations, scale).
-  const angle = (uniform(rng, -45, 45) * Math.PI) / 180;
-  const tx = Math.round(uniform(rng, -0.15 * rw, 0.15 * rw));
-  const ty = Math.round(uniform(rng, -0.15 * rh, 0.15 * rh));
-  const s = uniform(rng, 0.85, 1.15);
+  const angle = (uniformIn(rng, -45, 45) * Math.PI) / 180;
+  const tx = Math.round(uniformIn(rng, -0.15 * rw, 0.15 * rw));
+  const ty = Math.round(uniformIn(rng, -0.15 * rh, 0.15 * rh));
+  const s = uniformIn(rng, 0.85, 1.15);
   const cx = rw * 0.5;
   const cy = rh * 0.5;
   const cos = Math.cos(angle);

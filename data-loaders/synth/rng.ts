@@ -2,30 +2,18 @@
  * Seeded pseudo-random numbers for the synthetic cohort. Never `Math.random`: every byte the
  * generator writes must be a function of the seed alone.
  *
- * The core is splitmix32 (a 32-bit variant of Steele et al.'s SplitMix, with the murmur3 finaliser),
- * which is fast, passes the usual smoke tests and, unlike mulberry32, has no short cycles for
- * particular seeds. Independent sub-streams come from `fork(label)`, which hashes the label into the
- * parent's seed, so that adding a draw in one part of the generator does not shift every later draw
- * elsewhere (e.g. the NIH cohort does not change when the MIMIC options change).
+ * The core is splitmix32 (a 32-bit variant of Steele et al.'s SplitMix: a Weyl sequence
+ * `s += 0x9e3779b9` through the murmur3 finaliser). The rest of the project draws from
+ * src/utils/rng.ts's mulberry32, which is built the same way (a Weyl sequence with an odd
+ * increment), so both have the full 2^32 period from every seed; the cohort keeps splitmix32 so
+ * that a seed and options keep giving the same files, byte for byte. Neither is cryptographic.
+ * Independent sub-streams come from `fork(label)`, which mixes the label into the parent's seed
+ * (`hashString`, `mixSeeds` from src/utils/rng.ts), so that adding a draw in one part of the generator
+ * does not shift every later draw elsewhere (e.g. the NIH cohort does not change when the MIMIC
+ * options change).
  */
 
-/** FNV-1a 32-bit hash of a string, used to turn stream labels into seeds. */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Mix two 32-bit words into one (murmur3 finaliser of a combination). */
-export function mixSeeds(a: number, b: number): number {
-  let h = (a ^ Math.imul(b ^ (b >>> 16), 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+import { hashString, mixSeeds } from "../../src/utils/rng.js";
 
 /**
  * A small seeded generator.

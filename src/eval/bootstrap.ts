@@ -10,7 +10,7 @@
  * label, so the weighted metrics equal the metrics of the materialised resample.
  */
 import type { BootstrapCi } from "./metrics.js";
-import { Rng as EvalRng } from "../utils/rng.js";
+import { Rng } from "../utils/rng.js";
 import type { Ranking } from "./ranking.js";
 
 /** Settings of {@link bootstrapMultilabel}. */
@@ -144,9 +144,9 @@ export function bootstrapInterval(theta: number, samples: ArrayLike<number>, lev
 
 /**
  * Draw per-row counts of one bootstrap resample (n draws with replacement from n rows) into `counts`.
- * @example const c = new Int32Array(n); drawCounts(new EvalRng(24), c);
+ * @example const c = new Int32Array(n); drawCounts(new Rng(24), c);
  */
-export function drawCounts(rng: EvalRng, counts: Int32Array): Int32Array {
+export function drawCounts(rng: Rng, counts: Int32Array): Int32Array {
   const n = counts.length;
   counts.fill(0);
   for (let i = 0; i < n; i++) counts[rng.int(n)]!++;
@@ -162,7 +162,7 @@ export function drawCounts(rng: EvalRng, counts: Int32Array): Int32Array {
 export function bootstrapMultilabel(rankings: readonly Ranking[], n: number, s: BootstrapSettings): BootstrapResult {
   const L = rankings.length;
   const prepared = rankings.map((r) => prepare(r, n));
-  const rng = new EvalRng(s.seed);
+  const rng = new Rng(s.seed);
   const counts = new Int32Array(n);
   const out = new Float64Array(2);
   const auc = Array.from({ length: L }, () => new Float64Array(s.resamples));

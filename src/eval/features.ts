@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { checkOptionKeys as checkKeys } from "../utils/validate.js";
+import { checkOptionKeys } from "../utils/validate.js";
 import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
 import type { Encoder, FeatureSet, LabeledBatch } from "./types.js";
 import { writeFileAtomic } from "../utils/atomic.js";
@@ -134,7 +134,7 @@ export async function extractFeatures(
   batches: AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>,
   opts: ExtractOptions = {},
 ): Promise<ExtractedFeatures> {
-  checkKeys(opts, EXTRACT_KEYS, "extractFeatures");
+  checkOptionKeys(opts, EXTRACT_KEYS, "extractFeatures");
   if ((opts.cacheDir === undefined) !== (opts.cacheKey === undefined)) {
     throw new Error("extractFeatures: give both cacheDir and cacheKey to cache, or neither");
   }

@@ -15,7 +15,7 @@ import {
 } from "./linear_probe.js";
 import { resolveProbeOptions, type ProbeOptions } from "./probe_options.js";
 import { macroAuroc } from "./metrics.js";
-import { Rng as EvalRng } from "../utils/rng.js";
+import { Rng } from "../utils/rng.js";
 import type { LabeledBatch, TrainableEncoder } from "./types.js";
 
 /** Inputs of {@link fineTuneEncoder}. */
@@ -46,7 +46,7 @@ export async function fineTuneEncoder(data: FineTuneData, opts: ProbeOptions = {
   const o = resolveProbeOptions(opts, "fineTuneEncoder");
   const { encoder, labelNames, dim: D } = data;
   const L = labelNames.length;
-  const init = initHead(D, L, new EvalRng(o.seed));
+  const init = initHead(D, L, new Rng(o.seed));
   // tidy frees the initial-value tensors (tf.variable keeps its own reference); variables survive tidy.
   const W = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [D, L]), true)); // [D, L]
   const b = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true)); // [L]

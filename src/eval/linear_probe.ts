@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { macroAuroc } from "./metrics.js";
 import { resolveProbeOptions, type EpochLog, type ProbeOptions, type ResolvedProbeOptions } from "./probe_options.js";
-import { Rng as EvalRng } from "../utils/rng.js";
+import { Rng } from "../utils/rng.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 
 /**
@@ -135,7 +135,7 @@ export function targetsAndMask(labels: Float32Array, B: number, L: number): { ta
 }
 
 /** Initial head weights as torch nn.Linear: W, b ~ U(−1/√D, 1/√D). */
-export function initHead(dim: number, L: number, rng: EvalRng): { weights: Float32Array; bias: Float32Array } {
+export function initHead(dim: number, L: number, rng: Rng): { weights: Float32Array; bias: Float32Array } {
   const bound = 1 / Math.sqrt(dim);
   const weights = new Float32Array(dim * L).map(() => (2 * rng.next() - 1) * bound);
   const bias = new Float32Array(L).map(() => (2 * rng.next() - 1) * bound);
@@ -146,7 +146,7 @@ export function initHead(dim: number, L: number, rng: EvalRng): { weights: Float
 export function labelFractionIndices(n: number, fraction: number, seed: number): Int32Array {
   if (fraction >= 1) return Int32Array.from({ length: n }, (_, i) => i);
   const k = Math.max(1, Math.floor(n * fraction));
-  return new EvalRng(seed ^ 0x5eed).sample(n, k);
+  return new Rng(seed ^ 0x5eed).sample(n, k);
 }
 
 /** Hooks the shared loop needs from a concrete trainer (features or images). */
@@ -259,7 +259,7 @@ export async function trainLinearProbe(
   if (nBatches === 0) {
     throw new Error(`trainLinearProbe: ${rows.length} training rows make no full batch of ${B} (dropLast); lower batchSize`);
   }
-  const rng = new EvalRng(o.seed);
+  const rng = new Rng(o.seed);
   const init = initHead(D, L, rng);
   // tidy frees the initial-value tensors (tf.variable keeps its own reference); variables survive tidy.
   const W = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [D, L]), true)); // [D, L]

@@ -8,7 +8,7 @@
  * `excluded` with the reason, never silently averaged (sklearn raises in that case).
  */
 import { bootstrapMultilabel, type BootstrapResult } from "./bootstrap.js";
-import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../utils/validate.js";
+import { checkNumber, checkInt, checkOptionKeys } from "../utils/validate.js";
 import { rankColumn, rankedMetrics, type Ranking } from "./ranking.js";
 
 function rankedOrThrow(yTrue: ArrayLike<number>, yScore: ArrayLike<number>, fn: string): Ranking {
@@ -142,12 +142,12 @@ export function evaluateMultilabel(
   labelNames: readonly string[],
   opts: EvaluateOptions = {},
 ): MultilabelEvaluation {
-  checkKeys(opts, EVALUATE_KEYS, "evaluateMultilabel");
-  const resamples = checkInteger(opts.bootstrap ?? 1000, "evaluateMultilabel: bootstrap", 0);
-  const seed = checkFinite(opts.seed ?? 24, "evaluateMultilabel: seed");
-  const level = checkFinite(opts.ci ?? 0.95, "evaluateMultilabel: ci", 0, 1);
+  checkOptionKeys(opts, EVALUATE_KEYS, "evaluateMultilabel");
+  const resamples = checkInt(opts.bootstrap ?? 1000, "evaluateMultilabel: bootstrap", 0);
+  const seed = checkNumber(opts.seed ?? 24, "evaluateMultilabel: seed");
+  const level = checkNumber(opts.ci ?? 0.95, "evaluateMultilabel: ci", 0, 1);
   if (level <= 0 || level >= 1) throw new Error(`evaluateMultilabel: ci must be in (0, 1), got ${level}`);
-  const L = checkInteger(numLabels, "evaluateMultilabel: numLabels", 1);
+  const L = checkInt(numLabels, "evaluateMultilabel: numLabels", 1);
   if (labelNames.length !== L) {
     throw new Error(`evaluateMultilabel: ${labelNames.length} label names for numLabels=${L}`);
   }

@@ -2,7 +2,7 @@
  * Options of the linear probe and of fine-tuning (`trainLinearProbe`, `fineTuneEncoder`): the paper's
  * defaults, their validation, and the per-epoch log both report.
  */
-import { checkNumber as checkFinite, checkInt as checkInteger, checkOptionKeys as checkKeys } from "../utils/validate.js";
+import { checkNumber, checkInt, checkOptionKeys } from "../utils/validate.js";
 
 /** Options shared by `trainLinearProbe` and `fineTuneEncoder`. */
 export interface ProbeOptions {
@@ -61,16 +61,16 @@ export interface ResolvedProbeOptions {
 
 /** Validate options (unknown keys throw, listing the valid ones) and fill defaults. */
 export function resolveProbeOptions(opts: ProbeOptions, where: string, extraKeys: readonly string[] = []): ResolvedProbeOptions {
-  checkKeys(opts, [...PROBE_KEYS, ...extraKeys], where);
-  const fraction = checkFinite(opts.labelFraction ?? 1, `${where}: labelFraction`, 0, 1);
+  checkOptionKeys(opts, [...PROBE_KEYS, ...extraKeys], where);
+  const fraction = checkNumber(opts.labelFraction ?? 1, `${where}: labelFraction`, 0, 1);
   if (fraction <= 0) throw new Error(`${where}: labelFraction must be in (0, 1], got ${fraction}`);
   return {
-    learningRate: checkFinite(opts.learningRate ?? 1e-4, `${where}: learningRate`, 0),
-    batchSize: checkInteger(opts.batchSize ?? 64, `${where}: batchSize`, 1),
-    maxEpochs: checkInteger(opts.maxEpochs ?? 100, `${where}: maxEpochs`, 1),
-    patience: checkInteger(opts.patience ?? 5, `${where}: patience`, 1),
-    minDelta: checkFinite(opts.minDelta ?? 1e-5, `${where}: minDelta`, 0),
-    seed: checkFinite(opts.seed ?? 24, `${where}: seed`),
+    learningRate: checkNumber(opts.learningRate ?? 1e-4, `${where}: learningRate`, 0),
+    batchSize: checkInt(opts.batchSize ?? 64, `${where}: batchSize`, 1),
+    maxEpochs: checkInt(opts.maxEpochs ?? 100, `${where}: maxEpochs`, 1),
+    patience: checkInt(opts.patience ?? 5, `${where}: patience`, 1),
+    minDelta: checkNumber(opts.minDelta ?? 1e-5, `${where}: minDelta`, 0),
+    seed: checkNumber(opts.seed ?? 24, `${where}: seed`),
     labelFraction: fraction,
     dropLast: opts.dropLast ?? true,
     scheduler: checkScheduler(opts.scheduler ?? "none", where),

@@ -9,7 +9,7 @@
 import { assertSameLabels, trainLinearProbe, type LinearProbe, type ProbeTrainResult } from "./linear_probe.js";
 import type { ProbeOptions } from "./probe_options.js";
 import { evaluateMultilabel, type EvaluateOptions, type MultilabelEvaluation } from "./metrics.js";
-import { checkOptionKeys as checkKeys } from "../utils/validate.js";
+import { checkOptionKeys } from "../utils/validate.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 
 /** Protocol names. */
@@ -75,7 +75,7 @@ export function testProbe(probe: LinearProbe, test: LabeledFeatures, opts?: Eval
  * @example const mimic = await mimicProtocol({ train, val, test }, { probe: { labelFraction: 0.1 } });
  */
 export async function mimicProtocol(splits: FeatureSplits, opts: ProtocolOptions = {}): Promise<ProtocolResult> {
-  checkKeys(opts, PROTOCOL_KEYS, "mimicProtocol");
+  checkOptionKeys(opts, PROTOCOL_KEYS, "mimicProtocol");
   return trainAndTest("mimic", splits, opts, []);
 }
 
@@ -88,7 +88,7 @@ export function chexpertProtocol(
   input: { readonly probe: LinearProbe; readonly test: LabeledFeatures },
   opts: Pick<ProtocolOptions, "evaluate"> = {},
 ): ProtocolResult {
-  checkKeys(opts, ["evaluate"], "chexpertProtocol");
+  checkOptionKeys(opts, ["evaluate"], "chexpertProtocol");
   return {
     protocol: "chexpert",
     evaluation: testProbe(input.probe, input.test, opts.evaluate),
@@ -137,7 +137,7 @@ export function dropNoFindingOnly(fs: LabeledFeatures): { set: LabeledFeatures; 
  * @example const nih = await nih14Protocol({ train, val, test });
  */
 export async function nih14Protocol(splits: FeatureSplits, opts: ProtocolOptions = {}): Promise<ProtocolResult> {
-  checkKeys(opts, PROTOCOL_KEYS, "nih14Protocol");
+  checkOptionKeys(opts, PROTOCOL_KEYS, "nih14Protocol");
   const notes: string[] = [];
   const filter = (name: string, fs: LabeledFeatures): LabeledFeatures => {
     const { set, dropped } = dropNoFindingOnly(fs);

@@ -1,17 +1,44 @@
 /**
- * Seeded pseudo-random numbers. mulberry32 is a 32-bit generator that is trivial to reproduce bit for bit in
- * Python (test/reference/torch_reference.py has the twin), so weights and inputs of the parity tests are
- * generated identically on both sides without shipping them.
+ * Seeded pseudo-random numbers: parameter inits, MSN masks, the loaders' shuffles, splits and
+ * augmentations and the evaluation's bootstraps all draw from `Rng`. Never `Math.random`: every draw is
+ * a function of the seed alone. (The synthetic cohort, data-loaders/synth, still draws from its own
+ * splitmix32 stream so that its files stay byte-identical; it shares `hashString` and `mixSeeds`.)
+ *
+ * The generator is mulberry32: a 32-bit Weyl sequence (`s += 0x6d2b79f5`, an odd constant) passed
+ * through an output mix. Why this one:
+ * - it is a few lines of 32-bit integer arithmetic, so test/reference/torch_reference.py reproduces it
+ *   bit for bit in Python (`mulberry32_uniform`), and the parity tests generate the same weights and
+ *   inputs on both sides without shipping them;
+ * - the state is one uint32 (`state`), so a training run can checkpoint and resume its stream;
+ * - because the increment is odd, every seed has the full period of 2^32 draws: there are no short
+ *   cycles, whatever the seed.
+ * Its limits: the output mix is not a bijection (over a full period only about 44% of the 2^32
+ * values occur), and with 32 bits of state every seed is a starting point on the same single cycle,
+ * so long streams from many seeds can overlap. That is fine for initialisation, augmentation and
+ * resampling; it is not cryptographic.
+ *
+ * Independent sub-streams come from `fork(label)`, which mixes the label into the stream's seed
+ * without advancing it, so adding a draw in one part of a program does not shift every later draw
+ * elsewhere. `deriveSeed` does the same for integer coordinates (seed, epoch, image index) in the loaders.
+ *
+ * @example
+ * const rng = new Rng(24);
+ * rng.next();                 // uniform in [0, 1)
+ * rng.int(10);                // integer in [0, 10)
+ * rng.fork("mimic").normal(); // an independent stream
  */
 
-/** A seeded generator of uniform floats in [0, 1). State is one uint32, so `state`/`setState` make it resumable. */
+/** A seeded generator (mulberry32). State is one uint32, so `state` makes it resumable. */
 export class Rng {
   private s: number;
+  /** The seed this stream started from, as a uint32; `fork` derives from it. */
+  readonly seed: number;
 
-  /** @param seed any integer; equal seeds give equal streams. */
+  /** @param seed any integer (reduced to 32 bits); equal seeds give equal streams. */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
-    this.s = Math.trunc(seed) >>> 0;
+    this.seed = Math.trunc(seed) >>> 0;
+    this.s = this.seed;
   }
 
   /** The next uint32. */
@@ -28,21 +55,75 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
-  /** Uniform in [lo, hi). */
-  uniform(lo: number, hi: number): number {
+  /** Uniform in [lo, hi); `uniform()` is `next()`. */
+  uniform(lo = 0, hi = 1): number {
     return lo + (hi - lo) * this.next();
   }
 
-  /** Standard normal (Box–Muller, one value per call). */
-  normal(): number {
-    const u = 1 - this.next();
-    const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  /**
+   * Uniform integer: `int(n)` in [0, n), `int(lo, hi)` in [lo, hi) (hi excluded in both).
+   * @example rng.int(6) + 1 // a die
+   */
+  int(a: number, b?: number): number {
+    return b === undefined ? Math.floor(this.next() * a) : a + Math.floor(this.next() * (b - a));
   }
 
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
+  /** True with probability p. */
+  bernoulli(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Normal draw (Box–Muller, one value per call); `normal()` is a standard normal. */
+  normal(mean = 0, sd = 1): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return mean === 0 && sd === 1 ? z : mean + sd * z; // the standard case returns z itself (a −0 stays −0)
+  }
+
+  /** Poisson draw (Knuth's method; for small means). */
+  poisson(mean: number): number {
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+
+  /** Exponential draw with the given mean. */
+  exponential(mean: number): number {
+    return -mean * Math.log(1 - this.next());
+  }
+
+  /** One element of a non-empty array, uniformly. */
+  pick<T>(items: readonly T[]): T {
+    const item = items[this.int(items.length)];
+    if (item === undefined) throw new Error("Rng.pick: empty array");
+    return item;
+  }
+
+  /** One element of `items` with probability proportional to `weights`. */
+  weighted<T>(items: readonly T[], weights: readonly number[]): T {
+    let total = 0;
+    for (const w of weights) total += w;
+    let r = this.next() * total;
+    for (let i = 0; i < items.length; i++) {
+      r -= weights[i] ?? 0;
+      if (r < 0) return items[i] as T;
+    }
+    const last = items[items.length - 1];
+    if (last === undefined) throw new Error("Rng.weighted: empty array");
+    return last;
+  }
+
+  /** `n` lower-case hex digits. */
+  hex(n: number): string {
+    let s = "";
+    while (s.length < n) s += this.nextUint32().toString(16).padStart(8, "0");
+    return s.slice(0, n);
   }
 
   /** Current state, for checkpoints. */
@@ -50,17 +131,17 @@ export class Rng {
     return this.s;
   }
 
-  /** Restore a state saved with `state`. */
+  /** Restore a state saved with `state` (`seed`, and so `fork`, keep the constructor's seed). */
   set state(v: number) {
     this.s = v >>> 0;
   }
 
-  /** Fisher–Yates shuffle of `a` in place; returns `a`. */
-  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+  /** Fisher–Yates shuffle of `a` (an array or typed array) in place; returns `a`. Shuffle a copy with `rng.shuffle(a.slice())`. */
+  shuffle<A extends { length: number; [i: number]: unknown }>(a: A): A {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const tmp = a[i]!;
-      a[i] = a[j]!;
+      const tmp = a[i];
+      a[i] = a[j];
       a[j] = tmp;
     }
     return a;
@@ -98,4 +179,58 @@ export class Rng {
     }
     return out;
   }
+
+  /**
+   * An independent stream named by `label`, seeded from this stream's seed and the label; it does not
+   * advance this stream, so `rng.fork("x")` gives the same stream however many draws came before.
+   */
+  fork(label: string | number): Rng {
+    const h = typeof label === "number" ? mixSeeds(label >>> 0, 0x27d4eb2f) : hashString(label);
+    return new Rng(mixSeeds(this.seed, h));
+  }
+}
+
+/** A bare draw function: uniform floats in [0, 1). What the image augmentations (data-loaders/views.ts) take. */
+export type RngFn = () => number;
+
+/**
+ * The stream of `new Rng(seed)` as a bare function: `makeRng(s)()` equals `new Rng(s).next()`.
+ * @example const r = makeRng(24); r(); // 0.x, identical on every run
+ */
+export function makeRng(seed: number): RngFn {
+  const g = new Rng(seed);
+  return () => g.next();
+}
+
+/** FNV-1a 32-bit hash of a string's UTF-16 code units; turns `fork` labels into seeds. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Mix two 32-bit words into one (a pre-mixed `b` xor `a`, through the murmur3 finaliser); `fork` uses it. */
+export function mixSeeds(a: number, b: number): number {
+  let h = (a ^ Math.imul(b ^ (b >>> 16), 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A seed for one item of a seeded process, from its base seed and integer coordinates.
+ * @example new Rng(deriveSeed(24, epoch)).shuffle(order); writeMsnViews(img, deriveSeed(24, epoch, index), ...)
+ */
+export function deriveSeed(base: number, ...parts: number[]): number {
+  let h = base >>> 0 ^ 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import type { BenchRow } from "./types.js";
 
@@ -21,7 +21,7 @@ const SCRIPT = fileURLToPath(new URL("../reference/eval_sklearn_bench.py", impor
 
 /** Seeded synthetic labels (prevalence 2 %–50 %) and scores (signal + noise, ~5 % rounded to create ties). */
 function syntheticProblem(seed: number): { y: Float64Array; s: Float64Array } {
-  const rng = new EvalRng(seed);
+  const rng = new Rng(seed);
   const y = new Float64Array(N * L);
   const s = new Float64Array(N * L);
   for (let i = 0; i < N; i++) {

@@ -5,7 +5,7 @@ import "./tf_setup.js";
 import { fineTuneEncoder } from "../../src/eval/fine_tune.js";
 import { extractFeatures } from "../../src/eval/features.js";
 import { evaluateMultilabel } from "../../src/eval/metrics.js";
-import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import type { LabeledBatch, TrainableEncoder } from "../../src/eval/types.js";
 
 const S = 4; // 4×4×1 images
@@ -14,7 +14,7 @@ const L = 2;
 
 /** Label 0 = top half brighter than bottom half; label 1 = left half brighter than right half. */
 function makeData(n: number, seed: number): { images: Float32Array; labels: Float32Array } {
-  const rng = new EvalRng(seed);
+  const rng = new Rng(seed);
   const images = new Float32Array(n * S * S);
   const labels = new Float32Array(n * L);
   for (let i = 0; i < n; i++) {
@@ -47,7 +47,7 @@ function* batchesOf(d: { images: Float32Array; labels: Float32Array }, bs: numbe
 
 /** A toy trainable encoder: flatten → one dense layer [S·S, D]. */
 function toyEncoder(seed: number): TrainableEncoder {
-  const rng = new EvalRng(seed);
+  const rng = new Rng(seed);
   const w = new Float32Array(S * S * D).map(() => rng.normal() * 0.3);
   const W = tf.tidy(() => tf.variable(tf.tensor2d(w, [S * S, D]))); // [S·S, D]
   return {

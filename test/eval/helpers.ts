@@ -1,5 +1,5 @@
 /** Synthetic feature sets for the evaluation tests (seeded). */
-import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import type { LabeledFeatures } from "../../src/eval/types.js";
 
 /**
@@ -7,9 +7,9 @@ import type { LabeledFeatures } from "../../src/eval/types.js";
  * random directions w_l drawn from `dirSeed` (shared by train/val/test splits of one problem).
  */
 export function separableSet(n: number, D: number, L: number, seed: number, dirSeed = 99): LabeledFeatures {
-  const dirRng = new EvalRng(dirSeed);
+  const dirRng = new Rng(dirSeed);
   const dirs = Array.from({ length: L }, () => Array.from({ length: D }, () => dirRng.normal()));
-  const rng = new EvalRng(seed);
+  const rng = new Rng(seed);
   const features = new Float32Array(n * D);
   const labels = new Float32Array(n * L);
   for (let i = 0; i < n; i++) {
@@ -26,7 +26,7 @@ export function separableSet(n: number, D: number, L: number, seed: number, dirS
 /** The same set with the rows of its label matrix permuted (labels no longer related to features). */
 export function shuffledLabels(fs: LabeledFeatures, seed: number): LabeledFeatures {
   const L = fs.labelNames.length;
-  const perm = new EvalRng(seed).shuffle(Int32Array.from({ length: fs.n }, (_, i) => i));
+  const perm = new Rng(seed).shuffle(Int32Array.from({ length: fs.n }, (_, i) => i));
   const labels = new Float32Array(fs.labels.length);
   for (let i = 0; i < fs.n; i++) labels.set(fs.labels.subarray(perm[i]! * L, (perm[i]! + 1) * L), i * L);
   return { ...fs, labels };

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { auroc, averagePrecision, evaluateMultilabel, macroAuroc } from "../../src/eval/metrics.js";
-import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import { bootstrapInterval, drawCounts, prepare, quantileSorted, weightedMetrics } from "../../src/eval/bootstrap.js";
 import { rankColumn, rankedMetrics } from "../../src/eval/ranking.js";
 
@@ -47,7 +47,7 @@ test("one class only throws a clear error; bad inputs throw", () => {
 });
 
 function synthetic(n: number, L: number, seed: number) {
-  const rng = new EvalRng(seed);
+  const rng = new Rng(seed);
   const y = new Float64Array(n * L);
   const s = new Float64Array(n * L);
   for (let i = 0; i < n; i++) {
@@ -122,7 +122,7 @@ test("weighted bootstrap metrics equal the metrics of the materialised resample"
   y[3] = NaN;
   const r = rankColumn(y, s);
   const p = prepare(r, n);
-  const rng = new EvalRng(3);
+  const rng = new Rng(3);
   const counts = new Int32Array(n);
   const out = new Float64Array(2);
   for (let rep = 0; rep < 20; rep++) {
@@ -160,13 +160,13 @@ test("quantileSorted interpolates linearly (numpy default) and bootstrapInterval
   close(ci.pivot.hi, 3.25);
 });
 
-test("EvalRng: seeded streams, sample without replacement", () => {
-  const a = new EvalRng(42);
-  const b = new EvalRng(42);
+test("Rng: seeded streams, sample without replacement", () => {
+  const a = new Rng(42);
+  const b = new Rng(42);
   for (let i = 0; i < 5; i++) assert.equal(a.nextUint32(), b.nextUint32());
-  const idx = new EvalRng(1).sample(100, 10);
+  const idx = new Rng(1).sample(100, 10);
   assert.equal(idx.length, 10);
   assert.equal(new Set(idx).size, 10);
   for (let i = 1; i < idx.length; i++) assert.ok(idx[i]! > idx[i - 1]!);
-  assert.throws(() => new EvalRng(1).sample(3, 4), /need 0 <= k <= n/);
+  assert.throws(() => new Rng(1).sample(3, 4), /need 0 <= k <= n/);
 });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
-import { Rng as EvalRng } from "../../src/utils/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import { evaluateMultilabel } from "../../src/eval/metrics.js";
 import { evaluationRows, formatWithCi, resultsDataFrame, toCsv, writeResultsCsv, RESULT_COLUMNS } from "../../src/eval/results.js";
 import { groupedComparisonChart, lineChart, perLabelChart } from "../../src/viz/charts.js";
@@ -14,7 +14,7 @@ const LABELS = ["Atelectasis", "Cardiomegaly", "Fracture", "Edema"];
 
 function evaluation() {
   const n = 300;
-  const rng = new EvalRng(3);
+  const rng = new Rng(3);
   const y = new Float64Array(n * 4);
   const s = new Float64Array(n * 4);
   for (let i = 0; i < n; i++) {

@@ -3,7 +3,7 @@ import "../../eval/tf_setup.js";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng as EvalRng } from "../../../src/utils/rng.js";
+import { Rng } from "../../../src/utils/rng.js";
 import { evaluateMultilabel } from "../../../src/eval/metrics.js";
 import { type Encoder, type LabeledFeatures } from "../../../src/eval/types.js";
 import { MultimodalMSN } from "../../../src/msn/multimodal_msn.js";
@@ -15,7 +15,7 @@ const LABELS = ["Cardiomegaly", "Pleural Effusion", "Fracture"];
 
 /** Features of random 32-px images whose labels depend on the mean brightness (learnable by a probe). */
 async function splitsOf(encoder: Encoder): Promise<{ train: LabeledFeatures; val: LabeledFeatures; test: LabeledFeatures }> {
-  const rng = new EvalRng(5);
+  const rng = new Rng(5);
   const part = (n: number) => {
     const bright = Array.from({ length: n }, (_, i) => i % 2);
     const x = tf.tidy(() => tf.add(tf.randomUniform([n, 32, 32, 1], -1, 1, "float32", n), tf.reshape(tf.tensor1d(bright.map((b) => b * 0.8)), [n, 1, 1, 1])) as tf.Tensor4D);
@@ -57,7 +57,7 @@ describe("runMethod", () => {
 
 describe("comparison helpers", () => {
   const ev = (seed: number) => {
-    const rng = new EvalRng(seed);
+    const rng = new Rng(seed);
     const n = 120;
     const y = new Float64Array(n * 3), s = new Float64Array(n * 3);
     for (let i = 0; i < n; i++) for (let l = 0; l < 3; l++) {
