@@ -16,7 +16,7 @@ import { drawRadiograph } from "../../data-loaders/synth/draw.js";
 import { buildSyntheticCohort } from "../../data-loaders/synth/index.js";
 import { CHEXPERT_LABELS, uZeros, type ChexpertLabel } from "../../data-loaders/synth/labels.js";
 import { fitLogistic, predictLogistic } from "../../data-loaders/synth/logistic.js";
-import { Rng } from "../../data-loaders/synth/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 
 /** Labels the EHR should predict: those tied to severity/ICU (devices, fluid, collapse) or to age/sex. */
 export const EHR_PREDICTABLE_LABELS: readonly ChexpertLabel[] = ["Support Devices", "Pleural Effusion", "Edema", "Atelectasis", "Cardiomegaly", "No Finding"];

@@ -12,7 +12,8 @@ import type { ImageWriter } from "./images.js";
 import { CHEXPERT_CSV_LABEL_ORDER, chexpertTruth, reportLabels, sampleFindings, type ChexpertLabel, type Findings, type ReportValue } from "./labels.js";
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
-import { Rng, sigmoid } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
+import { sigmoid } from "./logistic.js";
 
 /** Header of CheXpert train.csv / valid.csv. */
 export const CHEXPERT_HEADER = ["Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", ...CHEXPERT_CSV_LABEL_ORDER].join(",");
@@ -44,7 +45,7 @@ export function buildChexpertCohort(root: Rng, o: ResolvedSynthOptions): Chexper
         const z = studySeverity(r, p);
         const icu = r.bernoulli(sigmoid(-1.6 + 1.4 * z));
         const inpatient = icu || r.bernoulli(sigmoid(0.3 + 0.6 * z));
-        const age = Math.min(90, Math.floor(p.age + (s - 1) * r.range(0, 0.4)));
+        const age = Math.min(90, Math.floor(p.age + (s - 1) * r.uniform(0, 0.4)));
         const findings = sampleFindings(r.fork(`truth-${s}`), { severity: z, age, sex: p.sex, heart: p.heart, icu, inpatient });
         const labels = split === "train" ? reportLabels(r.fork(`labels-${s}`), findings, "chexpert") : binaryLabels(findings);
         const ap = r.bernoulli(sigmoid(0.9 + 1.2 * (icu ? 1 : 0) + 0.5 * z));

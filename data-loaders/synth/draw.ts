@@ -8,7 +8,7 @@ import { Canvas, applyAffine, type Affine } from "./canvas.js";
 import { drawFrontal } from "./draw_frontal.js";
 import { drawLateral } from "./draw_lateral.js";
 import type { DrawContext, DrawSpec, FindingBox } from "./draw_types.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
 
 export type { DrawSpec, DrawView, FindingBox } from "./draw_types.js";
 
@@ -49,7 +49,7 @@ export function drawRadiograph(spec: DrawSpec, rng: Rng): DrawResult {
   // Positioning: rotation about the centre, scale, shift. Portable AP films are less well aligned.
   const portable = spec.view === "AP";
   const theta = rng.normal(0, portable ? 0.045 : 0.025) + (spec.extraRotation ?? 0);
-  const scale = rng.range(0.93, 1.05);
+  const scale = rng.uniform(0.93, 1.05);
   const tx = rng.normal(0, portable ? 0.03 : 0.015) * S, ty = rng.normal(0, 0.02) * S;
   const c = S / 2, cos = Math.cos(theta) * scale, sin = Math.sin(theta) * scale;
   const fwd: Affine = [cos, -sin, sin, cos, c - cos * c + sin * c + tx, c - sin * c - cos * c + ty];
@@ -59,17 +59,17 @@ export function drawRadiograph(spec: DrawSpec, rng: Rng): DrawResult {
   // Exposure and noise: I = gain * (1 - exp(-2.2 A))^gamma + offset + noise.
   const gain = rng.normal(portable ? 0.95 : 1.02, 0.06);
   const offset = rng.normal(0.02, 0.02);
-  const gamma = rng.range(0.85, 1.15);
-  const sigma = portable ? rng.range(0.02, 0.04) : rng.range(0.008, 0.025);
+  const gamma = rng.uniform(0.85, 1.15);
+  const sigma = portable ? rng.uniform(0.02, 0.04) : rng.uniform(0.008, 0.025);
   const out = new Canvas(S, S);
   const d = warped.data, o = out.data;
   for (let i = 0; i < d.length; i++) {
     const v = 1 - Math.exp(-2.2 * Math.max(0, d[i]!));
-    const n = (rng.uniform() + rng.uniform() + rng.uniform() - 1.5) * 2 * sigma;
+    const n = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * sigma;
     o[i] = gain * Math.pow(v, gamma) + offset + n;
   }
   // Burned-in side marker ("L"-like glyph) in a top corner.
-  const mx = (rng.bernoulli(0.5) ? 0.08 : 0.86) * S, my = rng.range(0.05, 0.12) * S;
+  const mx = (rng.bernoulli(0.5) ? 0.08 : 0.86) * S, my = rng.uniform(0.05, 0.12) * S;
   const u = 0.035 * S;
   out.segment(mx, my, mx, my + u, Math.max(1, S / 160), 0.8);
   out.segment(mx, my + u, mx + u * 0.6, my + u, Math.max(1, S / 160), 0.8);

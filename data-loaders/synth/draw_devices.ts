@@ -65,13 +65,13 @@ export function drawDevices(ctx: DrawContext, kinds: readonly DeviceKind[], late
         break;
       }
       case "ecg": {
-        const n = rng.int(3, 5);
+        const n = rng.int(3, 6);
         for (let i = 0; i < n; i++) {
-          const x = rng.range(0.2, 0.8), y = rng.range(0.12, 0.85);
+          const x = rng.uniform(0.2, 0.8), y = rng.uniform(0.12, 0.85);
           A.ellipse(x * S, y * S, 0.014 * S, 0.014 * S, 0.7);
           A.ellipse(x * S, y * S, 0.007 * S, 0.007 * S, -0.35);
           const ex = x < 0.5 ? 0 : 1;
-          A.polyline(P([[x, y], [(x + ex) / 2, y + rng.range(-0.08, 0.08)], [ex, y + rng.range(-0.15, 0.15)]]), 0.9 * k, 0.25);
+          A.polyline(P([[x, y], [(x + ex) / 2, y + rng.uniform(-0.08, 0.08)], [ex, y + rng.uniform(-0.15, 0.15)]]), 0.9 * k, 0.25);
         }
         break;
       }

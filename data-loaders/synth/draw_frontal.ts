@@ -72,9 +72,9 @@ function box(ctx: DrawContext, finding: Finding, x0: number, y0: number, x1: num
 
 /** A random point inside a lung, in a vertical zone (0 = apex, 1 = base). */
 function lungPoint(ctx: DrawContext, l: Lung, zoneLo: number, zoneHi: number): [number, number] {
-  const y = l.yTop + (l.yBase - l.yTop) * ctx.rng.range(zoneLo, zoneHi) * 0.92;
+  const y = l.yTop + (l.yBase - l.yTop) * ctx.rng.uniform(zoneLo, zoneHi) * 0.92;
   const xl = lateralX(l, y), xm = l.xMed;
-  const x = xl + (xm - xl) * ctx.rng.range(0.2, 0.75);
+  const x = xl + (xm - xl) * ctx.rng.uniform(0.2, 0.75);
   return [x, Math.min(y, floorY(l, x) - 0.03)];
 }
 
@@ -116,13 +116,13 @@ export function drawFrontal(ctx: DrawContext): void {
     A.gaussian(hx0 * S, hy0 * S, 0.03 * S, 0.05 * S, 0.1);
     const n = Math.round(22 * markDensity);
     for (let i = 0; i < n; i++) {
-      const hx = hx0 + s * rng.range(0, 0.04), hy = hy0 + rng.normal(0, 0.04);
-      const ang = rng.range(-1.25, 1.3);
-      const len = rng.range(0.1, 0.26);
+      const hx = hx0 + s * rng.uniform(0, 0.04), hy = hy0 + rng.normal(0, 0.04);
+      const ang = rng.uniform(-1.25, 1.3);
+      const len = rng.uniform(0.1, 0.26);
       const x1 = hx + s * Math.cos(ang) * len, y1 = hy + Math.sin(ang) * len * 1.2;
       K.segment(hx * S, hy * S, x1 * S, y1 * S, Math.max(0.7, 1.3 * S / 256), 0.045);
       const bx = hx + (x1 - hx) * 0.55, by = hy + (y1 - hy) * 0.55;
-      const a2 = ang + rng.range(-0.6, 0.6);
+      const a2 = ang + rng.uniform(-0.6, 0.6);
       K.segment(bx * S, by * S, (bx + s * Math.cos(a2) * len * 0.4) * S, (by + Math.sin(a2) * len * 0.45) * S, Math.max(0.6, 0.9 * S / 256), 0.05);
     }
   }
@@ -140,7 +140,7 @@ export function drawFrontal(ctx: DrawContext): void {
   }
 
   // Heart: cardiothoracic ratio sets its width; 2/3 of it lies to the patient's left (image right).
-  const ctr = (f.cardiomegaly ? rng.range(0.58, 0.68) : rng.range(0.4, 0.5)) * mag;
+  const ctr = (f.cardiomegaly ? rng.uniform(0.58, 0.68) : rng.uniform(0.4, 0.5)) * mag;
   const hw = ctr * 2 * half;
   const hcx = 0.5 + hw / 6, hry = hw * 0.36, hcy = Math.min(lungs[0].yBase, lungs[1].yBase) - hry * 0.75;
   // The heart replaces lung air by soft tissue (it silhouettes with the diaphragm, as on a real film).
@@ -188,7 +188,7 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
     const both = rng.bernoulli(0.4);
     const first = pickLung();
     for (const l of both ? lungs : [first]) {
-      const h = rng.range(0.05, 0.15);
+      const h = rng.uniform(0.05, 0.15);
       const w = Math.abs(l.xMed - l.xLat);
       const top = (x: number): number => l.yBase - h - 0.07 * Math.pow(1 - Math.abs(x - l.xLat) / w, 2);
       const reg = lungRegion(S, l, { top, yMin: l.yBase - h - 0.08 });
@@ -199,7 +199,7 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
   if (f.pneumothorax) {
     const l = pickLung();
     const s = l.side === "R" ? 1 : -1;
-    const g = rng.range(0.05, 0.1);
+    const g = rng.uniform(0.05, 0.1);
     const yMax = l.yTop + 0.6 * (l.yBase - l.yTop);
     const gap = (y: number): number => g * (0.5 + 0.5 * Math.max(0, (yMax - y) / (yMax - l.yTop)));
     const edge = (y: number): number => lateralX(l, y) + s * gap(y);
@@ -214,23 +214,23 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
   if (f.consolidation) {
     const l = pickLung();
     const [cx, cy] = lungPoint(ctx, l, 0.45, 0.95);
-    const n = rng.int(2, 4);
-    for (let i = 0; i < n; i++) P.gaussian((cx + rng.normal(0, 0.025)) * S, (cy + rng.normal(0, 0.025)) * S, rng.range(0.04, 0.065) * S, rng.range(0.035, 0.055) * S, rng.range(0.16, 0.22));
+    const n = rng.int(2, 5);
+    for (let i = 0; i < n; i++) P.gaussian((cx + rng.normal(0, 0.025)) * S, (cy + rng.normal(0, 0.025)) * S, rng.uniform(0.04, 0.065) * S, rng.uniform(0.035, 0.055) * S, rng.uniform(0.16, 0.22));
     box(ctx, "consolidation", cx - 0.09, cy - 0.08, cx + 0.09, cy + 0.08);
   }
   if (f.pneumonia) {
     const l = pickLung();
     const [cx, cy] = lungPoint(ctx, l, 0.3, 0.9);
-    const n = rng.int(4, 7);
-    for (let i = 0; i < n; i++) P.gaussian((cx + rng.normal(0, 0.04)) * S, (cy + rng.normal(0, 0.04)) * S, rng.range(0.018, 0.035) * S, rng.range(0.018, 0.035) * S, rng.range(0.1, 0.16));
+    const n = rng.int(4, 8);
+    for (let i = 0; i < n; i++) P.gaussian((cx + rng.normal(0, 0.04)) * S, (cy + rng.normal(0, 0.04)) * S, rng.uniform(0.018, 0.035) * S, rng.uniform(0.018, 0.035) * S, rng.uniform(0.1, 0.16));
     box(ctx, "pneumonia", cx - 0.1, cy - 0.1, cx + 0.1, cy + 0.1);
   }
   if (f.atelectasis) {
     const l = rng.bernoulli(0.8) ? lungs.find((x) => x.yBase < Math.max(lungs[0].yBase, lungs[1].yBase)) ?? pickLung() : pickLung();
-    const y = l.yBase - rng.range(0.08, 0.15);
+    const y = l.yBase - rng.uniform(0.08, 0.15);
     const xa = lateralX(l, y) + (l.xMed - lateralX(l, y)) * 0.15, xb = lateralX(l, y) + (l.xMed - lateralX(l, y)) * 0.85;
-    const tilt = rng.range(-0.03, 0.03);
-    P.segment(xa * S, y * S, xb * S, (y + tilt) * S, rng.range(0.02, 0.035) * S, 0.2, 2.5);
+    const tilt = rng.uniform(-0.03, 0.03);
+    P.segment(xa * S, y * S, xb * S, (y + tilt) * S, rng.uniform(0.02, 0.035) * S, 0.2, 2.5);
     box(ctx, "atelectasis", Math.min(xa, xb), y - 0.04, Math.max(xa, xb), y + 0.04);
   }
   if (f.edema) {
@@ -248,10 +248,10 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
     K.boxBlur(Math.max(1, Math.round(S / 160)));
   }
   if (f.infiltration) {
-    const n = rng.int(3, 6);
+    const n = rng.int(3, 7);
     for (let i = 0; i < n; i++) {
       const [x, y] = lungPoint(ctx, pickLung(), 0.2, 0.9);
-      P.gaussian(x * S, y * S, rng.range(0.03, 0.05) * S, rng.range(0.03, 0.05) * S, 0.085);
+      P.gaussian(x * S, y * S, rng.uniform(0.03, 0.05) * S, rng.uniform(0.03, 0.05) * S, 0.085);
       if (i === 0) box(ctx, "infiltration", x - 0.07, y - 0.07, x + 0.07, y + 0.07);
     }
   }
@@ -262,22 +262,22 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
   }
   if (f.mass) {
     const [x, y] = lungPoint(ctx, pickLung(), 0.15, 0.75);
-    const r = rng.range(0.045, 0.07);
-    P.ellipse(x * S, y * S, r * S, r * 0.9 * S, 0.27, 2, rng.range(0, 3));
+    const r = rng.uniform(0.045, 0.07);
+    P.ellipse(x * S, y * S, r * S, r * 0.9 * S, 0.27, 2, rng.uniform(0, 3));
     box(ctx, "mass", x - r, y - r, x + r, y + r);
   }
   if (f.nodule) {
     const n = rng.bernoulli(0.2) ? 2 : 1;
     for (let i = 0; i < n; i++) {
       const [x, y] = lungPoint(ctx, pickLung(), 0.1, 0.8);
-      const r = rng.range(0.012, 0.022);
+      const r = rng.uniform(0.012, 0.022);
       P.ellipse(x * S, y * S, r * S, r * S, 0.3, 1);
       box(ctx, "nodule", x - r * 1.5, y - r * 1.5, x + r * 1.5, y + r * 1.5);
     }
   }
   if (f.fracture) {
-    const rib = ribs[rng.int(0, ribs.length - 1)]!;
-    const p = rib[rng.int(3, rib.length - 1)]!;
+    const rib = ribs[rng.int(ribs.length)]!;
+    const p = rib[rng.int(3, rib.length)]!;
     A.segment(p[0] - 0.012 * S, p[1] - 0.012 * S, p[0] + 0.012 * S, p[1] + 0.012 * S, Math.max(1, S / 200), -0.09, 0.6);
     A.ellipse(p[0], p[1] + 0.004 * S, 0.018 * S, 0.012 * S, 0.1, 1.5);
     box(ctx, "fracture", p[0] / S - 0.03, p[1] / S - 0.03, p[0] / S + 0.03, p[1] / S + 0.03);
@@ -294,8 +294,8 @@ function drawFrontalFindings(ctx: DrawContext, lungs: readonly [Lung, Lung], rib
   if (f.fibrosis) {
     for (let i = 0; i < 60; i++) {
       const [x, y] = lungPoint(ctx, pickLung(), 0.55, 1);
-      const a = rng.range(0, Math.PI);
-      const len = rng.range(0.015, 0.035);
+      const a = rng.uniform(0, Math.PI);
+      const len = rng.uniform(0.015, 0.035);
       P.segment(x * S, y * S, (x + Math.cos(a) * len) * S, (y + Math.sin(a) * len) * S, Math.max(0.7, S / 320), 0.08, 0.6);
     }
   }

@@ -31,7 +31,7 @@ export function drawLateral(ctx: DrawContext): void {
   M.region(lung(), 1, 2);
   for (let i = 0; i < 14; i++) {
     const hx = 0.55 + rng.normal(0, 0.03), hy = 0.45 + rng.normal(0, 0.04);
-    const a = rng.range(0, 2 * Math.PI), len = rng.range(0.08, 0.22);
+    const a = rng.uniform(0, 2 * Math.PI), len = rng.uniform(0.08, 0.22);
     K.segment(hx * S, hy * S, (hx + Math.cos(a) * len) * S, (hy + Math.sin(a) * len) * S, Math.max(0.7, 1.2 * S / 256), 0.05);
   }
   A.gaussian(0.55 * S, 0.45 * S, 0.05 * S, 0.06 * S, 0.07);
@@ -55,11 +55,11 @@ export function drawLateral(ctx: DrawContext): void {
   if (f.enlargedCardiomediastinum) A.ellipse(0.45 * S, 0.3 * S, 0.08 * S, 0.1 * S, 0.12, 3);
 
   if (f.pleuralEffusion) {
-    const h = rng.range(0.05, 0.14);
+    const h = rng.uniform(0.05, 0.14);
     P.region(lung({ top: (x) => (yBase - h - 0.08 * Math.pow((x / S - 0.4) / 0.38, 2) + 0.05) * S, yMin: (yBase - h - 0.05) * S }), 0.28, 3);
     ctx.boxes.push({ finding: "pleuralEffusion", x0: 0.5, y0: yBase - h - 0.05, x1: xPost, y1: yBase });
   }
-  const blob = (lo: number, hi: number): [number, number] => [rng.range(0.35, 0.7), rng.range(lo, hi)];
+  const blob = (lo: number, hi: number): [number, number] => [rng.uniform(0.35, 0.7), rng.uniform(lo, hi)];
   if (f.consolidation || f.pneumonia || f.infiltration || (f.lungOpacity && !f.edema && !f.atelectasis)) {
     const [x, y] = blob(0.35, yBase - 0.1);
     const n = f.pneumonia ? 5 : 3;
@@ -87,7 +87,7 @@ export function drawLateral(ctx: DrawContext): void {
   if (f.fibrosis) {
     for (let i = 0; i < 40; i++) {
       const [x, y] = blob(yBase - 0.25, yBase - 0.06);
-      const a = rng.range(0, Math.PI);
+      const a = rng.uniform(0, Math.PI);
       P.segment(x * S, y * S, (x + Math.cos(a) * 0.03) * S, (y + Math.sin(a) * 0.03) * S, Math.max(0.7, S / 320), 0.07, 0.6);
     }
   }

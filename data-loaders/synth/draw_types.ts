@@ -4,7 +4,7 @@
  */
 import type { Canvas } from "./canvas.js";
 import type { Finding, Findings } from "./labels.js";
-import type { Rng } from "./rng.js";
+import type { Rng } from "../../src/utils/rng.js";
 
 /** Projection of the drawn image. */
 export type DrawView = "PA" | "AP" | "LATERAL";

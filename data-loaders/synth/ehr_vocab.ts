@@ -2,7 +2,7 @@
  * Value vocabularies of the MIMIC-IV v2.2 hosp/icu tables, with weights taken from the value counts of
  * the open MIMIC-IV demo (only category names and their frequencies are used, never rows).
  */
-import type { Rng } from "./rng.js";
+import type { Rng } from "../../src/utils/rng.js";
 
 /** A categorical distribution: values and relative weights. */
 export interface Vocab {
@@ -50,6 +50,6 @@ export const ANCHOR_YEAR_GROUP = v([["2008 - 2010", 15], ["2011 - 2013", 35], ["
 export function providerId(rng: Rng): string {
   const a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   let s = "P";
-  for (let i = 0; i < 5; i++) s += a[rng.int(0, a.length - 1)];
+  for (let i = 0; i < 5; i++) s += a[rng.int(a.length)];
   return s;
 }

@@ -18,7 +18,7 @@ import { writeMimic } from "./mimic.js";
 import { buildMimicCohort, type MimicCohort } from "./mimic_cohort.js";
 import { buildNihCohort, writeNih, type NihImage } from "./nih.js";
 import { resolveSynthOptions, type ResolvedSynthOptions, type SynthOptions } from "./options.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
 import { summariseChexpert, summariseMimic, summariseNih, summaryMarkdown, type CohortSummary } from "./summary.js";
 
 export { resolveSynthOptions, SYNTH_DATASETS, SYNTH_OPTION_KEYS } from "./options.js";
@@ -27,7 +27,6 @@ export { CHEXPERT_LABELS, CHEXPERT_CSV_LABEL_ORDER, NIH_LABELS, FINDINGS } from 
 export type { ChexpertLabel, NihLabel, Finding, Findings } from "./labels.js";
 export { drawRadiograph } from "./draw.js";
 export type { DrawSpec, DrawView, DrawResult, FindingBox } from "./draw.js";
-export { Rng } from "./rng.js";
 export type { CohortSummary } from "./summary.js";
 
 /** Version of the generative model; bump when the output for a given seed changes. */

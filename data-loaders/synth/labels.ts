@@ -6,7 +6,8 @@
  * inpatient). The same truth drives the drawing (draw.ts) and, through a noisy "report labeler",
  * the label files: CheXpert-style 1.0 / 0.0 / -1.0 / blank, or NIH's binary `|`-joined names.
  */
-import { Rng, sigmoid } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
+import { sigmoid } from "./logistic.js";
 
 import { CHEXPERT_LABELS, NIH14_LABELS, type ChexpertLabel } from "../labels.js";
 
@@ -209,7 +210,7 @@ export function reportLabels(rng: Rng, f: Findings, labeler: "chexpert" | "negbi
   const out = {} as Record<ChexpertLabel, ReportValue>;
   for (const label of CHEXPERT_LABELS) {
     const present = chexpertTruth(f, label);
-    const u = rng.uniform();
+    const u = rng.next();
     if (label === "No Finding") {
       out[label] = present && u < 0.95 ? "1.0" : "";
     } else if (present) {

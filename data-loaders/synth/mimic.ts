@@ -15,7 +15,7 @@ import type { ImageWriter } from "./images.js";
 import { CHEXPERT_LABELS } from "./labels.js";
 import type { MimicCohort, MimicStudy } from "./mimic_cohort.js";
 import type { ResolvedSynthOptions } from "./options.js";
-import type { Rng } from "./rng.js";
+import type { Rng } from "../../src/utils/rng.js";
 
 /** Header of mimic-cxr-2.0.0-metadata.csv. */
 export const MIMIC_METADATA_HEADER = "dicom_id,subject_id,study_id,PerformedProcedureStepDescription,ViewPosition,Rows,Columns,StudyDate,StudyTime,ProcedureCodeSequence_CodeMeaning,ViewCodeSequence_CodeMeaning,PatientOrientationCodeSequence_CodeMeaning";

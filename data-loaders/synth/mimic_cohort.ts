@@ -14,7 +14,8 @@ import { reportLabels, sampleFindings, type ChexpertLabel, type Findings, type R
 import { makeRare, sampleStudyViews, type MimicView } from "./mimic_views.js";
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
-import { Rng, sigmoid } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
+import { sigmoid } from "./logistic.js";
 
 /** A MIMIC-IV subject (hosp/patients row, unless `inPatientsTable` is false). */
 export interface MimicSubject {
@@ -66,7 +67,7 @@ export interface MimicCohort {
   subjects: MimicSubject[]; admissions: MimicAdmission[]; icustays: MimicIcuStay[]; studies: MimicStudy[]; images: MimicImage[];
 }
 
-/** Draws unique integer ids from a range. */
+/** Draws unique integer ids from a range [lo, hi). */
 class IdPool {
   private used = new Set<number | string>();
   constructor(private rng: Rng) {}
@@ -89,14 +90,14 @@ interface SubjectContext { language: string; marital: string; race: string; medi
 function makeAdmission(r: Rng, ids: IdPool, s: MimicSubject, sc: SubjectContext, admit: number, disch: number, ageNow: number): MimicAdmission {
   const admissionType = drawVocab(r, ADMISSION_TYPE);
   const viaEd = ED_ADMISSION_TYPES.includes(admissionType) && r.bernoulli(0.9);
-  const edreg = viaEd ? floorMinute(admit - r.range(1, 8) * HOUR) : null;
+  const edreg = viaEd ? floorMinute(admit - r.uniform(1, 8) * HOUR) : null;
   return {
-    subjectId: s.subjectId, hadmId: ids.int(20_000_000, 29_999_999), admit: floorMinute(admit), disch: floorMinute(disch), death: null,
+    subjectId: s.subjectId, hadmId: ids.int(20_000_000, 30_000_000), admit: floorMinute(admit), disch: floorMinute(disch), death: null,
     admissionType, providerId: providerId(r), admissionLocation: viaEd ? "EMERGENCY ROOM" : drawVocab(r, NON_ED_LOCATION),
     dischargeLocation: drawVocab(r, DISCHARGE_LOCATION),
     insurance: ageNow >= 65 ? (r.bernoulli(0.85) ? "Medicare" : "Other") : sc.medicaid ? "Medicaid" : "Other",
     language: sc.language, maritalStatus: sc.marital, race: sc.race,
-    edreg, edout: edreg === null ? null : floorMinute(admit + r.range(0, 1) * HOUR), expire: 0,
+    edreg, edout: edreg === null ? null : floorMinute(admit + r.uniform(0, 1) * HOUR), expire: 0,
   };
 }
 
@@ -125,13 +126,13 @@ export function buildMimicCohort(root: Rng, o: ResolvedSynthOptions): MimicCohor
 
 function addSubject(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCohort, withCxr: boolean): void {
   const p = samplePatient(r);
-  const firstT = yearStart(r.int(2110, 2195)) + r.range(0, 365) * DAY;
+  const firstT = yearStart(r.int(2110, 2196)) + r.uniform(0, 365) * DAY;
   const firstYear = new Date(firstT).getUTCFullYear();
-  const anchorYear = firstYear - r.int(0, 2);
+  const anchorYear = firstYear - r.int(3);
   const ageAtAnchor = Math.floor(p.age) - (firstYear - anchorYear);
-  const u = r.uniform();
+  const u = r.next();
   const s: MimicSubject = {
-    subjectId: ids.int(10_000_000, 19_999_999), patient: p, anchorAge: ageAtAnchor > 89 ? 91 : ageAtAnchor, anchorYear,
+    subjectId: ids.int(10_000_000, 20_000_000), patient: p, anchorAge: ageAtAnchor > 89 ? 91 : ageAtAnchor, anchorYear,
     anchorYearGroup: drawVocab(r, ANCHOR_YEAR_GROUP), dod: null, inPatientsTable: !withCxr || r.bernoulli(0.99),
     split: u < 0.8 ? "train" : u < 0.9 ? "validate" : "test", hasCxr: withCxr,
   };
@@ -141,8 +142,8 @@ function addSubject(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCoho
   // Earlier admissions without a CXR.
   const nPrior = r.poisson(withCxr ? 0.5 : 1.3);
   for (let k = 0; k < nPrior; k++) {
-    const admit = firstT - r.range(30, 900) * DAY;
-    out.admissions.push(makeAdmission(r, ids, s, sc, admit, admit + r.range(0.5, 6) * DAY, ageAt(admit)));
+    const admit = firstT - r.uniform(30, 900) * DAY;
+    out.admissions.push(makeAdmission(r, ids, s, sc, admit, admit + r.uniform(0.5, 6) * DAY, ageAt(admit)));
   }
   if (!withCxr) return;
   let left = 1 + r.poisson(o.studiesPerPatient - 1);
@@ -156,7 +157,7 @@ function addSubject(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCoho
     let end = t + HOUR;
     if (setting === "out") {
       const day = Math.floor(t / DAY) * DAY;
-      times.push({ t: day + r.range(7.5, 19) * HOUR, icu: false, inpatient: false });
+      times.push({ t: day + r.uniform(7.5, 19) * HOUR, icu: false, inpatient: false });
       end = day + DAY;
     } else {
       const admit = t;
@@ -164,30 +165,30 @@ function addSubject(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCoho
       let stay: MimicIcuStay | null = null;
       const k = Math.min(left, setting === "icu" ? 1 + r.poisson(0.9) : 1 + (r.bernoulli(0.35) ? 1 : 0));
       if (setting === "icu") {
-        const intime = floorSecond(admit + r.range(1, 20) * HOUR);
+        const intime = floorSecond(admit + r.uniform(1, 20) * HOUR);
         const outtime = floorSecond(intime + Math.exp(r.normal(Math.log(2.5) + 0.3 * z, 0.6)) * DAY);
         disch = outtime + Math.exp(r.normal(Math.log(3), 0.5)) * DAY;
         const first = drawVocab(r, CAREUNIT);
-        stay = { subjectId: s.subjectId, hadmId: 0, stayId: ids.int(30_000_000, 39_999_999), firstCareunit: first, lastCareunit: r.bernoulli(0.85) ? first : drawVocab(r, CAREUNIT), intime, outtime };
+        stay = { subjectId: s.subjectId, hadmId: 0, stayId: ids.int(30_000_000, 40_000_000), firstCareunit: first, lastCareunit: r.bernoulli(0.85) ? first : drawVocab(r, CAREUNIT), intime, outtime };
         for (let j = 0; j < k; j++) {
           const inIcu = r.bernoulli(0.85);
-          const tt = inIcu ? r.range(intime + 0.5 * HOUR, outtime - 0.5 * HOUR) : r.range(outtime + HOUR, disch - HOUR);
+          const tt = inIcu ? r.uniform(intime + 0.5 * HOUR, outtime - 0.5 * HOUR) : r.uniform(outtime + HOUR, disch - HOUR);
           times.push({ t: tt, icu: inIcu, inpatient: true });
         }
       } else {
         disch = admit + Math.exp(r.normal(Math.log(3.5) + 0.25 * z, 0.5)) * DAY;
-        for (let j = 0; j < k; j++) times.push({ t: r.range(admit + HOUR, disch - HOUR), icu: false, inpatient: true });
+        for (let j = 0; j < k; j++) times.push({ t: r.uniform(admit + HOUR, disch - HOUR), icu: false, inpatient: true });
       }
       times.sort((x, y) => x.t - y.t);
       const adm = makeAdmission(r, ids, s, sc, admit, disch, ageAt(admit));
       if (adm.edreg !== null && r.bernoulli(0.12) && times[0]) {
         // A film taken in the ED before admission: same date, but before admittime.
-        times[0] = { t: Math.max(adm.edreg + 10 * 60_000, admit - r.range(0.3, 1) * HOUR), icu: false, inpatient: false };
+        times[0] = { t: Math.max(adm.edreg + 10 * 60_000, admit - r.uniform(0.3, 1) * HOUR), icu: false, inpatient: false };
       }
       if (r.bernoulli(sigmoid(-4.0 + 1.3 * z + 0.35 * a + (setting === "icu" ? 1 : 0)))) {
         died = true;
         const last = times[times.length - 1]!.t;
-        adm.disch = floorMinute(Math.max(adm.disch, last + r.range(2, 48) * HOUR));
+        adm.disch = floorMinute(Math.max(adm.disch, last + r.uniform(2, 48) * HOUR));
         adm.death = adm.disch;
         adm.dischargeLocation = "DIED";
         adm.expire = 1;
@@ -208,12 +209,12 @@ function addSubject(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCoho
     }
     t = end + (1 + r.exponential(150)) * DAY;
   }
-  if (!died && r.bernoulli(sigmoid(-2.5 + 0.8 * p.severity + 0.5 * ((p.age - 60) / 15)))) s.dod = Math.floor(t / DAY) * DAY + r.range(30, 900) * DAY;
+  if (!died && r.bernoulli(sigmoid(-2.5 + 0.8 * p.severity + 0.5 * ((p.age - 60) / 15)))) s.dod = Math.floor(t / DAY) * DAY + r.uniform(30, 900) * DAY;
 }
 
 function addStudy(r: Rng, ids: IdPool, o: ResolvedSynthOptions, out: MimicCohort, s: MimicSubject, c: { t: number; icu: boolean; inpatient: boolean; severity: number; age: number }): void {
   const findings = sampleFindings(r.fork("truth"), { severity: c.severity, age: c.age, sex: s.patient.sex, heart: s.patient.heart, icu: c.icu, inpatient: c.inpatient });
-  const studyId = ids.int(50_000_000, 59_999_999);
+  const studyId = ids.int(50_000_000, 60_000_000);
   const { portable, views } = sampleStudyViews(r.fork("views"), c, o.imagesPerStudy);
   const study: MimicStudy = {
     subjectId: s.subjectId, studyId, time: c.t, severity: c.severity, age: c.age, icu: c.icu, inpatient: c.inpatient, portable, findings,
@@ -251,7 +252,7 @@ function applyQuirks(r: Rng, out: MimicCohort): void {
     if (!imgs.some((x) => x.orientation === "")) imgs[order[3]!]!.orientation = "";
   }
   const cxr = out.subjects.filter((s) => s.hasCxr);
-  if (cxr.length >= 20 && cxr.every((s) => s.inPatientsTable)) cxr[r.int(0, cxr.length - 1)]!.inPatientsTable = false;
+  if (cxr.length >= 20 && cxr.every((s) => s.inPatientsTable)) cxr[r.int(cxr.length)]!.inPatientsTable = false;
   if (cxr.length >= 3) {
     for (const [k, split] of (["validate", "test"] as const).entries()) {
       if (!cxr.some((s) => s.split === split)) {

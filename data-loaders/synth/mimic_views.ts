@@ -3,7 +3,8 @@
  * PatientOrientationCodeSequence_CodeMeaning, including blanks and rare views at realistic rates.
  */
 import type { DrawView } from "./draw_types.js";
-import { Rng, sigmoid } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
+import { sigmoid } from "./logistic.js";
 
 /** Rare ViewPosition values of the real metadata (each a handful of images in 377k). */
 export const RARE_VIEWS: readonly string[] = ["PA LLD", "RAO", "LAO", "AP AXIAL", "AP LLD", "AP RLD", "XTABLE LATERAL", "PA RLD", "LPO", "SWIMMERS"];

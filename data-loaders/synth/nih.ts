@@ -14,7 +14,8 @@ import type { ImageWriter } from "./images.js";
 import { NIH_LABELS, nihTruth, sampleFindings, type Finding, type Findings, type NihLabel } from "./labels.js";
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
-import { Rng, sigmoid } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
+import { sigmoid } from "./logistic.js";
 
 /** Header of Data_Entry_2017_v2020.csv (the bracketed names are split by their commas, as in the real file). */
 export const NIH_DATA_ENTRY_HEADER = "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]";
@@ -51,13 +52,13 @@ export function buildNihCohort(root: Rng, o: ResolvedSynthOptions): NihImage[] {
     const r = r0.fork(pid);
     const p = samplePatient(r, -0.4);
     const n = Math.min(o.nihImages - out.length, 1 + r.poisson(1.5));
-    const resequenced = r.bernoulli(0.2) ? r.int(1, 5) : 0;
+    const resequenced = r.bernoulli(0.2) ? r.int(1, 6) : 0;
     const test = r.bernoulli(0.23);
     for (let j = 0; j < n; j++) {
       const z = studySeverity(r, p);
       const icu = r.bernoulli(sigmoid(-2.4 + 1.4 * z));
       const inpatient = icu || r.bernoulli(sigmoid(-0.5 + 0.6 * z));
-      const age = Math.floor(p.age + j * r.range(0, 0.6));
+      const age = Math.floor(p.age + j * r.uniform(0, 0.6));
       const findings = sampleFindings(r.fork(`truth-${j}`), { severity: z, age, sex: p.sex, heart: p.heart, icu, inpatient });
       // NLP-mined labels: some findings are missed, a few are invented.
       const labels = NIH_LABELS.filter((l) => (nihTruth(findings, l) ? r.bernoulli(0.9) : r.bernoulli(0.004)));
@@ -69,7 +70,7 @@ export function buildNihCohort(root: Rng, o: ResolvedSynthOptions): NihImage[] {
       });
     }
   }
-  if (out.length >= 10) out[root.fork("nih-quirks").int(0, out.length - 1)]!.rgba = true;
+  if (out.length >= 10) out[root.fork("nih-quirks").int(out.length)]!.rgba = true;
   if (out.length >= 5 && out.every((x) => x.test) ) out[0]!.test = false;
   if (out.length >= 5 && !out.some((x) => x.test)) out[out.length - 1]!.test = true;
   return out;

@@ -3,7 +3,7 @@
  * severity and a cardiac propensity. Study-level severity adds an acute term to the chronic one
  * (see {@link studySeverity}), so repeated studies of one patient are correlated, as in real data.
  */
-import { Rng } from "./rng.js";
+import { Rng } from "../../src/utils/rng.js";
 
 /** The latent description of one synthetic patient. */
 export interface SynthPatient {

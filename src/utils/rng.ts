@@ -1,21 +1,24 @@
 /**
- * Seeded pseudo-random numbers: parameter inits, MSN masks, the loaders' shuffles, splits and
- * augmentations and the evaluation's bootstraps all draw from `Rng`. Never `Math.random`: every draw is
- * a function of the seed alone. (The synthetic cohort, data-loaders/synth, still draws from its own
- * splitmix32 stream so that its files stay byte-identical; it shares `hashString` and `mixSeeds`.)
+ * The project's one source of seeded pseudo-random numbers: parameter inits, MSN masks, the loaders'
+ * shuffles, splits and augmentations, the evaluation's bootstraps and the synthetic cohort all draw from
+ * `Rng`. Never `Math.random`: every draw is a function of the seed alone.
  *
- * The generator is mulberry32: a 32-bit Weyl sequence (`s += 0x6d2b79f5`, an odd constant) passed
- * through an output mix. Why this one:
- * - it is a few lines of 32-bit integer arithmetic, so test/reference/torch_reference.py reproduces it
- *   bit for bit in Python (`mulberry32_uniform`), and the parity tests generate the same weights and
- *   inputs on both sides without shipping them;
- * - the state is one uint32 (`state`), so a training run can checkpoint and resume its stream;
- * - because the increment is odd, every seed has the full period of 2^32 draws: there are no short
- *   cycles, whatever the seed.
- * Its limits: the output mix is not a bijection (over a full period only about 44% of the 2^32
- * values occur), and with 32 bits of state every seed is a starting point on the same single cycle,
- * so long streams from many seeds can overlap. That is fine for initialisation, augmentation and
- * resampling; it is not cryptographic.
+ * The generator is splitmix32: a 32-bit Weyl sequence (`s += 0x9e3779b9`, an odd constant) passed through
+ * the murmur3 finaliser. Why this one:
+ * - every seed has the full period of 2^32 draws (the increment is odd), and the finaliser is a bijection
+ *   with full avalanche, so each uint32 value occurs exactly once per period and streams from neighbouring
+ *   seeds (0, 1, 2, …) are decorrelated. mulberry32, which the library used before, has the same period but
+ *   a weaker, non-bijective output mix (about 44% of the 2^32 values occur), and its streams from
+ *   consecutive seeds were correlated enough to flip a property of the synthetic images
+ *   (test/synth/findings.test.ts, support devices, seeds 0–15);
+ * - it is the synthetic cohort's generator since its first version, so the cohort's files did not change
+ *   when the library moved to it;
+ * - the state is one uint32 (`state`), so a training run checkpoints and resumes its stream;
+ * - it is a few lines of 32-bit integer arithmetic, easy to reproduce bit for bit elsewhere.
+ * Its limit: with 32 bits of state every seed is a starting point on the same single cycle, so long streams
+ * from many seeds can overlap. That is fine for initialisation, augmentation and resampling; it is not
+ * cryptographic. (The PyTorch parity tests generate their inputs with their own mulberry32 twin,
+ * test/helpers/mulberry32.ts, which matches test/reference/torch_reference.py.)
  *
  * Independent sub-streams come from `fork(label)`, which mixes the label into the stream's seed
  * without advancing it, so adding a draw in one part of a program does not shift every later draw
@@ -28,7 +31,7 @@
  * rng.fork("mimic").normal(); // an independent stream
  */
 
-/** A seeded generator (mulberry32). State is one uint32, so `state` makes it resumable. */
+/** A seeded generator (splitmix32). State is one uint32, so `state` makes it resumable. */
 export class Rng {
   private s: number;
   /** The seed this stream started from, as a uint32; `fork` derives from it. */
@@ -43,11 +46,11 @@ export class Rng {
 
   /** The next uint32. */
   nextUint32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    this.s = (this.s + 0x9e3779b9) >>> 0;
+    let z = this.s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b); // murmur3 finaliser
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
@@ -77,8 +80,10 @@ export class Rng {
   normal(mean = 0, sd = 1): number {
     const u = 1 - this.next();
     const v = this.next();
-    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    return mean === 0 && sd === 1 ? z : mean + sd * z; // the standard case returns z itself (a −0 stays −0)
+    // The standard case returns the draw itself (a −0 stays −0); scaled, sd multiplies first, as the
+    // synthetic cohort has always computed it (the cohort's files depend on the rounding).
+    if (mean === 0 && sd === 1) return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return mean + sd * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
   /** Poisson draw (Knuth's method; for small means). */

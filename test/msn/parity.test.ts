@@ -17,7 +17,7 @@ import { emaUpdate } from "../../src/msn/ema.js";
 import { prototypeLogProbabilities } from "../../src/msn/loss.js";
 import type { KeepIndices } from "../../src/models/masking.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { Rng } from "../../src/utils/rng.js";
+import { mulberry32 } from "../helpers/mulberry32.js";
 import { assertClose, maxScaledDiff, readGolden, type GoldenIndex } from "../helpers/golden.js";
 import { requirePython } from "../helpers/python.js";
 
@@ -49,9 +49,9 @@ function fnv1a(s: string): number {
 }
 
 function namedValues(name: string, n: number, scale: number, offset = 0): Float32Array {
-  const rng = new Rng(fnv1a(name));
+  const next = mulberry32(fnv1a(name));
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = offset + scale * (2 * rng.next() - 1);
+  for (let i = 0; i < n; i++) out[i] = offset + scale * (2 * next() - 1);
   return out;
 }
 

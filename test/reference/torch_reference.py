@@ -8,7 +8,7 @@ formulas literally (log(p ** -q), Sinkhorn, ME-MAX), the optimizer is torch.opti
 groups and clip_grad_norm_, and the EMA is lightly's update_momentum.
 
 Weights and inputs are not shipped: both sides generate every tensor from its name with mulberry32 seeded by
-the FNV-1a hash of the name (see src/utils/rng.ts). This script is the source of truth for the parameter
+the FNV-1a hash of the name (see test/helpers/mulberry32.ts). This script is the source of truth for the parameter
 names, shapes and value scales; the TypeScript test checks its own model has exactly these parameters.
 
 Usage: torch_reference.py OUT_PREFIX   -> writes OUT_PREFIX.json (index, scalars, masks) and OUT_PREFIX.bin
@@ -44,7 +44,7 @@ def fnv1a(s):
 
 
 def mulberry32_uniform(seed, n):
-    """n floats in [0,1), the same stream as src/utils/rng.ts Rng(seed).next()."""
+    """n floats in [0,1), the same stream as test/helpers/mulberry32.ts mulberry32(seed)()."""
     out = np.empty(n, dtype=np.float64)
     s = seed & 0xFFFFFFFF
     M = 0xFFFFFFFF

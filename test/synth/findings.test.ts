@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FINDINGS, drawRadiograph, type DrawSpec, type Findings } from "../../data-loaders/synth/index.js";
-import { Rng } from "../../data-loaders/synth/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 
 const S = 128;
 const none = (): Findings => Object.fromEntries(FINDINGS.map((f) => [f, false])) as Findings;

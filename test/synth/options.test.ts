@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SYNTH_OPTION_KEYS, resolveSynthOptions, type SynthOptions } from "../../data-loaders/synth/index.js";
-import { Rng } from "../../data-loaders/synth/rng.js";
+import { Rng } from "../../src/utils/rng.js";
 
 test("defaults: seed 24, 600 MIMIC images, 200 NIH, 200 CheXpert, 256 px, all datasets", () => {
   const o = resolveSynthOptions();
