@@ -182,6 +182,21 @@ export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matri
   return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, records: rows.map((r) => ehr.records[r]!), dropped: ds.length - keep.length };
 }
 
+/** The MIMIC-CXR metadata file under `mimicRoot` (`.csv.gz` or `.csv`), or undefined. */
+export function mimicMetadataFile(mimicRoot: string): string | undefined {
+  return ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(mimicRoot, f)).find(existsSync);
+}
+
+/**
+ * {@link mimicMetadataFile} of a cohort's MIMIC-CXR root.
+ * @throws Error with how to get the data when it is missing.
+ */
+export function requireMimicMetadata(mimicRoot: string): string {
+  const f = mimicMetadataFile(mimicRoot);
+  if (!f) throw new Error(`MIMIC-CXR metadata (mimic-cxr-2.0.0-metadata.csv(.gz)) not found in ${mimicRoot}; ${HOW_TO_GET}`);
+  return f;
+}
+
 /**
  * MIMIC-IV EHR features of `groups` (age normalised, the paper's main setting) aligned with the images of
  * `ds`, a MIMIC-CXR dataset loaded from `mimicRoot` (whose metadata CSV, `.csv.gz` or `.csv`, links the images).
@@ -189,7 +204,7 @@ export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matri
  * @example const ehr = mimicEhr(selectSplit(mimic, "train"), { mimicRoot, mimicIvRoot, groups: ["demographic"] });
  */
 export function mimicEhr(ds: CxrDataset, o: { readonly mimicRoot: string; readonly mimicIvRoot: string; readonly groups: readonly EhrGroup[] }): AlignedEhr {
-  const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(o.mimicRoot, f)).find(existsSync);
+  const metadata = mimicMetadataFile(o.mimicRoot);
   if (!metadata) throw new Error(`mimicEhr: mimic-cxr-2.0.0-metadata.csv(.gz) not found in ${o.mimicRoot}`);
   return alignEhr(ds, extractEhrMatrix({ mimicIvRoot: o.mimicIvRoot, metadata, selection: { groups: o.groups, age: "norm" } }, "mimicEhr"));
 }
@@ -228,7 +243,9 @@ export function ehrColumnShares(ehr: { readonly matrix: Float32Array; readonly c
  * @throws Error with how to get the data when a root is missing.
  */
 export function cohortEhr(dataDir: string, ds: CxrDataset, groups: readonly EhrGroup[]): AlignedEhr {
-  return mimicEhr(ds, { ...cohortMimicRoots(dataDir), groups });
+  const roots = cohortMimicRoots(dataDir);
+  requireMimicMetadata(roots.mimicRoot);
+  return mimicEhr(ds, { ...roots, groups });
 }
 
 /**
@@ -249,7 +266,12 @@ export function cachedSource(ds: CxrDataset, cacheDir: string): ImageSource {
 
 /** The MSN view settings of a model config (sizes, view counts, channels): what its batches must hold. */
 export function msnViews(config: MsnConfig): MsnViewConfig {
-  return { randSize: config.randSize, focalSize: config.focalSize, randViews: config.randViews, focalViews: config.focalViews, channels: config.vit.inChans === 1 ? 1 : 3 };
+  return { randSize: config.randSize, focalSize: config.focalSize, randViews: config.randViews, focalViews: config.focalViews, channels: evalViews(config).channels };
+}
+
+/** The evaluation input of a model config: its encoder's image size and channels (what its features are computed at). */
+export function evalViews(config: MsnConfig): { readonly size: number; readonly channels: 1 | 3 } {
+  return { size: config.vit.imgSize, channels: config.vit.inChans === 1 ? 1 : 3 };
 }
 
 /** Options of {@link pretrainBatches}. */

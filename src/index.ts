@@ -23,7 +23,7 @@ export { scheduleValue } from "./optim/schedules.js";
 
 // The model and the paper's maths
 export { MultimodalMSN } from "./msn/multimodal_msn.js";
-export type { StepResult } from "./msn/multimodal_msn.js";
+export type { GradientResult, StepOptions, StepResult } from "./msn/multimodal_msn.js";
 export type { MsnBatch } from "./types/batch.js";
 export { disposeBatch } from "./types/batch.js";
 export { msnLoss, msnTargets, sinkhorn, sharpen, prototypeLogProbabilities } from "./msn/loss.js";

@@ -20,9 +20,9 @@ import { initBackend } from "../../src/backend/index.js";
 import { MSN_PRESET_NAMES } from "../../src/config/msn.js";
 import { parseEhrGroups } from "../study/ehr_groups.js";
 import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
+import { DATASETS } from "../data.js";
 import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 
-const DATASET_CHOICES = ["mimic", "nih14", "chexpert"] as const;
 
 const common = {
   preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
@@ -54,7 +54,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     description: "Builds the preprocessed image cache of a dataset (uint8 shards + manifest.json; resumable and idempotent).",
     flags: {
       data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
-      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "which dataset" },
+      dataset: { type: "choice", choices: DATASETS, default: "mimic", help: "which dataset" },
       out: { type: "string", meta: "DIR", help: "cache directory (default DIR/.cache/<dataset>-<short-side>)" },
       "short-side": { type: "int", min: 16, default: 256, help: "shorter side of the cached images" },
       progress: common.progress,
@@ -99,7 +99,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "mimic: train/val/test of MIMIC-CXR; nih14: new probe, No-Finding-only images dropped; chexpert: the MIMIC probe on CheXpert valid.csv.",
     flags: {
       data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
-      dataset: { type: "choice", choices: DATASET_CHOICES, default: "mimic", help: "evaluation protocol" },
+      dataset: { type: "choice", choices: DATASETS, default: "mimic", help: "evaluation protocol" },
       checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
       "random-init": { type: "bool", help: "probe an untrained model of --preset (the baseline)" },
       preset: common.preset,
@@ -190,7 +190,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
       const { probeCommand } = await import("./probe.js");
       const r = await probeCommand({
         data,
-        dataset: get.str(a, "dataset") as (typeof DATASET_CHOICES)[number],
+        dataset: get.str(a, "dataset") as (typeof DATASETS)[number],
         checkpoint: ckpt,
         preset: get.str(a, "preset")!,
         out: get.req(a, "out", "the probe output directory"),
@@ -241,7 +241,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
     }
     case "prepare": {
       const { prepareCommand } = await import("./prepare.js");
-      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASET_CHOICES)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"));
+      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASETS)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"));
     }
     case "export": {
       const { exportCommand } = await import("./export.js");

@@ -1,11 +1,10 @@
 /**
  * `mmsn prepare` (image cache) and `mmsn ehr` (EHR feature CSV): the data-preparation steps of the pipeline.
  */
-import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildCache, extractEhrFeatures, type AgeEncoding } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
-import { COHORT_LAYOUT, loadDataset, requirePath, type DatasetName } from "../data.js";
+import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type DatasetName } from "../data.js";
 
 /**
  * Build the preprocessing cache of a dataset (all splits): shards of uint8 images with shorter side
@@ -27,11 +26,9 @@ export async function prepareCommand(data: string, dataset: DatasetName, shortSi
  * them as a CSV (`path` + feature columns, the paper's format).
  */
 export async function ehrCommand(data: string, groups: readonly EhrGroup[], age: AgeEncoding, outCsv: string): Promise<void> {
-  const dir = requirePath(resolve(data), "dataset directory --data");
-  const root = requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG");
-  const metadata = ["mimic-cxr-2.0.0-metadata.csv.gz", "mimic-cxr-2.0.0-metadata.csv"].map((f) => join(root, f)).find(existsSync);
-  if (!metadata) throw new Error(`MIMIC-CXR metadata not found in ${root}; run \`mmsn synth DIR\` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies`);
-  const ehr = await extractEhrFeatures({ mimicIvRoot: requirePath(join(dir, COHORT_LAYOUT.mimicIv), "MIMIC-IV 2.2"), metadata, selection: { groups, age }, outCsv });
+  requirePath(resolve(data), "dataset directory --data");
+  const { mimicRoot, mimicIvRoot } = cohortMimicRoots(data);
+  const ehr = await extractEhrFeatures({ mimicIvRoot, metadata: requireMimicMetadata(mimicRoot), selection: { groups, age }, outCsv });
   const skipped = ehr.report.toString();
   console.log(`EHR features ${ehr.columns.join(", ")} for ${ehr.paths.length} images → ${outCsv}${skipped ? `\n${skipped}` : ""}`);
 }

@@ -12,13 +12,14 @@ import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
 import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
+import { RNG_ALGORITHM } from "../../src/utils/rng.js";
 import { selectSplit, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
 import { runMethod } from "../study/method_run.js";
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
-import { datasetFeatures, loadDataset, type DatasetName } from "../data.js";
+import { datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
 
 /** Options of {@link probeCommand}. */
 export interface ProbeCommandOptions {
@@ -86,11 +87,10 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     model = new MultimodalMSN(checkPreset(o.preset));
     source = `random-init ${o.preset} encoder (seed ${model.config.seed}), no pretraining`;
     method = o.method ?? "random init";
-    fingerprint = `random-${o.preset}-${model.config.seed}`;
+    fingerprint = `random-${o.preset}-${model.config.seed}-${RNG_ALGORITHM}`;
   }
   try {
-    const size = model.config.vit.imgSize;
-    const channels = model.config.vit.inChans === 1 ? 1 : 3;
+    const { size, channels } = evalViews(model.config);
     const bs = o.batchSize ?? 64;
     const features = (encoder: Encoder, ds: CxrDataset, name: string, s: SplitName | "all"): Promise<LabeledFeatures> => {
       const part = s === "all" ? ds : selectSplit(ds, s);

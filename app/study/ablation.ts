@@ -28,7 +28,7 @@ import type { ProbeOptions } from "../../src/eval/probe_options.js";
 import { formatWithCi } from "../../src/eval/results.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { groupedComparisonChart, lineChart } from "../../src/viz/charts.js";
-import { ehrColumnShares, mimicEhr, pretrainBatches, resolveDataRoots, splitFeatures, type AlignedEhr, type DatasetFeatureOptions } from "../data.js";
+import { ehrColumnShares, evalViews, mimicEhr, pretrainBatches, resolveDataRoots, splitFeatures, type AlignedEhr, type DatasetFeatureOptions } from "../data.js";
 import { methodName } from "./ehr_groups.js";
 import { runMethod, type MethodRun } from "./method_run.js";
 import { comparisonPoints, comparisonText, perLabelComparison } from "./report.js";
@@ -249,7 +249,7 @@ export async function runGroupAblation(o: GroupAblationOptions): Promise<GroupAb
     const model = newModel(ehr ? ehr.dim : 0);
     try {
       const c = model.config;
-      const fo = o.features ?? { size: c.randSize, channels: c.vit.inChans === 1 ? 1 : 3 };
+      const fo = o.features ?? evalViews(c);
       const batches = pretrained ? pretrainBatches(ehr ? ehr.dataset : data.train, c, ehr ? { ehr } : {}) : undefined;
       const r = await runMethod({ method, model, ...(batches ? { batches, steps } : {}), features: (e) => splitFeatures(e, data.mimic, fo), probe, bootstrap });
       runs.push(r);

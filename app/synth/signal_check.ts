@@ -15,7 +15,7 @@ import { formatStudyDate, formatDate } from "../../data-loaders/synth/dates.js";
 import { drawRadiograph } from "../../data-loaders/synth/draw.js";
 import { buildSyntheticCohort } from "../../data-loaders/synth/index.js";
 import { CHEXPERT_LABELS, uZeros, type ChexpertLabel } from "../../data-loaders/synth/labels.js";
-import { fitLogistic, predictLogistic } from "../../data-loaders/synth/logistic.js";
+import { fitLogistic, predictLogistic } from "./logistic.js";
 import { Rng } from "../../src/utils/rng.js";
 
 /** Labels the EHR should predict: those tied to severity/ICU (devices, fluid, collapse) or to age/sex. */

@@ -13,7 +13,7 @@ import { CHEXPERT_CSV_LABEL_ORDER, chexpertTruth, reportLabels, sampleFindings, 
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
 import { Rng } from "../../src/utils/rng.js";
-import { sigmoid } from "./logistic.js";
+import { sigmoid } from "./sigmoid.js";
 
 /** Header of CheXpert train.csv / valid.csv. */
 export const CHEXPERT_HEADER = ["Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", ...CHEXPERT_CSV_LABEL_ORDER].join(",");

@@ -7,7 +7,7 @@
  * the label files: CheXpert-style 1.0 / 0.0 / -1.0 / blank, or NIH's binary `|`-joined names.
  */
 import { Rng } from "../../src/utils/rng.js";
-import { sigmoid } from "./logistic.js";
+import { sigmoid } from "./sigmoid.js";
 
 import { CHEXPERT_LABELS, NIH14_LABELS, type ChexpertLabel } from "../labels.js";
 

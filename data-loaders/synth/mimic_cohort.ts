@@ -15,7 +15,7 @@ import { makeRare, sampleStudyViews, type MimicView } from "./mimic_views.js";
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
 import { Rng } from "../../src/utils/rng.js";
-import { sigmoid } from "./logistic.js";
+import { sigmoid } from "./sigmoid.js";
 
 /** A MIMIC-IV subject (hosp/patients row, unless `inPatientsTable` is false). */
 export interface MimicSubject {

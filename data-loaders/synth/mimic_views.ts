@@ -4,7 +4,7 @@
  */
 import type { DrawView } from "./draw_types.js";
 import { Rng } from "../../src/utils/rng.js";
-import { sigmoid } from "./logistic.js";
+import { sigmoid } from "./sigmoid.js";
 
 /** Rare ViewPosition values of the real metadata (each a handful of images in 377k). */
 export const RARE_VIEWS: readonly string[] = ["PA LLD", "RAO", "LAO", "AP AXIAL", "AP LLD", "AP RLD", "XTABLE LATERAL", "PA RLD", "LPO", "SWIMMERS"];

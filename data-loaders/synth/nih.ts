@@ -15,7 +15,7 @@ import { NIH_LABELS, nihTruth, sampleFindings, type Finding, type Findings, type
 import type { ResolvedSynthOptions } from "./options.js";
 import { samplePatient, studySeverity, type SynthPatient } from "./patients.js";
 import { Rng } from "../../src/utils/rng.js";
-import { sigmoid } from "./logistic.js";
+import { sigmoid } from "./sigmoid.js";
 
 /** Header of Data_Entry_2017_v2020.csv (the bracketed names are split by their commas, as in the real file). */
 export const NIH_DATA_ENTRY_HEADER = "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]";

@@ -12,6 +12,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MsnConfig } from "../config/msn.js";
+import { assertResumable } from "../io/checkpoint.js";
 import { writeFileAtomic } from "../utils/atomic.js";
 import type { MsnBatch } from "../types/batch.js";
 import { MultimodalMSN, type StepResult } from "../msn/multimodal_msn.js";
@@ -70,6 +71,7 @@ export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promis
   const ckpt = join(opts.dir, "checkpoint");
   const metrics = join(opts.dir, "metrics.csv");
   const resuming = opts.resume === true && existsSync(join(ckpt, "model.json"));
+  if (resuming) assertResumable(ckpt);
   const model = resuming ? MultimodalMSN.load(ckpt) : new MultimodalMSN(config);
   const startStep = model.step;
   writeFileAtomic(join(opts.dir, "config.json"), JSON.stringify(model.config, null, 2));

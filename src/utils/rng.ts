@@ -31,6 +31,9 @@
  * rng.fork("mimic").normal(); // an independent stream
  */
 
+/** Name of the generator behind {@link Rng}, recorded in checkpoints and caches that depend on its stream. */
+export const RNG_ALGORITHM = "splitmix32";
+
 /** A seeded generator (splitmix32). State is one uint32, so `state` makes it resumable. */
 export class Rng {
   private s: number;

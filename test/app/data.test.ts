@@ -10,8 +10,8 @@ import { alignEhr, datasetFeatures, ehrColumnShares, labeledBatches, mimicEhr, p
 import { msnConfig } from "../../src/config/msn.js";
 import { tempDir } from "../data-loaders/helpers.js";
 
-describe("notebook adapters on a small synthetic cohort", () => {
-  const tmp = tempDir("mmsn-adapters-");
+describe("app/data.ts glue on a small synthetic cohort", () => {
+  const tmp = tempDir("mmsn-app-data-");
   let roots: Record<string, string | undefined>;
   let mimic: CxrDataset;
 

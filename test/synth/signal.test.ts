@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { EHR_PREDICTABLE_LABELS, runSignalCheck } from "../../app/synth/signal_check.js";
-import { fitLogistic, predictLogistic } from "../../data-loaders/synth/logistic.js";
+import { fitLogistic, predictLogistic } from "../../app/synth/logistic.js";
 
 test("logistic regression separates a separable toy problem", () => {
   const X = [[0], [1], [2], [3], [4], [5]], y = [0, 0, 0, 1, 1, 1];

@@ -3,10 +3,6 @@
  * dependency-free and plenty for a signal check with ~100 features and a few thousand rows.
  */
 
-/** Logistic sigmoid. */
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
 
 /** A fitted model: standardisation plus weights. */
 export interface LogisticModel {
