@@ -77,7 +77,7 @@ export function selectionColumns(sel: EhrSelection): { variables: EhrVariable[];
 }
 
 /**
- * The paper's 24 EHR CSVs by file name (single variables, single groups, pairs, all three), as selections.
+ * The paper's 23 EHR CSVs by file name (single variables, single groups, pairs, all three), as selections.
  * @example extractEhrFeatures({ ..., selection: PAPER_EHR_SELECTIONS["all-age-norm"] })
  */
 export const PAPER_EHR_SELECTIONS: Readonly<Record<string, EhrSelection>> = {
