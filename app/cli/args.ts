@@ -35,7 +35,8 @@ export interface CommandSpec {
 /** Parsed values: flag name (kebab-case) → value; positionals by name. */
 export type ParsedArgs = Record<string, string | number | boolean | string[] | undefined>;
 
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/** kebab-case → camelCase (flag names to option keys). */
+export const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 /** The `--help` text of a command, generated from its flags. */

@@ -269,7 +269,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!spec) throw new Error(`unknown command "${first}"; valid commands: ${[...Object.keys(COMMANDS), ...Object.keys(ALIASES)].join(", ")}`);
   if (cmd === "synth") {
     if (rest.includes("--help") || rest.includes("-h")) return void console.log(commandHelp(cmd, spec).replace(/\n\noptions:[\s\S]*/, ""));
-    const synth = (await import("../../data-loaders/synth/cli.js")) as { runSynthCli(argv: readonly string[]): Promise<unknown> };
+    const synth = await import("./synth.js");
     await synth.runSynthCli(rest);
     return;
   }

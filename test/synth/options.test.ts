@@ -61,7 +61,7 @@ test("Rng is deterministic, in range, and forks are independent of draw order", 
 });
 
 test("CLI arguments parse to options; unknown flags throw", async () => {
-  const { parseSynthArgs } = await import("../../data-loaders/synth/cli.js");
+  const { parseSynthArgs } = await import("../../app/cli/synth.js");
   assert.deepEqual(parseSynthArgs(["out", "--image-size", "64", "--images=40", "--datasets", "mimic,nih", "--jpegQuality", "80"]), {
     outDir: "out",
     options: { imageSize: 64, images: 40, datasets: ["mimic", "nih"], jpegQuality: 80 },

@@ -1,13 +1,12 @@
 /**
  * Command-line front end of the generator, for `mmsn synth` (the main CLI forwards its arguments
- * here) or directly: `npx tsx data-loaders/synth/cli.ts OUT_DIR [--seed 24] [--images 600] ...`.
+ * here) or directly: `npx tsx app/cli/synth.ts OUT_DIR [--seed 24] [--images 600] ...`.
  * Flags are the option names in kebab-case or camelCase; `--datasets mimic,nih`.
  */
 import { pathToFileURL } from "node:url";
-import { SYNTH_OPTION_KEYS, type SynthOptions } from "./options.js";
-import { writeSyntheticCohort, type SynthReport } from "./index.js";
-
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+import { SYNTH_OPTION_KEYS, type SynthOptions } from "../../data-loaders/synth/options.js";
+import { writeSyntheticCohort, type SynthReport } from "../../data-loaders/synth/index.js";
+import { camel } from "./args.js";
 
 /**
  * Parse CLI arguments into an output folder and options.
