@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import {
   COHORT_LAYOUT,
   datasetSource,
-  evalBatches,
+  evalArrays,
   extractEhrMatrix,
   loadChexpert,
   loadMimicCxr,
@@ -41,13 +41,9 @@ import type { FeatureSplits } from "../src/eval/protocols.js";
 import type { Encoder, LabeledBatch, LabeledFeatures } from "../src/eval/types.js";
 import { stepsPerEpoch } from "../src/train/steps.js";
 import type { MsnBatch } from "../src/types/batch.js";
+import { DATASETS, type DatasetName } from "./datasets.js";
 
-export { COHORT_LAYOUT };
-
-/** Datasets the CLI reads. */
-export const DATASETS = ["mimic", "nih14", "chexpert"] as const;
-/** One of {@link DATASETS}. */
-export type DatasetName = (typeof DATASETS)[number];
+export { COHORT_LAYOUT, DATASETS, type DatasetName };
 
 const HOW_TO_GET = "run `mmsn synth DIR` to generate the synthetic cohort, or point --data at your MIMIC-CXR-JPG / MIMIC-IV copies";
 
@@ -337,7 +333,7 @@ export function pretrainBatches(ds: CxrDataset, config: MsnConfig, opts: Pretrai
  */
 export async function* labeledBatches(batches: AsyncIterable<EvalBatch>, opts: { readonly size?: number } = {}): AsyncGenerator<LabeledBatch> {
   for await (const b of batches) {
-    const labels = Float32Array.from(b.labels.dataSync());
+    const labels = Float32Array.from(await b.labels.data()); // async: the labels may live on a GPU backend
     b.labels.dispose();
     let images = b.images;
     if (opts.size !== undefined && opts.size !== images.shape[1]) {
@@ -365,10 +361,15 @@ export interface DatasetFeatureOptions {
  * images are skipped and counted in the stream's `report`. Each batch owns its `images` tensor: the consumer
  * (`extractFeatures`) disposes it.
  */
-export function evalImageBatches(ds: CxrDataset, opts: DatasetFeatureOptions = {}): AsyncIterable<LabeledBatch> & Pick<BatchStream<EvalBatch>, "report"> {
+export function evalImageBatches(ds: CxrDataset, opts: DatasetFeatureOptions = {}): BatchStream<LabeledBatch> {
   const size = opts.size ?? 224;
-  const stream = evalBatches(ds, { batchSize: opts.batchSize ?? 32, size, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 2 * size } });
-  return { report: stream.report, [Symbol.asyncIterator]: () => labeledBatches(stream) };
+  const stream = evalArrays(ds, { batchSize: opts.batchSize ?? 32, size, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 2 * size } });
+  return {
+    report: stream.report,
+    async *[Symbol.asyncIterator]() {
+      for await (const b of stream) yield { images: tf.tensor4d(b.images, [...b.shape]), labels: b.labels };
+    },
+  };
 }
 
 /**

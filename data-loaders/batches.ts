@@ -308,12 +308,23 @@ export interface EvalBatchOptions {
 
 const EVAL_KEYS = ["batchSize", "size", "transform", "channels", "seed", "shuffle", "dropLast", "prefetch", "concurrency", "decode"];
 
+/** {@link evalBatches} before the tensors: row-major typed arrays the consumer can upload as it needs. */
+export interface EvalArrays {
+  /** [B, size, size, C] normalised images, row-major. */
+  readonly images: Float32Array;
+  /** [B, L] labels, NaN = ignore. */
+  readonly labels: Float32Array;
+  /** Dataset row of each image. */
+  readonly indices: readonly number[];
+  /** [B, size, size, C]. */
+  readonly shape: readonly [number, number, number, number];
+}
+
 /**
- * Linear-evaluation batches over a dataset with the paper's transforms and labels.
- * @returns a stream; **the consumer disposes each batch's `images` and `labels`** (`tf.dispose(b)`)
- * @example for await (const b of evalBatches(test, { batchSize: 64 })) { ...; tf.dispose([b.images, b.labels]); }
+ * The batches of {@link evalBatches} as typed arrays (no tensors: nothing to dispose, and no label tensor
+ * to read back for a consumer that wants plain labels).
  */
-export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<EvalBatch> {
+export function evalArrays(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<EvalArrays> {
   checkOptionKeys(opts, EVAL_KEYS, "evalBatches");
   const C = opts.channels ?? 3;
   const seed = opts.seed ?? 24;
@@ -322,7 +333,7 @@ export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream
   const src = datasetSource(ds, opts.decode ?? {});
   const crop = opts.size ?? 224;
   const size = { resize: Math.round((crop * 256) / 224), crop, channels: C };
-  const build = (imgs: { img: GrayImage; index: number; epoch: number }[]) => {
+  const build = (imgs: { img: GrayImage; index: number; epoch: number }[]): EvalArrays => {
     const B = imgs.length;
     const px = crop * crop * C;
     const images = new Float32Array(B * px);
@@ -332,16 +343,27 @@ export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream
       images.set(x, b * px);
       labels.set(ds.labels.subarray(index * L, (index + 1) * L), b * L);
     });
-    return { images, labels, indices: imgs.map((g) => g.index) };
+    return { images, labels, indices: imgs.map((g) => g.index), shape: [B, crop, crop, C] };
   };
   const orders = epochOrders(ds.length, seed, 0, 1, opts.shuffle ?? false);
   return {
     report,
+    [Symbol.asyncIterator]: () => preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build),
+  };
+}
+
+/**
+ * Linear-evaluation batches over a dataset with the paper's transforms and labels.
+ * @returns a stream; **the consumer disposes each batch's `images` and `labels`** (`tf.dispose(b)`)
+ * @example for await (const b of evalBatches(test, { batchSize: 64 })) { ...; tf.dispose([b.images, b.labels]); }
+ */
+export function evalBatches(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<EvalBatch> {
+  const arrays = evalArrays(ds, opts);
+  const L = ds.labelNames.length;
+  return {
+    report: arrays.report,
     async *[Symbol.asyncIterator]() {
-      for await (const p of preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build)) {
-        const B = p.indices.length;
-        yield { images: tf.tensor4d(p.images, [B, crop, crop, C]), labels: tf.tensor2d(p.labels, [B, L]), indices: p.indices };
-      }
+      for await (const p of arrays) yield { images: tf.tensor4d(p.images, [...p.shape]), labels: tf.tensor2d(p.labels, [p.shape[0], L]), indices: p.indices };
     },
   };
 }

@@ -20,7 +20,7 @@ import { initBackend } from "../../src/backend/index.js";
 import { MSN_PRESET_NAMES } from "../../src/config/msn.js";
 import { parseEhrGroups } from "../study/ehr_groups.js";
 import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
-import { DATASETS } from "../data.js";
+import { DATASETS } from "../datasets.js";
 import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 
 

@@ -261,12 +261,11 @@ export async function runGroupAblation(o: GroupAblationOptions): Promise<GroupAb
   await run(methods.random, undefined, false);
   await run(methods.msn, undefined, true);
   await run(methods.ehr, data.ehr, true);
-  const lossOf = (r: MethodRun) => (r.pretraining.length ? `${r.pretraining[0]!.loss.toFixed(3)} → ${r.pretraining[r.pretraining.length - 1]!.loss.toFixed(3)}` : "–");
   const timings = runs.map((r) => ({
     method: r.method,
     "pretraining (s)": +r.seconds.pretrain.toFixed(1),
     "features + probe (s)": +r.seconds.evaluate.toFixed(1),
-    "first → last loss": lossOf(r),
+    "first → last loss": lossRange(r) ?? "–",
     "probe best epoch": r.training?.bestEpoch ?? "–",
   }));
   const lossPoints = runs.filter((r) => r.pretraining.length > 0).flatMap((r) => r.pretraining.map((s) => ({ step: s.step, value: s.loss, series: r.method })));
@@ -281,6 +280,12 @@ export async function runGroupAblation(o: GroupAblationOptions): Promise<GroupAb
     }),
   };
   return { group: data.group, steps, runs, methods, timings, comparison: comparisonText(runs), perLabel: perLabelComparison(runs), charts };
+}
+
+/** "first → last" pretraining loss of a run (3 decimals); undefined without pretraining. */
+function lossRange(r: MethodRun): string | undefined {
+  const p = r.pretraining;
+  return p.length ? `${p[0]!.loss.toFixed(3)} → ${p[p.length - 1]!.loss.toFixed(3)}` : undefined;
 }
 
 /** Δ = a − b and whether the 95 % pivot intervals overlap (undefined without intervals). */
@@ -340,7 +345,7 @@ export function ablationFindings(result: GroupAblationResult, opts: { readonly f
   }
   const loss = (r: MethodRun) => {
     const p = r.pretraining;
-    return p.length ? `${r.method} ${p[0]!.loss.toFixed(3)} → ${p[p.length - 1]!.loss.toFixed(3)} (${p[p.length - 1]!.loss < p[0]!.loss ? "falling" : "not falling"})` : `${r.method} –`;
+    return p.length ? `${r.method} ${lossRange(r)} (${p[p.length - 1]!.loss < p[0]!.loss ? "falling" : "not falling"})` : `${r.method} –`;
   };
   out.push(`- **Pretraining loss over ${result.steps} steps:** ${loss(msn)}; ${loss(ehr)}.`);
   out.push(`- **Scale:** ${msn.evaluation.n} test images, ${result.steps} steps, one pretraining seed: the intervals above cover test-set sampling only, not seed-to-seed variation.`);

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
+import { msnConfig } from "../../../src/config/msn.js";
+import { resolveProbeOptions } from "../../../src/eval/probe_options.js";
 import {
   GROUP_ABLATION_DEFAULTS,
   ablationFindings,
@@ -87,16 +89,11 @@ describe("one-group EHR ablation", () => {
     assert.equal(ablationFindings(result).some((l) => l.includes("Watched labels")), false);
   });
 
-  it("the notebook defaults are those of notebooks 04–06", () => {
-    assert.deepEqual(GROUP_ABLATION_DEFAULTS, {
-      synthImages: 500,
-      synthImageSize: 128,
-      preset: "cpu_fast",
-      model: { vit: { depth: 2 }, batchSize: 16 },
-      steps: 30,
-      probe: { learningRate: 1e-3, batchSize: 32, maxEpochs: 60 },
-      bootstrap: 1000,
-    });
+  it("the notebook defaults build the model and probe their documentation describes", () => {
+    const c = msnConfig(GROUP_ABLATION_DEFAULTS.preset, GROUP_ABLATION_DEFAULTS.model);
+    assert.deepEqual([c.vit.depth, c.batchSize, c.randSize, c.focalViews, c.focalSize, c.vit.inChans], [2, 16, 64, 4, 32, 1]);
+    const p = resolveProbeOptions(GROUP_ABLATION_DEFAULTS.probe, "defaults");
+    assert.deepEqual([p.learningRate, p.batchSize, p.maxEpochs], [1e-3, 32, 60]);
   });
 
   it("cleanup removes the temporary cohort", () => {
