@@ -8,7 +8,8 @@
  *   {@link datasetFeatures}, {@link splitFeatures}.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   COHORT_LAYOUT,
@@ -24,6 +25,8 @@ import {
   selectSplit,
   subsetDataset,
   writeSyntheticCohort,
+  LoadReport,
+  ImageDecodeError,
   type BatchStream,
   type CxrDataset,
   type DecodeOptions,
@@ -69,15 +72,17 @@ export function loadDataset(dataDir: string, name: DatasetName): CxrDataset {
 
 const loaded = new Map<string, CxrDataset>();
 
+// Label rows whose image file is missing are dropped and counted when the dataset is loaded (`checkImages`),
+// so the counts and the skip threshold see them before any run starts.
 function parseDataset(dataDir: string, name: DatasetName): CxrDataset {
   const dir = requirePath(resolve(dataDir), "dataset directory --data");
   switch (name) {
     case "mimic":
-      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG") });
+      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG"), checkImages: true });
     case "nih14":
-      return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14") });
+      return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14"), checkImages: true });
     case "chexpert":
-      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test" });
+      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test", checkImages: true });
   }
 }
 
@@ -153,6 +158,8 @@ export interface AlignedEhr {
   readonly records: EhrMatrix["records"];
   /** Images of the input without EHR features (no sex record, rare views): dropped from `dataset`. */
   readonly dropped: number;
+  /** What the EHR extraction skipped, and why (an empty report when `ehr` came without one). */
+  readonly report: LoadReport;
 }
 
 /**
@@ -160,7 +167,7 @@ export interface AlignedEhr {
  * MIMIC-CXR dataset (keyed by `ids`): images without a row are dropped, the rest keep their order.
  * @example const a = alignEhr(selectSplit(mimic, "train"), extractEhrMatrix({ mimicIvRoot, metadata, selection }));
  */
-export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matrix" | "dicomIds" | "records">): AlignedEhr {
+export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matrix" | "dicomIds" | "records"> & { readonly report?: LoadReport }): AlignedEhr {
   const dim = ehr.columns.length;
   const row = new Map<string, number>();
   ehr.dicomIds.forEach((id, i) => row.set(id, i));
@@ -175,7 +182,7 @@ export function alignEhr(ds: CxrDataset, ehr: Pick<EhrMatrix, "columns" | "matri
   });
   const matrix = new Float32Array(keep.length * dim);
   rows.forEach((r, k) => matrix.set(ehr.matrix.subarray(r * dim, (r + 1) * dim), k * dim));
-  return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, records: rows.map((r) => ehr.records[r]!), dropped: ds.length - keep.length };
+  return { dataset: subsetDataset(ds, keep), matrix, dim, columns: ehr.columns, records: rows.map((r) => ehr.records[r]!), dropped: ds.length - keep.length, report: ehr.report ?? new LoadReport("ehr") };
 }
 
 /** The MIMIC-CXR metadata file under `mimicRoot` (`.csv.gz` or `.csv`), or undefined. */
@@ -246,18 +253,30 @@ export function cohortEhr(dataDir: string, ds: CxrDataset, groups: readonly EhrG
 
 /**
  * The images of `ds` read from a cache built by `mmsn prepare` (uint8, no JPEG decoding), in `ds` order.
- * @throws Error naming an image missing from the cache (rebuild it with `mmsn prepare`).
+ * Images that `mmsn prepare` could not decode (the manifest's `failed`) read as unreadable: they are
+ * counted and replaced like any unreadable image, since rebuilding the cache cannot bring them back.
+ * @throws Error naming an image the cache has never seen (the cohort changed: rebuild it with `mmsn prepare`).
  */
 export function cachedSource(ds: CxrDataset, cacheDir: string): ImageSource {
   const cache = openCache(cacheDir);
   const at = new Map<string, number>();
   cache.ids.forEach((id, i) => at.set(id, i));
+  const failed = new Map(cache.manifest.failed.map((f) => [f.id, f] as const));
   const index = ds.ids.map((id) => {
     const i = at.get(id);
-    if (i === undefined) throw new Error(`image ${id} is not in the cache ${cacheDir}; rebuild it with \`mmsn prepare --data DIR --dataset ${ds.name === "mimic-cxr" ? "mimic" : ds.name}\``);
+    if (i === undefined && !failed.has(id)) throw new Error(`image ${id} is not in the cache ${cacheDir} (the cohort has changed since it was built); rebuild it with \`mmsn prepare --data DIR --dataset ${ds.name === "mimic-cxr" ? "mimic" : ds.name}\``);
     return i;
   });
-  return { length: ds.length, read: (i) => cache.read(index[i]!), describe: (i) => ds.ids[i] ?? String(i) };
+  return {
+    length: ds.length,
+    read: (i) => {
+      const k = index[i];
+      if (k !== undefined) return cache.read(k);
+      const f = failed.get(ds.ids[i]!)!;
+      return Promise.reject(new ImageDecodeError(f.path, `could not be decoded when the cache ${cacheDir} was built: ${f.reason}`));
+    },
+    describe: (i) => ds.paths[i] ?? ds.ids[i] ?? String(i),
+  };
 }
 
 /** The MSN view settings of a model config (sizes, view counts, channels): what its batches must hold. */
@@ -283,8 +302,8 @@ export interface PretrainBatchOptions {
   /**
    * Global step of the first batch (resuming). Epoch ⌊startStep / stepsPerEpoch⌋ is opened and its first
    * `startStep mod stepsPerEpoch` batches are skipped (prepared and disposed), so batch k depends only on
-   * (seed, k): a resumed run sees exactly the batches of an uninterrupted one. Default 0.
-   * Caveat: an unreadable image shortens its epoch, which would shift the step ↔ epoch correspondence.
+   * (seed, k): a resumed run sees exactly the batches of an uninterrupted one. Default 0. Unreadable images
+   * do not change this: the batch plan is fixed (their slots are taken by the next readable image).
    */
   readonly startStep?: number;
   /** Where the images come from; default decoded from the dataset's files at twice the view size. */
@@ -372,15 +391,51 @@ export function evalImageBatches(ds: CxrDataset, opts: DatasetFeatureOptions = {
   };
 }
 
+/** {@link datasetFeatures}' result: the features, and what was skipped while computing them. */
+export interface DatasetFeatures extends LabeledFeatures {
+  /**
+   * Images that could not be read. On a cache hit the images were not read again: the images missing from
+   * the cached features are counted under "unreadable image (when the cached features were computed)".
+   */
+  readonly report: LoadReport;
+}
+
 /**
  * Frozen-encoder features of every image of `ds` ({@link evalImageBatches}), with the dataset's label names.
  * No tensors are returned; the encoder's outputs are disposed. `extract` passes caching and progress options
- * to `extractFeatures` (default: silent, no cache).
+ * to `extractFeatures` (default: silent, no cache); a cache key must cover the data too ({@link dataFingerprint}).
  * @example const test = await datasetFeatures((x) => model.encode(x), selectSplit(mimic, "test"), { size: 64, channels: 1 });
  */
-export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}, extract: ExtractOptions = { progress: false }): Promise<LabeledFeatures> {
-  const f = await extractFeatures(encoder, evalImageBatches(ds, opts), { total: ds.length, ...extract });
-  return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: ds.labelNames };
+export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}, extract: ExtractOptions = { progress: false }): Promise<DatasetFeatures> {
+  const batches = evalImageBatches(ds, opts);
+  const f = await extractFeatures(encoder, batches, { total: ds.length, ...extract });
+  const report = batches.report;
+  if (f.fromCache && f.n < ds.length) {
+    report.read = ds.length;
+    report.kept = f.n;
+    for (let k = f.n; k < ds.length; k++) report.skip("unreadable image (when the cached features were computed)", { file: extract.cacheDir ?? "", detail: `${ds.length - f.n} of ${ds.length} images have no cached features` });
+  }
+  return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: ds.labelNames, report };
+}
+
+/**
+ * A short hex digest of everything the features of `ds` depend on besides the encoder: image ids and paths,
+ * each file's size and modification time, the labels and label names, and the preprocessing `prep` (size,
+ * channels, decoding, normalisation). A changed cohort (other images, edited files, new labels) gets a new
+ * digest, so a feature cache keyed by it is never reused stale.
+ */
+export function dataFingerprint(ds: CxrDataset, prep: unknown): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ prep, name: ds.name, labelNames: ds.labelNames, ids: ds.ids, paths: ds.paths }));
+  h.update(new Uint8Array(ds.labels.buffer, ds.labels.byteOffset, ds.labels.byteLength));
+  const stamp = new Float64Array(2 * ds.length);
+  ds.paths.forEach((p, i) => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    stamp[2 * i] = st?.size ?? -1;
+    stamp[2 * i + 1] = st?.mtimeMs ?? -1;
+  });
+  h.update(new Uint8Array(stamp.buffer));
+  return h.digest("hex").slice(0, 16);
 }
 
 /**

@@ -5,8 +5,8 @@
  * {@link ViewPool} of n worker threads, leaving the main thread to the training step (same batches).
  * Tensors are created only when a batch is handed out: **each yielded batch owns its tensors and the
  * consumer must dispose them** (`disposeBatch(b)` from `src/types/batch.ts`, or `tf.dispose(b)`). A bad
- * image never stops an epoch: it is skipped, counted in `report`, and the batch is filled with the next
- * images.
+ * image never stops an epoch: it is counted in `report`; in training batches its slot is taken by the next
+ * readable image (the batch plan never shifts, so resuming stays exact), in evaluation batches it is skipped.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { MsnBatch } from "../src/types/batch.js";
@@ -119,37 +119,84 @@ async function tryRead(src: ImageSource, i: number, report: LoadReport): Promise
   }
 }
 
+type Read = { img: GrayImage; index: number; epoch: number };
+
 /**
- * Generic prefetching producer: walks `order`, decodes with bounded concurrency, skips failures, and hands
- * each group of `batchSize` good images to `build` (typed arrays only; no tensors).
+ * Batches of a fixed plan (MSN training): batch k of an epoch is always the k-th window of `batchSize` images
+ * of the epoch's order, whichever images turn out unreadable. An unreadable image is counted once per
+ * stream and its slot is taken by the next readable image after the window (wrapping around the order), so
+ * the number of batches per epoch and the images of every other batch never change: a run resumed at any
+ * step sees the batches of an uninterrupted one. With `dropLast` false the last, shorter window is yielded too.
+ * @throws Error when no image of an epoch is readable (the run would otherwise never yield a batch)
  */
-async function* preparedBatches<P>(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, prefetch: number, report: LoadReport, build: (imgs: { img: GrayImage; index: number; epoch: number }[]) => P | Promise<P>): AsyncGenerator<P> {
-  const queue: Promise<P | null>[] = [];
-  const producer = (async function* () {
-    for (const { epoch, order } of orders) {
-      let pos = 0;
-      while (pos < order.length) {
-        const good: { img: GrayImage; index: number; epoch: number }[] = [];
-        while (good.length < batchSize && pos < order.length) {
-          const want = Math.min(concurrency, order.length - pos, batchSize - good.length);
-          const idx = order.slice(pos, pos + want);
-          pos += want;
-          report.read += idx.length;
-          const imgs = await Promise.all(idx.map((i) => tryRead(src, i, report)));
-          imgs.forEach((img, k) => {
-            if (img !== null) good.push({ img, index: idx[k]!, epoch });
-          });
+async function* fixedPlanBatches(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, report: LoadReport): AsyncGenerator<Read[]> {
+  const bad = new Set<number>();
+  const read = async (i: number): Promise<GrayImage | null> => {
+    if (bad.has(i)) return null;
+    report.read += 1;
+    const img = await tryRead(src, i, report);
+    if (img === null) bad.add(i);
+    return img;
+  };
+  for (const { epoch, order } of orders) {
+    const N = order.length;
+    const windows = dropLast ? Math.floor(N / batchSize) : Math.ceil(N / batchSize);
+    for (let w = 0; w < windows; w++) {
+      const idx = order.slice(w * batchSize, (w + 1) * batchSize);
+      const imgs: (GrayImage | null)[] = [];
+      for (let k = 0; k < idx.length; k += concurrency) imgs.push(...(await Promise.all(idx.slice(k, k + concurrency).map(read))));
+      const batch: Read[] = [];
+      let next = (w + 1) * batchSize;
+      for (let k = 0; k < idx.length; k++) {
+        let img: GrayImage | null = imgs[k]!;
+        let index = idx[k]!;
+        for (let tries = 0; img === null; tries++) {
+          if (tries >= N) throw new Error(`no readable image in ${N} images (epoch ${epoch}); ${report.toString()}`);
+          index = order[next++ % N]!;
+          img = await read(index);
         }
-        if (good.length === 0 || (dropLast && good.length < batchSize)) continue;
-        report.kept += good.length;
-        yield good;
+        batch.push({ img, index, epoch });
       }
+      report.kept += batch.length;
+      yield batch;
     }
-  })();
+  }
+}
+
+/** Walks `order`, decodes with bounded concurrency, skips failures and groups the good images by `batchSize` (evaluation). */
+async function* skippingBatches(src: ImageSource, orders: Iterable<{ epoch: number; order: number[] }>, batchSize: number, dropLast: boolean, concurrency: number, report: LoadReport): AsyncGenerator<Read[]> {
+  for (const { epoch, order } of orders) {
+    let pos = 0;
+    while (pos < order.length) {
+      const good: Read[] = [];
+      while (good.length < batchSize && pos < order.length) {
+        const want = Math.min(concurrency, order.length - pos, batchSize - good.length);
+        const idx = order.slice(pos, pos + want);
+        pos += want;
+        report.read += idx.length;
+        const imgs = await Promise.all(idx.map((i) => tryRead(src, i, report)));
+        imgs.forEach((img, k) => {
+          if (img !== null) good.push({ img, index: idx[k]!, epoch });
+        });
+      }
+      if (good.length === 0 || (dropLast && good.length < batchSize)) continue;
+      report.kept += good.length;
+      yield good;
+    }
+  }
+}
+
+/**
+ * Generic prefetching producer over `plan` (fixed for training, skipping for evaluation), handing each
+ * group of images to `build` (typed arrays only; no tensors).
+ */
+async function* preparedBatches<P>(plan: AsyncGenerator<Read[]>, prefetch: number, build: (imgs: Read[]) => P | Promise<P>): AsyncGenerator<P> {
+  const queue: Promise<P | null>[] = [];
+  const producer = plan;
   // Prefetch: keep up to `prefetch` batches being prepared ahead. Reading is chained (the producer is
   // sequential) but building is not: the next batch decodes while this one's views are computed.
   let done = false;
-  type Raw = { img: GrayImage; index: number; epoch: number }[] | null;
+  type Raw = Read[] | null;
   let tail: Promise<Raw> = Promise.resolve(null);
   const enqueue = () => {
     const raw = tail.then(async (): Promise<Raw> => {
@@ -252,7 +299,8 @@ export function msnBatches(src: ImageSource, opts: MsnBatchOptions): BatchStream
     async *[Symbol.asyncIterator]() {
       const pool = workers > 0 ? new ViewPool(workers, params) : null;
       try {
-        const gen = preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? true, opts.concurrency ?? 4, opts.prefetch ?? 2, report, buildWith(pool));
+        const plan = fixedPlanBatches(src, orders, opts.batchSize, opts.dropLast ?? true, opts.concurrency ?? 4, report);
+        const gen = preparedBatches(plan, opts.prefetch ?? 2, buildWith(pool));
         for await (const p of gen) {
           const B = p.n;
           const batch: MsnBatch = {
@@ -348,7 +396,7 @@ export function evalArrays(ds: CxrDataset, opts: EvalBatchOptions): BatchStream<
   const orders = epochOrders(ds.length, seed, 0, 1, opts.shuffle ?? false);
   return {
     report,
-    [Symbol.asyncIterator]: () => preparedBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, opts.prefetch ?? 2, report, build),
+    [Symbol.asyncIterator]: () => preparedBatches(skippingBatches(src, orders, opts.batchSize, opts.dropLast ?? false, opts.concurrency ?? 4, report), opts.prefetch ?? 2, build),
   };
 }
 

@@ -11,9 +11,10 @@ import { optionalColumn, readCsv, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
-import { resolveInside } from "./paths.js";
+import { imageFileChecker, resolveInside } from "./paths.js";
 import { LoadReport } from "./report.js";
 import type { SplitName } from "./split.js";
+import { AGE_RANGE, showCell } from "./values.js";
 
 /** Options of {@link loadChexpert}. Unknown keys throw. */
 export interface ChexpertOptions {
@@ -32,11 +33,22 @@ export interface ChexpertOptions {
    * missing folder is skipped and counted); `study` keeps one row per study whose path is the folder.
    */
   readonly studyImages?: "expand" | "study";
-  /** Skip (and count) `Path` rows whose image does not exist. Default false. */
+  /**
+   * Check each image file of a `Path` file while loading: skip (and count) rows whose image is missing
+   * ("image file not found") or, unless `allowSymlinks`, resolves through a symlink outside the root ("path
+   * outside dataset root"). Default false (files are read lazily, and those checks then happen at read time).
+   * With `studyImages: "study"` it checks that the study folder exists ("study directory not found"); expanded
+   * study folders (the default for `Study` files) are always listed, so always checked.
+   */
   readonly checkImages?: boolean;
+  /**
+   * Follow symlinks that lead outside the dataset root. Default false: image paths are confined to the
+   * root's real path, and an image that resolves outside it is not read.
+   */
+  readonly allowSymlinks?: boolean;
 }
 
-const CHEXPERT_KEYS = ["root", "csv", "policy", "views", "split", "studyImages", "checkImages"];
+const CHEXPERT_KEYS = ["root", "csv", "policy", "views", "split", "studyImages", "checkImages", "allowSymlinks"];
 
 /**
  * Strip the release prefix (`CheXpert-v1.0-small/`, `CheXpert-v1.0/`) from a `Path`/`Study` cell.
@@ -47,7 +59,12 @@ export function stripChexpertPrefix(p: string): string {
 }
 
 /**
- * Load a CheXpert label file as a {@link CxrDataset} with the 14 {@link CHEXPERT_LABELS}.
+ * Load a CheXpert label file as a {@link CxrDataset} with the 14 {@link CHEXPERT_LABELS}. Rows with an
+ * unknown label value (`2`, `x`), an empty or repeated `Path`/`Study` (the first row is kept) or a path outside
+ * the root are skipped and counted by reason with file and line. Missing-value policy: `Age` 0 (CheXpert's
+ * code for unknown), a non-number or an age outside [0, 120] is read as NaN and counted as "invalid Age"; a
+ * `Sex` other than Male/Female/Unknown/blank is read as unknown and counted as "invalid Sex"
+ * ({@link LoadReport.missing}; the row is kept).
  * @throws DataFormatError when the file, `Path`/`Study` or a label column is missing (names file and column)
  * @example const ds = loadChexpert({ root: "/data/CheXpert-v1.0-small", csv: "valid.csv", policy: { uncertain: "ignore", blank: "ignore" } });
  */
@@ -72,6 +89,7 @@ export function loadChexpert(opts: ChexpertOptions): CxrDataset {
   const expand = isStudy && (opts.studyImages ?? "expand") === "expand";
   const cols = emptyColumns();
   const seen = new Set<string>();
+  const checkImage = opts.checkImages ? imageFileChecker(root, { allowSymlinks: opts.allowSymlinks ?? false }) : null;
   report.read = t.recordCount;
   t.rows.forEach((r, k) => {
     const line = t.lines[k]!;
@@ -93,9 +111,16 @@ export function loadChexpert(opts: ChexpertOptions): CxrDataset {
     if (abs === null) return report.skip("path outside dataset root", { file, line, detail: r[cKey]! });
     const patient = /patient(\d+)/.exec(key)?.[0] ?? key.split("/")[1] ?? key;
     const study = /^(.*?patient\d+\/study\d+)/.exec(key)?.[1] ?? path.dirname(key);
-    const sex = sexOf(cSex >= 0 ? r[cSex]! : "");
-    const ageNum = cAge >= 0 && r[cAge]!.trim() !== "" ? Number(r[cAge]!) : NaN;
-    const age = ageNum > 0 ? ageNum : NaN; // Age 0 occurs 3 times in train.csv and means missing.
+    const sexCell = cSex >= 0 ? r[cSex]! : "";
+    const sex = sexOf(sexCell);
+    if (sex === "" && !/^\s*(unknown)?\s*$/i.test(sexCell)) report.missing("invalid Sex", { file, line, detail: `Sex ${showCell(sexCell)} is not Male, Female or Unknown; read as unknown` });
+    const ageCell = cAge >= 0 ? r[cAge]!.trim() : "";
+    const ageNum = /^\d+(\.\d+)?$/.test(ageCell) ? Number(ageCell) : NaN;
+    // Age 0 occurs 3 times in train.csv and means missing.
+    const age = ageNum > AGE_RANGE[0] && ageNum <= AGE_RANGE[1] ? ageNum : NaN;
+    if (ageCell !== "" && Number.isNaN(age)) {
+      report.missing("invalid Age", { file, line, detail: `Age ${showCell(ageCell)} ${ageNum === 0 ? "(0 means unknown)" : `is not an age in (0, ${AGE_RANGE[1]}] years`}; read as missing` });
+    }
     // Step 3: one row per image (expanding study folders when asked).
     const images: { id: string; path: string; view: string }[] = [];
     if (expand) {
@@ -104,7 +129,10 @@ export function loadChexpert(opts: ChexpertOptions): CxrDataset {
         images.push({ id: `${key}/${f}`, path: path.join(abs, f), view: /lateral/i.test(f) ? "LATERAL" : /frontal/i.test(f) ? "FRONTAL" : "UNKNOWN" });
       }
     } else {
-      if (!isStudy && opts.checkImages && !existsSync(abs)) return report.skip("image file not found", { file, line, detail: abs });
+      if (checkImage !== null) {
+        const problem = !isStudy ? checkImage(abs) : existsSync(abs) && statSync(abs).isDirectory() ? null : { reason: "study directory not found", detail: abs };
+        if (problem !== null) return report.skip(problem.reason, { file, line, detail: problem.detail });
+      }
       images.push({ id: key, path: abs, view: isStudy ? "UNKNOWN" : viewOf(cFL >= 0 ? r[cFL]! : "", cAPPA >= 0 ? r[cAPPA]! : "", key) });
     }
     for (const im of images) {
@@ -123,7 +151,7 @@ export function loadChexpert(opts: ChexpertOptions): CxrDataset {
       cols.sexes.push(sex);
     }
   });
-  return finishDataset("chexpert", root, CHEXPERT_LABELS, cols, report);
+  return finishDataset("chexpert", root, CHEXPERT_LABELS, cols, report, { allowSymlinks: opts.allowSymlinks ?? false });
 }
 
 function sexOf(cell: string): Sex {

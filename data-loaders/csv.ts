@@ -2,7 +2,9 @@
  * A small RFC-4180 CSV reader for the dataset tables: reads `.csv` or gzip (`.csv.gz`, detected by magic
  * bytes), accepts LF and CRLF, strips a UTF-8 BOM, drops empty trailing header cells (the legacy NIH
  * file and the Kaggle copy end their lines with commas), and maps columns by header name with
- * aliases. Rows with the wrong number of cells are skipped and counted in a {@link LoadReport}.
+ * aliases. Rows with the wrong number of cells or broken quoting are skipped and counted in a
+ * {@link LoadReport}; an unbalanced quote (which would swallow the following rows) stops the load with a
+ * {@link DataFormatError} naming the file and line.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -45,14 +47,47 @@ export function readTextFile(file: string): string {
   return text;
 }
 
+/** Options of {@link parseCsvText} / {@link readCsv}. */
+export interface CsvOptions {
+  /**
+   * Allow quoted cells that hold line breaks (RFC 4180). Default false: none of the dataset tables has
+   * multi-line cells, so a quote still open at the end of its line is an unbalanced quote, and the load
+   * stops with a {@link DataFormatError} naming the line, instead of the quoted cell swallowing the
+   * following rows.
+   */
+  readonly multiline?: boolean;
+}
+
+/** A record that broke the CSV syntax (skipped and counted as "malformed row" by {@link readCsv}). */
+export interface CsvMalformed {
+  /** 1-based physical line where the record starts. */
+  readonly line: number;
+  /** What is wrong, e.g. `characters after a closing quote in cell 3`. */
+  readonly detail: string;
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+
 /**
- * Split CSV text into records (RFC 4180: quoted cells may hold commas, quotes `""` and newlines).
- * Blank lines are dropped. Returns each record with its 1-based starting line.
- * @example parseCsvText('a,b\r\n1,"x,y"\n') // records [["a","b"],["1","x,y"]]
+ * Split CSV text into records (RFC 4180: quoted cells may hold commas and quotes `""`; line breaks only with
+ * `multiline`). Blank lines are dropped. Returns each record with its 1-based starting line, and the
+ * records that break the syntax (`"abc"x`: characters after a closing quote; `ab"c`: a quote inside an
+ * unquoted cell), which are left out of `records`: with `multiline` off, every non-blank physical line is
+ * exactly one entry of `records` or `malformed`.
+ * @param file named in errors
+ * @throws DataFormatError naming the file, the line where the quote opened and the column, when a quoted
+ *   cell is never closed (the rest of the file would become one cell), or, without `multiline`, is not
+ *   closed on its own line
+ * @example parseCsvText('a,b\r\n1,"x,y"\n') // records [["a","b"],["1","x,y"]], lines [1, 2], malformed []
  */
-export function parseCsvText(text: string): { records: string[][]; lines: number[] } {
+export function parseCsvText(text: string, file = "<csv text>", opts: CsvOptions = {}): { records: string[][]; lines: number[]; malformed: CsvMalformed[] } {
+  const multiline = opts.multiline ?? false;
   const records: string[][] = [];
   const lines: number[] = [];
+  const malformed: CsvMalformed[] = [];
   const n = text.length;
   let pos = 0;
   let line = 1;
@@ -65,7 +100,7 @@ export function parseCsvText(text: string): { records: string[][]; lines: number
     if (quote < 0 || quote > nl) {
       // Fast path: no quotes in this line.
       let end = nl;
-      if (end > pos && text.charCodeAt(end - 1) === 13) end--;
+      if (end > pos && text.charCodeAt(end - 1) === CR) end--;
       if (end > pos) {
         records.push(text.slice(pos, end).split(","));
         lines.push(line);
@@ -74,60 +109,128 @@ export function parseCsvText(text: string): { records: string[][]; lines: number
       line++;
       continue;
     }
-    // Slow path: character state machine for one record.
+    // Slow path: one record, cell by cell.
     const startLine = line;
     const cells: string[] = [];
-    let cell = "";
-    let inQuotes = false;
+    let bad = "";
     let i = pos;
-    for (; i < n; i++) {
-      const c = text[i]!;
-      if (inQuotes) {
-        if (c === '"') {
-          if (text[i + 1] === '"') {
-            cell += '"';
-            i++;
-          } else inQuotes = false;
-        } else {
-          if (c === "\n") line++;
-          cell += c;
-        }
-      } else if (c === '"') inQuotes = true;
-      else if (c === ",") {
-        cells.push(cell);
+    for (;;) {
+      let cell: string;
+      if (text.charCodeAt(i) === QUOTE) {
+        // Quoted cell: up to the closing quote (`""` is an escaped quote).
+        const openLine = line;
         cell = "";
-      } else if (c === "\n") break;
-      else if (c === "\r" && text[i + 1] === "\n") continue;
-      else cell += c;
+        let j = i + 1;
+        for (;;) {
+          const q = text.indexOf('"', j);
+          const lineEnd = multiline || q < 0 ? -1 : text.indexOf("\n", j);
+          if (q < 0 || (lineEnd >= 0 && lineEnd < q)) throw unbalancedQuote(text, file, i, openLine, q, cells.length, records[0]);
+          const part = text.slice(j, q);
+          if (multiline) for (let k = part.indexOf("\n"); k >= 0; k = part.indexOf("\n", k + 1)) line++;
+          cell += part;
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            cell += '"';
+            j = q + 2;
+          } else {
+            i = q + 1;
+            break;
+          }
+        }
+        const c = text.charCodeAt(i);
+        if (!(i >= n || c === COMMA || c === LF || (c === CR && text.charCodeAt(i + 1) === LF))) {
+          bad = `characters after a closing quote in cell ${cells.length + 1}`;
+        }
+      } else {
+        // Unquoted cell: up to the next comma or line end; a quote inside it breaks RFC 4180.
+        let j = i;
+        let c = text.charCodeAt(j);
+        while (j < n && c !== COMMA && c !== LF) {
+          if (c === QUOTE && bad === "") bad = `a quote inside unquoted cell ${cells.length + 1}`;
+          c = text.charCodeAt(++j);
+        }
+        cell = text.slice(i, j > i && text.charCodeAt(j - 1) === CR && (j === n || c === LF) ? j - 1 : j);
+        i = j;
+      }
+      if (bad !== "") break;
+      cells.push(cell);
+      if (i < n && text.charCodeAt(i) === COMMA) {
+        i++;
+        continue;
+      }
+      break;
     }
-    cells.push(cell);
-    records.push(cells);
-    lines.push(startLine);
+    if (bad !== "") {
+      malformed.push({ line: startLine, detail: bad });
+      // Resume at the next physical line.
+      const e = text.indexOf("\n", i);
+      i = e < 0 ? n : e;
+    } else {
+      records.push(cells);
+      lines.push(startLine);
+      if (text.charCodeAt(i) === CR) i++; // CRLF after a closing quote
+    }
+    // `i` is at the line feed ending the record (or past the end).
     pos = i + 1;
     line++;
   }
-  return { records, lines };
+  return { records, lines, malformed };
 }
 
 /**
- * Read a CSV file into a {@link CsvTable}. Records with fewer cells than the header, or with extra
- * non-empty cells, are skipped and counted in `report` under "malformed row".
+ * The error for the quote at `open` (on line `openLine`, in cell `cellIndex`) that is never closed (`close` < 0)
+ * or not closed on its own line (the next quote is at `close`).
+ */
+function unbalancedQuote(text: string, file: string, open: number, openLine: number, close: number, cellIndex: number, header: readonly string[] | undefined): DataFormatError {
+  const column = header?.[cellIndex]?.trim() || undefined;
+  const where = column !== undefined ? "" : ` (cell ${cellIndex + 1})`;
+  const fix = `close the quote or remove it (line ${openLine})`;
+  if (close < 0) {
+    return new DataFormatError(file, `unterminated quote: the quoted cell opened on line ${openLine}${where} is never closed, so the rest of the file would be read as one cell`, fix, column);
+  }
+  let closeLine = openLine;
+  for (let k = text.indexOf("\n", open); k >= 0 && k < close; k = text.indexOf("\n", k + 1)) closeLine++;
+  return new DataFormatError(
+    file,
+    `unbalanced quote: the quoted cell opened on line ${openLine}${where} is not closed on that line (the next quote is on line ${closeLine}, so lines ${openLine + 1}-${closeLine} would be swallowed); this table has no multi-line cells`,
+    fix,
+    column,
+  );
+}
+
+/**
+ * Read a CSV file into a {@link CsvTable}. Records with fewer cells than the header, with extra non-empty
+ * cells, or that break the CSV syntax (`"abc"x`, `ab"c`) are skipped and counted in `report` under
+ * "malformed row" with their line.
  * @param file path to a `.csv` or `.csv.gz`
  * @param report receives skipped-row counts (created when omitted)
+ * @throws DataFormatError naming the file and line when the header is malformed or a quote is unbalanced
+ *   (see {@link parseCsvText}); a missing or empty file
  * @example const t = readCsv("Data_Entry_2017.csv"); t.header[0] // "Image Index"
  */
-export function readCsv(file: string, report: LoadReport = new LoadReport(file)): CsvTable {
-  const { records, lines } = parseCsvText(readTextFile(file));
+export function readCsv(file: string, report: LoadReport = new LoadReport(file), opts: CsvOptions = {}): CsvTable {
+  const { records, lines, malformed } = parseCsvText(readTextFile(file), file, opts);
   const first = records[0];
+  const firstBad = malformed[0];
+  if (firstBad !== undefined && (first === undefined || firstBad.line < lines[0]!)) {
+    throw new DataFormatError(file, `malformed header on line ${firstBad.line}: ${firstBad.detail}`, "restore the dataset's original header line");
+  }
   if (first === undefined) throw new DataFormatError(file, "the file is empty (no header row)", "check that the file was fully downloaded");
   const header = first.map((h) => h.trim());
   while (header.length > 0 && header[header.length - 1] === "") header.pop();
   const rows: string[][] = [];
   const keptLines: number[] = [];
   let recordCount = 0;
+  let m = 0;
+  const flushMalformed = (upTo: number) => {
+    for (; m < malformed.length && malformed[m]!.line < upTo; m++) {
+      recordCount++;
+      report.skip("malformed row", { file, line: malformed[m]!.line, detail: malformed[m]!.detail });
+    }
+  };
   for (let r = 1; r < records.length; r++) {
     const rec = records[r]!;
     const line = lines[r]!;
+    flushMalformed(line);
     if (rec.length === 1 && rec[0]!.trim() === "") continue;
     recordCount++;
     if (rec.length < header.length || rec.slice(header.length).some((c) => c.trim() !== "")) {
@@ -138,6 +241,7 @@ export function readCsv(file: string, report: LoadReport = new LoadReport(file))
     rows.push(rec);
     keptLines.push(line);
   }
+  flushMalformed(Infinity);
   return { file, header, rows, lines: keptLines, recordCount };
 }
 

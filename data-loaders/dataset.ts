@@ -4,6 +4,7 @@
  * objects and never mutate.
  */
 import { readGrayImage, type DecodeOptions } from "./image.js";
+import { confineImagePath } from "./paths.js";
 import type { GrayImage } from "./image_types.js";
 import { LoadReport } from "./report.js";
 import type { SplitName } from "./split.js";
@@ -44,16 +45,25 @@ export interface CxrDataset {
   readonly sexes: readonly Sex[];
   /** What was skipped while loading, and why. */
   readonly report: LoadReport;
+  /**
+   * Whether images may resolve (through symlinks) outside `root`. Absent or false: {@link readDatasetImage}
+   * confines every image to the root's real path (the loaders' `allowSymlinks` option sets it).
+   */
+  readonly allowSymlinks?: boolean;
 }
 
 /**
- * Read image `i` of a dataset as one channel (see {@link readGrayImage}).
- * @throws ImageDecodeError when the file is missing or corrupt (batch iterators catch it, skip and count)
+ * Read image `i` of a dataset as one channel (see {@link readGrayImage}). Unless `ds.allowSymlinks`, the
+ * path is first resolved with realpath and must lie under the real path of `ds.root` ({@link confineImagePath}).
+ * @throws ImageDecodeError when the file is missing, corrupt, too large ("decompression bomb") or resolves
+ *   outside the dataset root ("path outside the dataset root"); batch iterators catch it, skip and count
+ * @throws RangeError when `i` is out of range
  * @example const img = await readDatasetImage(ds, 0, { shortSide: 256 });
  */
-export function readDatasetImage(ds: CxrDataset, i: number, opts: DecodeOptions = {}): Promise<GrayImage> {
+export async function readDatasetImage(ds: CxrDataset, i: number, opts: DecodeOptions = {}): Promise<GrayImage> {
   const p = ds.paths[i];
   if (p === undefined) throw new RangeError(`readDatasetImage: index ${i} out of range [0, ${ds.length})`);
+  if (ds.allowSymlinks !== true) await confineImagePath(ds.root, p);
   return readGrayImage(p, opts);
 }
 
@@ -95,6 +105,7 @@ export function subsetDataset(ds: CxrDataset, indices: readonly number[]): CxrDa
     ages,
     sexes: pick(ds.sexes),
     report: ds.report,
+    ...(ds.allowSymlinks !== undefined ? { allowSymlinks: ds.allowSymlinks } : {}),
   };
 }
 
@@ -128,8 +139,11 @@ export function emptyColumns(): DatasetColumns {
   return { ids: [], paths: [], labels: [], views: [], patientIds: [], studyIds: [], split: [], ages: [], sexes: [] };
 }
 
-/** Freeze built columns into a {@link CxrDataset}; `report.kept` is set to the row count. */
-export function finishDataset(name: string, root: string, labelNames: readonly string[], c: DatasetColumns, report: LoadReport): CxrDataset {
+/**
+ * Freeze built columns into a {@link CxrDataset}; `report.kept` is set to the row count.
+ * @param opts.allowSymlinks recorded as {@link CxrDataset.allowSymlinks} (default false)
+ */
+export function finishDataset(name: string, root: string, labelNames: readonly string[], c: DatasetColumns, report: LoadReport, opts: { readonly allowSymlinks?: boolean } = {}): CxrDataset {
   report.kept = c.ids.length;
   return {
     name,
@@ -146,6 +160,7 @@ export function finishDataset(name: string, root: string, labelNames: readonly s
     ages: Float32Array.from(c.ages),
     sexes: c.sexes,
     report,
+    allowSymlinks: opts.allowSymlinks ?? false,
   };
 }
 

@@ -3,9 +3,12 @@
  * Implicit/Explicit VR Little Endian (8 or 16 bits allocated), and encapsulated JPEG Baseline /
  * Extended (1.2.840.10008.1.2.4.50, .51), whose JPEG stream is decoded by sharp. MONOCHROME1 is inverted
  * (`max - x`) so that bone is always bright. No VOI window is applied: pixels are returned in stored units.
+ * Rows × Columns, and the size in the embedded JPEG's header, are checked against a pixel limit before any
+ * pixel is read ({@link DEFAULT_MAX_PIXELS} by default).
  */
 import { createRequire } from "node:module";
 import sharp from "sharp";
+import { checkPixelLimit, DEFAULT_MAX_PIXELS, quickHeader, resolveMaxPixels, sharpLimit } from "./image_header.js";
 import { ImageDecodeError, type GrayImage } from "./image_types.js";
 
 const require = createRequire(import.meta.url);
@@ -34,10 +37,13 @@ export interface DicomInfo {
  * Decode the first frame of a DICOM file to a {@link GrayImage}.
  * @param buf the file bytes
  * @param file name used in error messages
- * @throws ImageDecodeError for unreadable files, unsupported transfer syntaxes or colour images
+ * @param opts.maxPixels largest Rows × Columns decoded (default {@link DEFAULT_MAX_PIXELS}; `Infinity`: no limit)
+ * @throws ImageDecodeError for unreadable files, unsupported transfer syntaxes, colour images, or images larger
+ *   than `maxPixels` ("decompression bomb")
  * @example const { image, info } = await decodeDicom(readFileSync("x.dcm"), "x.dcm");
  */
-export async function decodeDicom(buf: Uint8Array, file: string): Promise<{ image: GrayImage; info: DicomInfo }> {
+export async function decodeDicom(buf: Uint8Array, file: string, opts: { readonly maxPixels?: number } = {}): Promise<{ image: GrayImage; info: DicomInfo }> {
+  const maxPixels = resolveMaxPixels(opts.maxPixels, "decodeDicom");
   let ds: import("dicom-parser").DataSet;
   try {
     ds = dicomParser.parseDicom(buf);
@@ -61,9 +67,10 @@ export async function decodeDicom(buf: Uint8Array, file: string): Promise<{ imag
     throw new ImageDecodeError(file, `only grayscale DICOM is supported (SamplesPerPixel ${samples}, PhotometricInterpretation "${info.photometric}")`);
   }
   if (info.rows <= 0 || info.columns <= 0) throw new ImageDecodeError(file, "DICOM has no Rows/Columns");
+  checkPixelLimit(info.columns, info.rows, maxPixels, file, "DICOM");
   let image: GrayImage;
   if (UNCOMPRESSED.has(info.transferSyntax)) image = readUncompressed(ds, pixel, info, file);
-  else if (JPEG_BASELINE.has(info.transferSyntax)) image = await readJpeg(ds, pixel, info, file);
+  else if (JPEG_BASELINE.has(info.transferSyntax)) image = await readJpeg(ds, pixel, info, file, maxPixels);
   else {
     throw new ImageDecodeError(
       file,
@@ -92,7 +99,7 @@ function readUncompressed(ds: import("dicom-parser").DataSet, pixel: import("dic
   return { width: info.columns, height: info.rows, data: out, bitDepth: info.bitsStored };
 }
 
-async function readJpeg(ds: import("dicom-parser").DataSet, pixel: import("dicom-parser").Element, info: DicomInfo, file: string): Promise<GrayImage> {
+async function readJpeg(ds: import("dicom-parser").DataSet, pixel: import("dicom-parser").Element, info: DicomInfo, file: string, maxPixels: number): Promise<GrayImage> {
   let jpeg: Uint8Array;
   try {
     const nFrag = pixel.fragments?.length ?? 0;
@@ -101,8 +108,11 @@ async function readJpeg(ds: import("dicom-parser").DataSet, pixel: import("dicom
   } catch (e) {
     throw new ImageDecodeError(file, `cannot read encapsulated JPEG fragments (${e instanceof Error ? e.message : String(e)})`);
   }
+  // The embedded stream's own header may claim more than Rows/Columns: check it too before decoding.
+  const h = quickHeader(jpeg);
+  if (h !== null) checkPixelLimit(h.width, h.height, maxPixels, file, "DICOM's JPEG");
   try {
-    const { data, info: out } = await sharp(jpeg).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const { data, info: out } = await sharp(jpeg, { limitInputPixels: sharpLimit(maxPixels) }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     if (out.width !== info.columns || out.height !== info.rows) {
       throw new Error(`JPEG is ${out.width}x${out.height}, DICOM says ${info.columns}x${info.rows}`);
     }

@@ -9,6 +9,8 @@
  * most frequent value (each column's best guess given nothing). Ties go to the earlier category in
  * {@link EHR_VIEWS} / {@link EHR_ORIENTATIONS} order. `test/data-loaders/mimic_iv_ehr.test.ts` shows it is
  * no less accurate than the paper's imputer (run live with Debian's scikit-learn) on masked values.
+ * Missing ages (invalid anchor_age/anchor_year; never missing in real MIMIC-IV) get the median age
+ * ({@link imputeAges}).
  */
 import { EHR_ORIENTATIONS, EHR_VIEWS } from "./ehr_features.js";
 
@@ -67,4 +69,26 @@ export function imputeViewOrientation(rows: ScanMeta[]): { views: number; orient
     }
   }
   return { views, orientations };
+}
+
+/**
+ * Fill missing ages (NaN) in place with the median of the observed ones (the mean of the two middle values
+ * for an even count). Ages are missing when the patient's anchor_age or anchor_year is invalid, or when the
+ * age at the study falls outside [0, 120] (see `extractEhrMatrix` in mimic_iv_ehr.ts).
+ * @returns how many ages were imputed, and the value used (NaN when no age was observed: nothing is filled)
+ * @example const a = [60, NaN, 70, 80]; imputeAges(a); a // [60, 70, 70, 80]
+ */
+export function imputeAges(ages: number[]): { imputed: number; value: number } {
+  const seen = ages.filter((a) => !Number.isNaN(a)).sort((x, y) => x - y);
+  const h = seen.length >> 1;
+  const value = seen.length === 0 ? NaN : seen.length % 2 === 1 ? seen[h]! : (seen[h - 1]! + seen[h]!) / 2;
+  let imputed = 0;
+  if (Number.isNaN(value)) return { imputed, value };
+  for (let i = 0; i < ages.length; i++) {
+    if (Number.isNaN(ages[i]!)) {
+      ages[i] = value;
+      imputed++;
+    }
+  }
+  return { imputed, value };
 }

@@ -11,11 +11,17 @@
  * Like sharp's, the addon's decode runs on libuv's thread pool, so concurrent decodes (the loaders'
  * `concurrency`) run in parallel and the event loop (a training step's dispatch) stays free.
  * CMYK/YCCK/12-bit JPEGs and a missing addon use sharp; MMSN_JPEG=sharp forces sharp (for comparison).
+ *
+ * Every decode is bounded: the size the header claims (PNG IHDR, JPEG SOF, DICOM Rows/Columns, else libvips'
+ * header read) is checked against `maxPixels` ({@link DEFAULT_MAX_PIXELS}, Pillow's limit) before any pixel
+ * is decoded, for every decoder (addon, sharp, DICOM); sharp's own `limitInputPixels` is set to the same
+ * limit as a second guard.
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import sharp from "sharp";
 import { decodeDicom, isDicom } from "./dicom.js";
+import { checkPixelLimit, quickHeader, resolveMaxPixels, sharpLimit } from "./image_header.js";
 import { ImageDecodeError, toUint8, type GrayImage } from "./image_types.js";
 import { findAddon } from "../src/utils/find_addon.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
@@ -29,9 +35,17 @@ export interface DecodeOptions {
   readonly shortSide?: number;
   /** Force 8-bit output (16-bit PNG and 12/16-bit DICOM are scaled by 255 / max). Default false. */
   readonly uint8?: boolean;
+  /**
+   * Largest image (width × height, as its header claims) that is decoded; larger ones are refused before
+   * decoding with an {@link ImageDecodeError} "decompression bomb" (loaders skip and count it). Default
+   * {@link DEFAULT_MAX_PIXELS} (89,478,485, Pillow's); `Infinity` disables the check.
+   */
+  readonly maxPixels?: number;
 }
 
-const DECODE_KEYS = ["shortSide", "uint8"];
+const DECODE_KEYS = ["shortSide", "uint8", "maxPixels"];
+
+export { DEFAULT_MAX_PIXELS } from "./image_header.js";
 
 interface JpegDecoded {
   width: number;
@@ -76,7 +90,8 @@ function isJpeg(b: Uint8Array): boolean {
 
 /**
  * Read and decode an image file to one channel.
- * @throws ImageDecodeError naming the file when it is missing, truncated, corrupt or unsupported
+ * @throws ImageDecodeError naming the file when it is missing, truncated, corrupt, unsupported or larger than
+ *   `maxPixels` ("decompression bomb")
  * @example const img = await readGrayImage("00000001_000.png"); img.width // 1024
  */
 export async function readGrayImage(file: string, opts: DecodeOptions = {}): Promise<GrayImage> {
@@ -92,18 +107,31 @@ export async function readGrayImage(file: string, opts: DecodeOptions = {}): Pro
 }
 
 /**
- * Decode image bytes (PNG, JPEG, DICOM, or anything else libvips reads) to one channel.
+ * Decode image bytes (PNG, JPEG, DICOM, or anything else libvips reads) to one channel. The size claimed by
+ * the header is checked against `opts.maxPixels` before decoding.
  * @param name used in error messages
- * @throws ImageDecodeError when the bytes cannot be decoded
+ * @throws ImageDecodeError when the bytes cannot be decoded, or the header claims more than `maxPixels`
+ *   pixels ("decompression bomb": names the file, the claimed size, the limit and the option)
  * @example const img = await decodeGray(readFileSync("x.jpg"), { shortSide: 256 });
  */
 export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name = "<buffer>"): Promise<GrayImage> {
   checkOptionKeys(opts, DECODE_KEYS, "decodeGray");
+  const maxPixels = resolveMaxPixels(opts.maxPixels, "decodeGray");
   if (buf.length === 0) throw new ImageDecodeError(name, "empty image file");
   if (isDicom(buf)) {
-    const { image } = await decodeDicom(buf, name);
+    const { image } = await decodeDicom(buf, name, { maxPixels });
     return finish(image, opts, name);
   }
+  // Size, bit depth and bands from the PNG/JPEG header when possible (also avoids a second libvips
+  // pipeline), else from libvips' header read; either way before any pixel is decoded.
+  let meta: { width?: number | undefined; height?: number | undefined; depth?: string | undefined; channels?: number | undefined; format?: string | undefined };
+  const quick = quickHeader(buf);
+  try {
+    meta = quick ?? (await sharp(buf, { limitInputPixels: false }).metadata());
+  } catch (e) {
+    throw new ImageDecodeError(name, `cannot decode image (${e instanceof Error ? e.message : String(e)})`);
+  }
+  checkPixelLimit(meta.width ?? 0, meta.height ?? 0, maxPixels, name, isJpeg(buf) ? "JPEG" : quick ? "PNG" : (meta.format ?? "image").toUpperCase());
   const jpeg = isJpeg(buf) ? jpegDecoder() : null;
   if (jpeg) {
     let img: GrayImage | undefined;
@@ -118,13 +146,10 @@ export async function decodeGray(buf: Uint8Array, opts: DecodeOptions = {}, name
     if (img) return finish(img, opts, name);
   }
   try {
-    // Bit depth and size from the PNG/JPEG header when possible (avoids a second libvips pipeline).
-    const quick = quickHeader(buf);
-    const meta = quick ?? (await sharp(buf).metadata());
     const is16 = meta.depth === "ushort";
     // One-band files (X-rays usually are) skip the band extraction: asking for a grey output colourspace
     // is then a no-op and saves ~0.3 ms per JPEG; other files keep channel 0, as torchxrayvision does.
-    let pipe = sharp(buf, { failOn: "error" });
+    let pipe = sharp(buf, { failOn: "error", limitInputPixels: sharpLimit(maxPixels) });
     if (meta.channels !== 1) pipe = pipe.extractChannel(0);
     if (opts.shortSide !== undefined) pipe = pipe.resize(resizeSpec(meta.width ?? 0, meta.height ?? 0, opts.shortSide));
     if (is16 && !opts.uint8) {
@@ -153,7 +178,8 @@ async function finish(img: GrayImage, opts: DecodeOptions, name: string): Promis
   if (spec.width === out.width && spec.height === out.height) return out;
   try {
     const is16 = !(out.data instanceof Uint8Array);
-    const input = sharp(out.data, { raw: { width: out.width, height: out.height, channels: 1 } });
+    // Already decoded within the limit: no second limit on the raw pixels.
+    const input = sharp(out.data, { raw: { width: out.width, height: out.height, channels: 1 }, limitInputPixels: false });
     if (is16) {
       const { data, info } = await input.resize(spec).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
       return { width: info.width, height: info.height, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)), bitDepth: out.bitDepth };
@@ -172,40 +198,4 @@ function resizeSpec(w: number, h: number, shortSide: number): { width: number; h
   if (s <= shortSide || s === 0) return { width: w, height: h, fit: "fill", kernel: "linear" };
   const k = shortSide / s;
   return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)), fit: "fill", kernel: "linear" };
-}
-
-/** Width, height, depth and bands (1, or 0 for "not one") from a PNG IHDR or a JPEG SOF marker; null for other formats. */
-function quickHeader(b: Uint8Array): { width: number; height: number; depth: "uchar" | "ushort"; channels: number } | null {
-  if (b.length > 29 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
-    const w = ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0;
-    const h = ((b[20]! << 24) | (b[21]! << 16) | (b[22]! << 8) | b[23]!) >>> 0;
-    // Colour type 0 is grey without alpha; a tRNS chunk would add alpha, so only trust it when none follows IHDR.
-    const grey = b[25] === 0 && !hasPngChunk(b, "tRNS");
-    return { width: w, height: h, depth: b[24] === 16 ? "ushort" : "uchar", channels: grey ? 1 : 0 };
-  }
-  if (b.length > 4 && b[0] === 0xff && b[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < b.length && b[i] === 0xff) {
-      const m = b[i + 1]!;
-      const len = (b[i + 2]! << 8) | b[i + 3]!;
-      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-        return { height: (b[i + 5]! << 8) | b[i + 6]!, width: (b[i + 7]! << 8) | b[i + 8]!, depth: "uchar", channels: b[i + 9] === 1 ? 1 : 0 };
-      }
-      i += 2 + len;
-    }
-  }
-  return null;
-}
-
-/** Whether a PNG has a chunk of `type` before its first IDAT (ancillary chunks such as tRNS must precede it). */
-function hasPngChunk(b: Uint8Array, type: string): boolean {
-  let i = 8;
-  while (i + 8 <= b.length) {
-    const len = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-    const t = String.fromCharCode(b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
-    if (t === type) return true;
-    if (t === "IDAT" || t === "IEND") return false;
-    i += 12 + len;
-  }
-  return false;
 }

@@ -12,6 +12,7 @@ export * from "./image_types.js";
 export * from "./image.js";
 export * from "./dicom.js";
 export * from "./dataset.js";
+export * from "./image_check.js";
 export * from "./nih14.js";
 export * from "./chexpert.js";
 export * from "./mimic_cxr.js";

@@ -11,9 +11,10 @@ import { optionalColumn, readCsv, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type ViewFilter } from "./dataset.js";
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
-import { resolveInside } from "./paths.js";
+import { imageFileChecker, resolveInside } from "./paths.js";
 import { DataFormatError, LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";
+import { parseStudyDate, parseStudyTime, showCell } from "./values.js";
 
 /** How to split MIMIC-CXR. */
 export type MimicSplit =
@@ -46,11 +47,20 @@ export interface MimicCxrOptions {
   readonly policy?: LabelPolicy;
   /** Views to keep, or `"*"` (default: the paper uses all views). Blank ViewPosition is `UNKNOWN`. */
   readonly views?: ViewFilter;
-  /** Skip (and count) images whose file does not exist. Default false. */
+  /**
+   * Check each image file while loading: skip (and count) rows whose image is missing ("image file not
+   * found") or, unless `allowSymlinks`, resolves through a symlink outside the root ("path outside dataset
+   * root"). Default false (files are read lazily, and those checks then happen at read time).
+   */
   readonly checkImages?: boolean;
+  /**
+   * Follow symlinks that lead outside the dataset root (e.g. `files/` linked to another disk). Default false:
+   * image paths are confined to the root's real path, and an image that resolves outside it is not read.
+   */
+  readonly allowSymlinks?: boolean;
 }
 
-const MIMIC_KEYS = ["root", "metadata", "labels", "split", "layout", "imageDir", "policy", "views", "checkImages"];
+const MIMIC_KEYS = ["root", "metadata", "labels", "split", "layout", "imageDir", "policy", "views", "checkImages", "allowSymlinks"];
 
 /** One row of the MIMIC-CXR metadata file. */
 export interface MimicImageMeta {
@@ -61,9 +71,9 @@ export interface MimicImageMeta {
   readonly view: string;
   /** PatientOrientationCodeSequence_CodeMeaning (`Erect`, `Recumbent`, or `""`). */
   readonly orientation: string;
-  /** StudyDate as `YYYYMMDD` (date-shifted). */
+  /** StudyDate as `YYYYMMDD` (date-shifted), a valid calendar date. */
   readonly studyDate: string;
-  /** StudyTime zero-padded to `HHMMSS[.ffffff]`. */
+  /** StudyTime zero-padded to `HHMMSS[.ffffff]`; `""` when blank or invalid (counted as `invalid StudyTime`). */
   readonly studyTime: string;
   readonly line: number;
 }
@@ -88,7 +98,10 @@ export function padStudyTime(cell: string): string {
 }
 
 /**
- * Read the metadata file. Rows with non-numeric ids, bad dates or duplicate dicom ids are skipped and counted.
+ * Read the metadata file. Rows with non-numeric ids ("malformed row"), a StudyDate that is not a calendar
+ * date `YYYYMMDD` ("invalid StudyDate": images are linked to the EHR by date) or a duplicate dicom_id
+ * ("duplicate image id") are skipped and counted. An invalid StudyTime (`abc`, `250000`) is read as missing
+ * (`""`) and counted as "invalid StudyTime" ({@link LoadReport.missing}); the row is kept.
  * @throws DataFormatError when a required column is missing
  * @example const { rows } = readMimicMetadata("mimic-cxr-2.0.0-metadata.csv.gz");
  */
@@ -111,13 +124,18 @@ export function readMimicMetadata(file: string, report: LoadReport = new LoadRep
     const dicomId = r[c.dicom]!.trim();
     const subjectId = intId(r[c.subject]!);
     const studyId = intId(r[c.study]!);
-    const studyDate = intId(r[c.date]!);
+    const studyDate = parseStudyDate(r[c.date]!);
     if (dicomId === "" || !/^[0-9a-fA-F-]+$/.test(dicomId) || subjectId === null || studyId === null) {
       return report.skip("malformed row", { file, line, detail: "bad dicom_id, subject_id or study_id" });
     }
-    if (studyDate === null || studyDate.length !== 8) return report.skip("malformed row", { file, line, detail: `bad StudyDate "${r[c.date]}"` });
+    if (studyDate === null) return report.skip("invalid StudyDate", { file, line, detail: `StudyDate ${showCell(r[c.date]!)} is not a date YYYYMMDD` });
     if (seen.has(dicomId)) return report.skip("duplicate image id", { file, line, detail: `duplicate dicom_id ${dicomId}` });
     seen.add(dicomId);
+    let studyTime = c.time >= 0 ? parseStudyTime(r[c.time]!) : "";
+    if (studyTime === null) {
+      report.missing("invalid StudyTime", { file, line, detail: `StudyTime ${showCell(r[c.time]!)} is not a time HHMMSS[.ffffff]; read as missing` });
+      studyTime = "";
+    }
     rows.push({
       dicomId,
       subjectId,
@@ -125,7 +143,7 @@ export function readMimicMetadata(file: string, report: LoadReport = new LoadRep
       view: r[c.view]!.trim().toUpperCase(),
       orientation: c.orient >= 0 ? r[c.orient]!.trim() : "",
       studyDate,
-      studyTime: c.time >= 0 ? padStudyTime(r[c.time]!) : "",
+      studyTime,
       line,
     });
   });
@@ -140,7 +158,8 @@ function intId(cell: string): string | null {
 
 /**
  * Read a study-level label file (`-chexpert` / `-negbio`), keyed by study_id, with labels mapped by name.
- * Unknown values and duplicate study ids are skipped and counted.
+ * Rows with an unknown value (`2`, `x`: "unknown label value") or a repeated study_id ("duplicate study id";
+ * the first row is kept) are skipped and counted, with file and line.
  * @example const { byStudy } = readMimicLabels("mimic-cxr-2.0.0-chexpert.csv.gz", PAPER_LABEL_POLICY);
  */
 export function readMimicLabels(file: string, policy: LabelPolicy, report: LoadReport = new LoadReport(file)): { byStudy: Map<string, { subjectId: string; labels: number[] }>; report: LoadReport } {
@@ -168,6 +187,10 @@ export function readMimicLabels(file: string, policy: LabelPolicy, report: LoadR
 
 /**
  * Load MIMIC-CXR-JPG as a {@link CxrDataset} with the 14 {@link CHEXPERT_LABELS}, joined to images by study_id.
+ * Every skipped row is counted in `report` by reason with file and line (see {@link readMimicMetadata},
+ * {@link readMimicLabels}; "no label row for study", "view filtered out", "path outside dataset root",
+ * with `checkImages` "image file not found"; in the split file "unknown split value" and "duplicate dicom_id
+ * in split file").
  * @throws DataFormatError when a file or a required column is missing
  * @example const ds = loadMimicCxr({ root: "/data/mimic-cxr-jpg/2.0.0", layout: "resized" });
  */
@@ -184,6 +207,7 @@ export function loadMimicCxr(opts: MimicCxrOptions): CxrDataset {
   const imageDir = opts.imageDir ?? layout;
   const views = opts.views ?? "*";
   const cols = emptyColumns();
+  const checkImage = opts.checkImages ? imageFileChecker(root, { allowSymlinks: opts.allowSymlinks ?? false }) : null;
   for (const m of rows) {
     const lab = byStudy.get(m.studyId);
     if (lab === undefined) {
@@ -205,9 +229,12 @@ export function loadMimicCxr(opts: MimicCxrOptions): CxrDataset {
       report.skip("path outside dataset root", { file: metaFile, line: m.line, detail: path.join(imageDir, rel) });
       continue;
     }
-    if (opts.checkImages && !existsSync(abs)) {
-      report.skip("image file not found", { file: metaFile, line: m.line, detail: abs });
-      continue;
+    if (checkImage !== null) {
+      const problem = checkImage(abs);
+      if (problem !== null) {
+        report.skip(problem.reason, { file: metaFile, line: m.line, detail: problem.detail });
+        continue;
+      }
     }
     cols.ids.push(m.dicomId);
     cols.paths.push(abs);
@@ -219,7 +246,7 @@ export function loadMimicCxr(opts: MimicCxrOptions): CxrDataset {
     cols.sexes.push("");
   }
   cols.split = mimicSplit(root, cols.ids, cols.patientIds, opts.split, report);
-  return finishDataset("mimic-cxr", root, CHEXPERT_LABELS, cols, report);
+  return finishDataset("mimic-cxr", root, CHEXPERT_LABELS, cols, report, { allowSymlinks: opts.allowSymlinks ?? false });
 }
 
 function findFile(root: string, given: string | undefined, base: string): string {
@@ -244,9 +271,11 @@ function mimicSplit(root: string, ids: string[], patients: string[], split: Mimi
     const of = new Map<string, SplitName>();
     t.rows.forEach((r, k) => {
       const v = r[cS]!.trim();
+      const id = r[cD]!.trim();
       const name: SplitName | undefined = v === "train" ? "train" : v === "validate" || v === "val" || v === "valid" ? "validate" : v === "test" ? "test" : undefined;
       if (name === undefined) report.skip("unknown split value", { file, line: t.lines[k]!, detail: `"${v}" in column "split"` });
-      else of.set(r[cD]!.trim(), name);
+      else if (of.has(id)) report.skip("duplicate dicom_id in split file", { file, line: t.lines[k]!, detail: `dicom_id ${id} again (as ${name}; the first row, ${of.get(id)}, is used)` });
+      else of.set(id, name);
     });
     return ids.map((id) => {
       const v = of.get(id);

@@ -7,16 +7,19 @@
  *    date (last match in table order wins; default 0); in ICU = StudyDate within [intime date, outtime date]
  *    of any ICU stay (default 0);
  * 4. drop images of subjects without a sex record, and rare views (kept: AP, PA, LATERAL, LL, blank);
- * 5. impute blank view/orientation ({@link imputeViewOrientation});
+ * 5. impute blank view/orientation ({@link imputeViewOrientation}) and missing ages ({@link imputeAges});
  * 6. encode the selected groups ({@link selectionColumns}) into a danfojs DataFrame and a CSV whose first
  *    column is `path`, like the paper's CSVs.
- * Reads MIMIC-IV v1.0 (`core/`, `icu/`) and v2.x (`hosp/`, `icu/`) layouts, `.csv` or `.csv.gz`.
+ * Reads MIMIC-IV v1.0 (`core/`, `icu/`) and v2.x (`hosp/`, `icu/`) layouts, `.csv` or `.csv.gz`. Every
+ * value is validated (data-loaders/mimic_iv_tables.ts): invalid ones are read as missing and counted.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { readCsv, requireColumn } from "./csv.js";
+import { readCsv } from "./csv.js";
 import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
-import { imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
+import { imputeAges, imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
+import { readAdmissions, readIcuStays, readPatients } from "./mimic_iv_tables.js";
+import { AGE_RANGE } from "./values.js";
 import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
 import { DataFormatError, LoadReport } from "./report.js";
@@ -59,7 +62,7 @@ export interface EhrMatrix {
   readonly subjectIds: readonly string[];
   /** Linked raw values (after imputation) of each row. */
   readonly records: readonly EhrRecord[];
-  /** Skips (missing sex, rare views, bad rows) and imputation counts. */
+  /** Skips (missing sex, rare views, bad rows, invalid dates), values read as missing (invalid ages) and imputation counts. */
   readonly report: LoadReport;
 }
 
@@ -74,12 +77,6 @@ export function findMimicIvTable(root: string, dirs: readonly string[], name: st
     `MIMIC-IV table "${name}" not found (looked in ${dirs.join("/, ")}/ as .csv.gz and .csv)`,
     "point mimicIvRoot at the MIMIC-IV folder that contains hosp/ (v2.x) or core/ (v1.0) and icu/",
   );
-}
-
-/** `YYYY-MM-DD[ HH:MM:SS]` → integer YYYYMMDD, or NaN. */
-function dateInt(cell: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(cell.trim());
-  return m ? Number(m[1]! + m[2]! + m[3]!) : NaN;
 }
 
 /**
@@ -112,6 +109,22 @@ export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures>
 /**
  * Steps 1–4 of {@link extractEhrFeatures}: the linked, imputed and encoded features as a float matrix, without
  * loading danfojs or building a DataFrame (pretraining needs only the matrix). `outCsv` is ignored here.
+ *
+ * Missing-value policy (every case is counted in `report` with file and line; nothing is read as 0):
+ * - `anchor_age` blank, non-numeric, negative or outside [0, 120], or `anchor_year` not a year: read as missing
+ *   ({@link LoadReport.missing}, "invalid anchor_age" / "invalid anchor_year"); the subject keeps its sex, and the
+ *   age of its images is imputed. An age at the study (StudyYear − birth year) outside [0, 120] is missing too
+ *   ("age at study out of range"). Missing ages get the median age of the kept images ({@link imputeAges}; a
+ *   note gives the count and value); when no age at all is valid and age is selected, a {@link DataFormatError}.
+ * - `gender` other than M/F ("invalid gender"): the subject's images are dropped as "missing sex (gender not M/F)";
+ *   subjects absent from `patients`: "missing sex (subject not in patients)". A bad age is never a missing sex.
+ * - `admittime`/`dischtime`/`intime`/`outtime` not a valid date-time, or `hospital_expire_flag` not 0/1: that
+ *   admission or ICU stay is skipped ("invalid admittime", …) and links no image, so no flag is set from a
+ *   garbage value; an image is in ICU / died only through valid rows.
+ * - `StudyDate` not a calendar date: the image is skipped ("invalid StudyDate"); `StudyTime` is not used.
+ * - Blank view/orientation, or an orientation other than Erect/Recumbent ("unknown orientation"): imputed by
+ *   conditional mode ({@link imputeViewOrientation}).
+ * @throws DataFormatError when a table or a required column is missing, or no valid age exists to impute from
  */
 export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): EhrMatrix {
   checkOptionKeys(opts, EHR_KEYS, where);
@@ -120,30 +133,10 @@ export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): 
   const report = new LoadReport(`mimic-iv ehr (${opts.metadata})`);
 
   // Step 1: MIMIC-IV tables (v2.x hosp/ or v1.0 core/).
-  const patients = readCsv(findMimicIvTable(root, ["hosp", "core"], "patients"), report);
-  const admissions = readCsv(findMimicIvTable(root, ["hosp", "core"], "admissions"), report);
-  const icustays = readCsv(findMimicIvTable(root, ["icu"], "icustays"), report);
-  const p = { sid: requireColumn(patients, ["subject_id"]), g: requireColumn(patients, ["gender"]), aa: requireColumn(patients, ["anchor_age"]), ay: requireColumn(patients, ["anchor_year"]) };
-  const patient = new Map<string, { sex: "M" | "F"; birthYear: number }>();
-  for (const r of patients.rows) {
-    const g = r[p.g]!.trim().toUpperCase();
-    const by = Number(r[p.ay]) - Number(r[p.aa]);
-    if ((g === "M" || g === "F") && Number.isFinite(by)) patient.set(r[p.sid]!.trim(), { sex: g, birthYear: by });
-  }
-  const a = { sid: requireColumn(admissions, ["subject_id"]), at: requireColumn(admissions, ["admittime"]), dt: requireColumn(admissions, ["dischtime"]), f: requireColumn(admissions, ["hospital_expire_flag"]) };
-  const adms = new Map<string, { from: number; to: number; died: 0 | 1 }[]>();
-  for (const r of admissions.rows) {
-    const list = adms.get(r[a.sid]!.trim()) ?? [];
-    list.push({ from: dateInt(r[a.at]!), to: dateInt(r[a.dt]!), died: r[a.f]!.trim() === "1" ? 1 : 0 });
-    adms.set(r[a.sid]!.trim(), list);
-  }
-  const s = { sid: requireColumn(icustays, ["subject_id"]), it: requireColumn(icustays, ["intime"]), ot: requireColumn(icustays, ["outtime"]) };
-  const stays = new Map<string, { from: number; to: number }[]>();
-  for (const r of icustays.rows) {
-    const list = stays.get(r[s.sid]!.trim()) ?? [];
-    list.push({ from: dateInt(r[s.it]!), to: dateInt(r[s.ot]!) });
-    stays.set(r[s.sid]!.trim(), list);
-  }
+  const patientsFile = findMimicIvTable(root, ["hosp", "core"], "patients");
+  const patient = readPatients(readCsv(patientsFile, report), report);
+  const adms = readAdmissions(readCsv(findMimicIvTable(root, ["hosp", "core"], "admissions"), report), report);
+  const stays = readIcuStays(readCsv(findMimicIvTable(root, ["icu"], "icustays"), report), report);
 
   // Step 2: link each image (date-level matching, as the paper).
   const { rows: meta } = readMimicMetadata(opts.metadata, report);
@@ -155,31 +148,49 @@ export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): 
       report.skip("missing sex (subject not in patients)", { file: opts.metadata, line: m.line, detail: `subject_id ${m.subjectId}` });
       continue;
     }
+    if (pt.sex === "") {
+      report.skip("missing sex (gender not M/F)", { file: opts.metadata, line: m.line, detail: `subject_id ${m.subjectId} (see "invalid gender" in ${patientsFile})` });
+      continue;
+    }
     if (!allowedViews.has(m.view)) {
       report.skip("rare view dropped", { file: opts.metadata, line: m.line, detail: `${m.dicomId}: ${m.view}` });
       continue;
     }
     const d = Number(m.studyDate);
+    let age = Number(m.studyDate.slice(0, 4)) - pt.birthYear;
+    if (!Number.isNaN(age) && !(age >= AGE_RANGE[0] && age <= AGE_RANGE[1])) {
+      report.missing("age at study out of range", { file: opts.metadata, line: m.line, detail: `${m.dicomId}: StudyDate ${m.studyDate} − birth year ${pt.birthYear} = ${age} years; read as missing` });
+      age = NaN;
+    }
     let died: 0 | 1 = 0;
     for (const adm of adms.get(m.subjectId) ?? []) if (adm.from <= d && d <= adm.to) died = adm.died;
     const icu: 0 | 1 = (stays.get(m.subjectId) ?? []).some((st) => st.from <= d && d <= st.to) ? 1 : 0;
     const orient = m.orientation === "Erect" || m.orientation === "Recumbent" ? m.orientation : "";
-    if (m.orientation !== "" && orient === "") report.notes.push(`unknown orientation "${m.orientation}" treated as missing (${m.dicomId})`);
+    if (m.orientation !== "" && orient === "") {
+      report.missing("unknown orientation", { file: opts.metadata, line: m.line, detail: `${m.dicomId}: PatientOrientationCodeSequence_CodeMeaning "${m.orientation}" is not Erect or Recumbent; read as missing (imputed)` });
+    }
     kept.push({
       dicomId: m.dicomId,
       subjectId: m.subjectId,
       rel: opts.layout === "resized" ? `${m.dicomId}.jpg` : mimicImagePath(m.subjectId, m.studyId, m.dicomId),
       sex: pt.sex,
-      age: Number(m.studyDate.slice(0, 4)) - pt.birthYear,
+      age,
       died,
       icu,
       scan: { view: m.view, orientation: orient },
     });
   }
 
-  // Step 3: impute view / orientation jointly.
+  // Step 3: impute view / orientation jointly, and missing ages by the median.
   const imputed = imputeViewOrientation(kept.map((k) => k.scan));
   report.notes.push(`imputed ${imputed.views} views and ${imputed.orientations} orientations (conditional mode)`);
+  const ages = kept.map((k) => k.age);
+  const agesImputed = imputeAges(ages);
+  if (agesImputed.imputed > 0) report.notes.push(`imputed ${agesImputed.imputed} missing ages with the median age ${agesImputed.value}`);
+  if (Number.isNaN(agesImputed.value) && kept.length > 0 && variables.includes("age")) {
+    throw new DataFormatError(patientsFile, "no image has a valid age (every anchor_age or anchor_year is invalid), so age cannot be imputed", "use the original patients table, or select the EHR features without age", "anchor_age");
+  }
+  kept.forEach((k, i) => (k.age = ages[i]!));
 
   // Step 4: encode.
   const records: EhrRecord[] = kept.map((k) => ({ sex: k.sex, age: k.age, view: k.scan.view as EhrRecord["view"], orientation: k.scan.orientation as EhrRecord["orientation"], died: k.died, icu: k.icu }));

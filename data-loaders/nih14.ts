@@ -11,9 +11,10 @@ import { optionalColumn, readCsv, readListFile, requireColumn } from "./csv.js";
 import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, type ViewFilter } from "./dataset.js";
 import { NIH14_LABELS } from "./labels.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
-import { resolveInside } from "./paths.js";
+import { imageFileChecker, resolveInside } from "./paths.js";
 import { DataFormatError, LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";
+import { AGE_RANGE, showCell } from "./values.js";
 
 /** Options of {@link loadNih14}. Unknown keys throw. */
 export interface Nih14Options {
@@ -38,11 +39,20 @@ export interface Nih14Options {
   readonly views?: ViewFilter;
   /** Drop images whose only finding is `No Finding` (the paper does: 112,120 → 51,759). Default false. */
   readonly dropNoFindingOnly?: boolean;
-  /** Skip (and count) rows whose image file does not exist. Default false (files are read lazily). */
+  /**
+   * Check each image file while loading: skip (and count) rows whose image is missing ("image file not
+   * found") or, unless `allowSymlinks`, resolves through a symlink outside the root ("path outside dataset
+   * root"). Default false (files are read lazily, and those checks then happen at read time).
+   */
   readonly checkImages?: boolean;
+  /**
+   * Follow symlinks that lead outside the dataset root (e.g. `images/` linked to another disk). Default false:
+   * image paths are confined to the root's real path, and an image that resolves outside it is not read.
+   */
+  readonly allowSymlinks?: boolean;
 }
 
-const NIH_KEYS = ["root", "csv", "imageDir", "splitLists", "seed", "valFraction", "fractions", "views", "dropNoFindingOnly", "checkImages"];
+const NIH_KEYS = ["root", "csv", "imageDir", "splitLists", "seed", "valFraction", "fractions", "views", "dropNoFindingOnly", "checkImages", "allowSymlinks"];
 
 /** One parsed row of a Data_Entry file. */
 export interface NihEntry {
@@ -78,8 +88,12 @@ export function parseNihAge(cell: string): number {
 }
 
 /**
- * Parse a Data_Entry CSV into rows. Malformed rows, unknown labels, empty ids and duplicate image ids are
- * skipped and counted in `report`; ages > 100 are kept but counted in `report.notes`.
+ * Parse a Data_Entry CSV into rows. Malformed rows, unknown labels (`x`: "unknown label value"), empty ids
+ * and duplicate image ids ("duplicate image id"; the first row is kept) are skipped and counted in `report`.
+ * Missing-value policy: an age that is not a number or lies outside [0, 120] years (the real file has 148 and
+ * 412) is read as NaN and counted as "invalid Patient Age", a sex other than M/F as `""` ("invalid Patient
+ * Gender"), a `Follow-up #` that is not a count as NaN ("invalid Follow-up #"), all with
+ * {@link LoadReport.missing} (the row is kept); ages > 100 are also counted in `report.notes`.
  * @throws DataFormatError when a required column is missing (names file and column)
  * @example const { entries } = parseNihDataEntry("Data_Entry_2017_v2020.csv.gz");
  */
@@ -96,6 +110,8 @@ export function parseNihDataEntry(file: string, report: LoadReport = new LoadRep
   const seen = new Set<string>();
   const entries: NihEntry[] = [];
   let oldAges = 0;
+  const ageCol = t.header[cAge]!;
+  const sexCol = t.header[cSex]!;
   report.read += t.recordCount;
   t.rows.forEach((r, k) => {
     const line = t.lines[k]!;
@@ -108,12 +124,19 @@ export function parseNihDataEntry(file: string, report: LoadReport = new LoadRep
     }
     if (seen.has(imageIndex)) return report.skip("duplicate image id", { file, line, detail: `duplicate Image Index ${imageIndex}` });
     seen.add(imageIndex);
-    const age = parseNihAge(r[cAge]!);
+    let age = parseNihAge(r[cAge]!);
     if (age > 100) oldAges++;
+    if (!(age >= AGE_RANGE[0] && age <= AGE_RANGE[1])) {
+      report.missing(`invalid ${ageCol}`, { file, line, detail: `${ageCol} ${showCell(r[cAge]!)} is not an age in [${AGE_RANGE.join(", ")}] years; read as missing` });
+      age = NaN;
+    }
     const sexCell = r[cSex]!.trim().toUpperCase();
+    if (sexCell !== "M" && sexCell !== "F") report.missing(`invalid ${sexCol}`, { file, line, detail: `${sexCol} ${showCell(r[cSex]!)} is not M or F; read as missing` });
     const pidCell = cPid >= 0 ? r[cPid]!.trim() : "";
     const pidSource = pidCell !== "" ? pidCell : imageIndex.slice(0, 8);
-    const fup = cFup >= 0 ? Number(r[cFup]!.trim()) : NaN;
+    const fupCell = cFup >= 0 ? r[cFup]!.trim() : "";
+    const fup = /^\d+$/.test(fupCell) ? Number(fupCell) : NaN;
+    if (cFup >= 0 && Number.isNaN(fup)) report.missing("invalid Follow-up #", { file, line, detail: `Follow-up # ${showCell(fupCell)} is not a count; read as missing` });
     entries.push({
       imageIndex,
       findings: findings.filter((f) => f !== "No Finding"),
@@ -125,12 +148,15 @@ export function parseNihDataEntry(file: string, report: LoadReport = new LoadRep
       line,
     });
   });
-  if (oldAges > 0) report.notes.push(`${file}: ${oldAges} rows with age > 100 years (kept; flagged as implausible)`);
+  if (oldAges > 0) report.notes.push(`${file}: ${oldAges} rows with age > 100 years (flagged as implausible; those over ${AGE_RANGE[1]} read as missing)`);
   return { entries, report };
 }
 
 /**
  * Load NIH ChestX-ray14 as a {@link CxrDataset} with the 14 {@link NIH14_LABELS} (binary, never NaN).
+ * Skipped rows are counted by reason with file and line (see {@link parseNihDataEntry}; "view filtered out",
+ * "path outside dataset root", with `dropNoFindingOnly` "No Finding only (dropNoFindingOnly)", with
+ * `checkImages` "image file not found").
  * @throws DataFormatError when the CSV or a required column is missing, or only one split list exists
  * @example const ds = loadNih14({ root: "/data/nih", dropNoFindingOnly: true });
  */
@@ -143,6 +169,7 @@ export function loadNih14(opts: Nih14Options): CxrDataset {
   const views = opts.views ?? "*";
   const imageOf = imageLocator(root, opts.imageDir);
   const cols = emptyColumns();
+  const checkImage = opts.checkImages ? imageFileChecker(root, { allowSymlinks: opts.allowSymlinks ?? false }) : null;
   for (const e of entries) {
     if (opts.dropNoFindingOnly && e.findings.length === 0) {
       report.skip("No Finding only (dropNoFindingOnly)", { file: csv, line: e.line, detail: e.imageIndex });
@@ -157,9 +184,12 @@ export function loadNih14(opts: Nih14Options): CxrDataset {
       report.skip("path outside dataset root", { file: csv, line: e.line, detail: e.imageIndex });
       continue;
     }
-    if (opts.checkImages && !existsSync(p)) {
-      report.skip("image file not found", { file: csv, line: e.line, detail: p });
-      continue;
+    if (checkImage !== null) {
+      const problem = checkImage(p);
+      if (problem !== null) {
+        report.skip(problem.reason, { file: csv, line: e.line, detail: problem.detail });
+        continue;
+      }
     }
     cols.ids.push(e.imageIndex);
     cols.paths.push(p);
@@ -171,7 +201,7 @@ export function loadNih14(opts: Nih14Options): CxrDataset {
     cols.sexes.push(e.sex);
   }
   cols.split = nihSplit(root, cols.ids, cols.patientIds, opts);
-  return finishDataset("nih14", root, NIH14_LABELS, cols, report);
+  return finishDataset("nih14", root, NIH14_LABELS, cols, report, { allowSymlinks: opts.allowSymlinks ?? false });
 }
 
 function findCsv(root: string): string {

@@ -1,7 +1,8 @@
 /**
  * Load reports and data errors. Loaders never crash halfway: a bad row or image is skipped,
  * counted by reason and reported here, or the load stops *before* it starts with a
- * {@link DataFormatError} whose message names the file, the column and the fix.
+ * {@link DataFormatError} whose message names the file, the column and the fix. A bad *value* in a row
+ * that is kept (e.g. an age of `abc`) is read as missing and counted too ({@link LoadReport.missing}).
  */
 
 /** One skipped row or image, kept as an example in a {@link LoadReport}. */
@@ -32,6 +33,7 @@ export class LoadReport {
   /** Rows or images kept. */
   kept = 0;
   private readonly counts = new Map<string, number>();
+  private readonly missingCounts = new Map<string, number>();
   private readonly examples = new Map<string, LoadIssue[]>();
   /** Non-fatal notes (e.g. "ages > 100 flagged: 16"). */
   readonly notes: string[] = [];
@@ -44,6 +46,21 @@ export class LoadReport {
   /** Count one skipped item under `reason` and keep it as an example (up to 5 per reason). */
   skip(reason: string, issue: LoadIssue): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+    this.example(reason, issue);
+  }
+
+  /**
+   * Count one invalid value that was read as missing while its row was kept (the loader's missing-value
+   * policy then applies, e.g. imputation), under `reason` (e.g. `invalid anchor_age`), keeping it as an example.
+   * These are not skips: {@link LoadReport.total} does not include them.
+   * @example r.missing("invalid anchor_age", { file: "patients.csv", line: 7, detail: 'anchor_age "abc"' });
+   */
+  missing(reason: string, issue: LoadIssue): void {
+    this.missingCounts.set(reason, (this.missingCounts.get(reason) ?? 0) + 1);
+    this.example(reason, issue);
+  }
+
+  private example(reason: string, issue: LoadIssue): void {
     const ex = this.examples.get(reason) ?? [];
     if (ex.length < MAX_EXAMPLES) ex.push(issue);
     this.examples.set(reason, ex);
@@ -62,39 +79,58 @@ export class LoadReport {
     return Object.fromEntries(this.counts);
   }
 
-  /** Examples kept for `reason`. */
+  /** Number of values read as missing for `reason`, or for every reason when omitted. */
+  totalMissing(reason?: string): number {
+    if (reason !== undefined) return this.missingCounts.get(reason) ?? 0;
+    let n = 0;
+    for (const v of this.missingCounts.values()) n += v;
+    return n;
+  }
+
+  /** Counts of values read as missing (rows kept), by reason. */
+  get missingValues(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.missingCounts);
+  }
+
+  /** Examples kept for `reason` (a skip reason or a missing-value reason). */
   examplesOf(reason: string): readonly LoadIssue[] {
     return this.examples.get(reason) ?? [];
   }
 
-  /** Merge another report's counts, examples and notes into this one (read/kept are not summed). */
+  /** Merge another report's counts (skips and missing values), examples and notes into this one (read/kept are not summed). */
   absorb(other: LoadReport): void {
-    for (const [reason, n] of other.counts) {
-      this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
+    for (const [mine, theirs] of [[this.counts, other.counts], [this.missingCounts, other.missingCounts]] as const) {
+      for (const [reason, n] of theirs) mine.set(reason, (mine.get(reason) ?? 0) + n);
+    }
+    for (const [reason, list] of other.examples) {
       const ex = this.examples.get(reason) ?? [];
-      for (const e of other.examples.get(reason) ?? []) if (ex.length < MAX_EXAMPLES) ex.push(e);
+      for (const e of list) if (ex.length < MAX_EXAMPLES) ex.push(e);
       this.examples.set(reason, ex);
     }
     this.notes.push(...other.notes);
   }
 
   /** Plain-object form, for JSON logs. */
-  toJSON(): { source: string; read: number; kept: number; skipped: Record<string, number>; examples: Record<string, LoadIssue[]>; notes: string[] } {
+  toJSON(): { source: string; read: number; kept: number; skipped: Record<string, number>; missing: Record<string, number>; examples: Record<string, LoadIssue[]>; notes: string[] } {
     return {
       source: this.source,
       read: this.read,
       kept: this.kept,
       skipped: Object.fromEntries(this.counts),
+      missing: Object.fromEntries(this.missingCounts),
       examples: Object.fromEntries(this.examples),
       notes: [...this.notes],
     };
   }
 
-  /** One-paragraph summary, e.g. `nih14: read 10, kept 8; skipped 2 (malformed row: 2)`. */
+  /**
+   * One-paragraph summary, e.g. `nih14: read 10, kept 8; skipped 2 (malformed row: 2); read as missing 1 (invalid Patient Age: 1)`.
+   */
   toString(): string {
-    const parts = [...this.counts].map(([k, v]) => `${k}: ${v}`);
-    const skipped = parts.length ? `; skipped ${this.total()} (${parts.join(", ")})` : "";
-    return `${this.source}: read ${this.read}, kept ${this.kept}${skipped}`;
+    const list = (m: Map<string, number>) => [...m].map(([k, v]) => `${k}: ${v}`).join(", ");
+    const skipped = this.counts.size ? `; skipped ${this.total()} (${list(this.counts)})` : "";
+    const missing = this.missingCounts.size ? `; read as missing ${this.totalMissing()} (${list(this.missingCounts)})` : "";
+    return `${this.source}: read ${this.read}, kept ${this.kept}${skipped}${missing}`;
   }
 }
 

@@ -96,7 +96,18 @@ export function parseCommand(name: string, spec: CommandSpec, argv: readonly str
   for (const [k, f] of Object.entries(spec.flags)) options[k] = { type: f.type === "bool" ? "boolean" : "string" };
   // Boolean flags also take `--flag=true|false` and `--no-flag` (parseArgs alone accepts only `--flag`).
   const boolOverrides: Record<string, boolean> = {};
-  const args = argv.filter((arg) => {
+  // `--steps -1`: a value that starts with "-" would read as an option (parseArgs: "argument is ambiguous");
+  // join it to its flag so the value check can say what is wrong with it.
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = /^--([a-z0-9-]+)$/.exec(argv[i]!)?.[1];
+    const next = argv[i + 1];
+    if (flag !== undefined && spec.flags[flag] !== undefined && spec.flags[flag]!.type !== "bool" && next !== undefined && /^-[0-9.]/.test(next)) {
+      joined.push(`--${flag}=${next}`);
+      i++;
+    } else joined.push(argv[i]!);
+  }
+  const args = joined.filter((arg) => {
     const m = /^--(no-)?([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
     if (!m) return true;
     const [, no, key, val] = m;

@@ -2,17 +2,37 @@
 import { join } from "node:path";
 import { EVAL_NORMALIZATION } from "../../data-loaders/index.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { exportEncoder } from "../export/export.js";
+import { exportEncoder, prepareExportDir } from "../export/export.js";
 import { checkpointDir } from "./probe.js";
 
-/** Export the checkpoint's target encoder to `out` (default `RUN/web`), with the evaluation normalisation. */
-export async function exportCommand(checkpoint: string, out: string | undefined): Promise<void> {
+/** Options of {@link exportCommand}. */
+export interface ExportCommandOptions {
+  /** Replace a non-empty `out` that is not a previous export (`--overwrite`); never a checkpoint or a run. */
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Export the checkpoint's target encoder to `out` (default `RUN/web`), with the evaluation normalisation.
+ * `out` is checked (and its temporary sibling created) before the checkpoint is loaded, so a bad folder fails
+ * at once; a previous export there is replaced atomically.
+ * @throws Error naming the folder and the fix: `out` is a checkpoint, inside one, a run directory, a file, not
+ * empty (without `overwrite`), or cannot be created.
+ */
+export async function exportCommand(checkpoint: string, out: string | undefined, options: ExportCommandOptions = {}): Promise<void> {
   const ckpt = checkpointDir(checkpoint);
-  const model = MultimodalMSN.load(ckpt);
+  const target = prepareExportDir(out ?? join(ckpt, "..", "web"), { source: ckpt, overwrite: options.overwrite });
+  let model: MultimodalMSN;
   try {
-    const dir = out ?? join(ckpt, "..", "web");
-    const files = await exportEncoder(model, dir, EVAL_NORMALIZATION);
-    console.log(`exported the target encoder (step ${model.step}) to ${dir}: ${files.map((f) => f.split("/").pop()).join(", ")}`);
+    model = MultimodalMSN.load(ckpt);
+  } catch (e) {
+    target.abort();
+    throw e;
+  }
+  try {
+    const r = await exportEncoder(model, target, EVAL_NORMALIZATION);
+    const how = r.replaced === "previous export" ? " (replaced the previous export)" : r.replaced === "overwritten files" ? " (replaced its previous contents: --overwrite)" : "";
+    console.log(`exported the target encoder (step ${model.step}) to ${r.dir}${how}: ${r.files.map((f) => f.split("/").pop()).join(", ")}`);
+    for (const w of r.warnings) console.warn(`mmsn export: warning: ${w}`);
   } finally {
     model.dispose();
   }

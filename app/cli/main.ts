@@ -21,10 +21,14 @@ import { MSN_PRESET_NAMES } from "../../src/config/msn.js";
 import { parseEhrGroups } from "../study/ehr_groups.js";
 import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
 import { DATASETS } from "../datasets.js";
+import { DEFAULT_MAX_SKIP_FRACTION } from "../skips.js";
+import { Interrupted } from "./interrupted.js";
 import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 
 
 const common = {
+  "max-skip-fraction": { type: "number", min: 0, default: DEFAULT_MAX_SKIP_FRACTION, help: "stop before the run when a dataset/EHR table or the images skip more than this share (skips are always listed and written to skips.csv)" } as FlagSpec,
+  overwrite: { type: "bool", help: "replace the run already in --out (default: refuse; --resume continues it)" } as FlagSpec,
   preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
   progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
 };
@@ -38,6 +42,8 @@ const studyFlags: Record<string, FlagSpec> = {
   bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
   "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
   resume: { type: "bool", help: "continue unfinished pretraining runs in --out" },
+  overwrite: { type: "bool", help: "replace the runs already in --out (default: refuse; --resume continues them)" },
+  "max-skip-fraction": common["max-skip-fraction"],
   "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
   progress: common.progress,
 };
@@ -71,14 +77,15 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   pretrain: {
-    usage: "[--data DIR --ehr GROUPS|none] --out RUN [--preset cpu_fast] [--steps N] [--checkpoint-every K] [--resume]",
+    usage: "(--data DIR [--ehr GROUPS|none] | --generated-views [--ehr-in K]) --out RUN [--preset cpu_fast] [--steps N] [--checkpoint-every K] [--resume | --overwrite]",
     description:
       "MSN pretraining in a run directory: config.json, run.json, metrics.csv (per step: loss parts, lr, wd, momentum, grad norm, images/s),\n" +
       "checkpoint/ (atomic, every K steps and at the end), loss.svg/.png, schedules.svg/.png, summary.md. With --data: MIMIC-CXR train split,\n" +
-      "EHR groups from MIMIC-IV fused into the anchor branch (the EHR width sets ehr.ehrIn); without --data: generated views (--ehr-in).\n" +
-      "--resume continues bit-for-bit; Ctrl-C saves and exits; a NaN/Inf loss stops with the last good checkpoint kept.",
+      "EHR groups from MIMIC-IV fused into the anchor branch (the EHR width sets ehr.ehrIn); --generated-views: synthetic views, no dataset (--ehr-in).\n" +
+      "An existing run in --out is never replaced without --overwrite; --resume continues it bit-for-bit; Ctrl-C/SIGTERM save and exit 130/143;\n" +
+      "a NaN/Inf loss stops with the last good checkpoint kept. Skipped rows and images are listed, counted in run.json and written to skips.csv.",
     flags: {
-      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout); omitted: generated views" },
+      data: { type: "string", meta: "DIR", help: "cohort directory (mmsn synth layout)" },
       dataset: { type: "choice", choices: ["mimic"], default: "mimic", help: "pretraining dataset" },
       ehr: { type: "string", meta: "GROUPS", default: "none", help: "EHR groups demographic,scan,inpatient (comma-separated), all, or none (vanilla MSN)" },
       "ehr-in": { type: "int", min: 0, default: 0, help: "EHR width for generated views (without --data)" },
@@ -89,6 +96,9 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "batch-size": { type: "int", min: 1, help: "images per step (default: the preset's)" },
       "checkpoint-every": { type: "int", min: 1, default: 50, help: "steps between checkpoints" },
       resume: { type: "bool", help: "continue the run in --out from its last checkpoint" },
+      overwrite: common.overwrite,
+      "max-skip-fraction": common["max-skip-fraction"],
+      "generated-views": { type: "bool", help: "pretrain on generated views instead of a dataset (a smoke test: not a pretrained model)" },
       progress: common.progress,
     },
   },
@@ -108,6 +118,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "probe-epochs": { type: "int", min: 1, default: 100, help: "epoch limit (early stopping, patience 5)" },
       bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
       "batch-size": { type: "int", min: 1, default: 64, help: "images per encoder forward" },
+      "max-skip-fraction": common["max-skip-fraction"],
       progress: common.progress,
     },
   },
@@ -128,11 +139,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     variadic: "probes",
   },
   export: {
-    usage: "--checkpoint RUN/checkpoint --out DIR",
-    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), index.html example, README.md.",
+    usage: "--checkpoint RUN/checkpoint [--out DIR] [--overwrite]",
+    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), index.html example, README.md, tf.min.js (pinned by an integrity hash, no CDN) and THIRD_PARTY_LICENSES.txt. Never writes into a checkpoint or a run directory; replaces only a previous export unless --overwrite.",
     flags: {
       checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
       out: { type: "string", meta: "DIR", help: "output folder (default RUN/web)" },
+      overwrite: { type: "bool", help: "replace a non-empty --out folder that is not a previous export (never a checkpoint, a run directory or a folder with subfolders)" },
     },
   },
   demo: {
@@ -157,11 +169,14 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
   switch (cmd) {
     case "pretrain": {
       const out = get.str(a, "out");
-      if (get.str(a, "data") === undefined) {
-        if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR (run `mmsn synth DIR` to generate the synthetic cohort); for generated views use --ehr-in K");
+      if (get.bool(a, "resume") && get.bool(a, "overwrite")) throw new Error("pretrain: --resume continues the run in --out and --overwrite replaces it; give one of them");
+      if (get.bool(a, "generated-views")) {
+        if (get.str(a, "data") !== undefined) throw new Error("pretrain: --generated-views trains on synthetic views and --data on a dataset; give one of them");
+        if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR; with --generated-views use --ehr-in K");
         const { runToyPretrain } = await import("./toy.js");
-        return runToyPretrain({ preset: get.str(a, "preset")!, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume") });
+        return runToyPretrain({ preset: get.str(a, "preset")!, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume"), overwrite: get.bool(a, "overwrite") });
       }
+      if (get.str(a, "data") === undefined) throw new Error("pretrain: --data DIR is required (a cohort in the `mmsn synth` layout: run `mmsn synth DIR` to generate the synthetic one, or point it at your MIMIC-CXR-JPG / MIMIC-IV copies); --generated-views trains on synthetic views instead, as a smoke test");
       const ehr = parseEhrGroups(get.str(a, "ehr")!);
       await initBackend({ quiet: true });
       const { pretrainOnDataset } = await import("./pretrain.js");
@@ -174,11 +189,14 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         batchSize: get.num(a, "batch-size"),
         checkpointEvery: get.num(a, "checkpoint-every")!,
         resume: get.bool(a, "resume"),
+        overwrite: get.bool(a, "overwrite"),
         progress: get.bool(a, "progress"),
         cache: get.str(a, "cache"),
+        maxSkipFraction: get.num(a, "max-skip-fraction"),
       });
       const losses = r.results.map((x) => x.loss);
       console.log(`${r.method}: steps ${r.startStep} → ${r.startStep + r.results.length}${r.interrupted ? " (interrupted; --resume to continue)" : ""}, last loss ${losses.at(-1)?.toFixed(4) ?? "n/a"}, ${r.seconds.toFixed(1)} s; run directory ${r.dir}`);
+      if (r.signal) throw new Interrupted(r.signal);
       return;
     }
     case "probe": {
@@ -199,6 +217,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         bootstrap: get.num(a, "bootstrap"),
         batchSize: get.num(a, "batch-size"),
         progress: get.bool(a, "progress"),
+        maxSkipFraction: get.num(a, "max-skip-fraction"),
       });
       console.log(`\n${comparisonText([r])}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
       return;
@@ -218,6 +237,8 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         bootstrap: get.num(a, "bootstrap")!,
         checkpointEvery: get.num(a, "checkpoint-every")!,
         resume: get.bool(a, "resume"),
+        overwrite: get.bool(a, "overwrite"),
+        maxSkipFraction: get.num(a, "max-skip-fraction"),
         synthImages: get.num(a, "synth-images"),
         progress: get.bool(a, "progress"),
       };
@@ -246,7 +267,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
     case "export": {
       const { exportCommand } = await import("./export.js");
       await initBackend({ quiet: true }); // as every other command: the automatic choice, or MMSN_BACKEND
-      return exportCommand(get.req(a, "checkpoint", "the checkpoint to export"), get.str(a, "out"));
+      return exportCommand(get.req(a, "checkpoint", "the checkpoint to export"), get.str(a, "out"), { overwrite: get.bool(a, "overwrite") });
     }
     case "demo": {
       const { runToyPretrain } = await import("./toy.js");
@@ -292,6 +313,6 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   main(process.argv.slice(2)).catch((e: Error) => {
     console.error(`mmsn: ${e.message}`);
-    process.exitCode = 1;
+    process.exitCode = e instanceof Interrupted ? e.exitCode : 1;
   });
 }

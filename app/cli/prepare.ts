@@ -4,6 +4,7 @@
 import { join, resolve } from "node:path";
 import { buildCache, extractEhrFeatures, type AgeEncoding } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
+import { skipSummary } from "../skips.js";
 import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type DatasetName } from "../data.js";
 
 /**
@@ -12,6 +13,8 @@ import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type 
  */
 export async function prepareCommand(data: string, dataset: DatasetName, shortSide: number, out: string | undefined, progress: boolean): Promise<void> {
   const ds = loadDataset(data, dataset);
+  const skipped = skipSummary([ds.report]);
+  if (skipped) console.log(skipped);
   const outDir = out ?? join(resolve(data), ".cache", `${dataset}-${shortSide}`);
   const t0 = performance.now();
   const r = await buildCache(ds.ids.map((id, i) => ({ id, path: ds.paths[i]! })), { outDir, shortSide, progress });
@@ -29,6 +32,6 @@ export async function ehrCommand(data: string, groups: readonly EhrGroup[], age:
   requirePath(resolve(data), "dataset directory --data");
   const { mimicRoot, mimicIvRoot } = cohortMimicRoots(data);
   const ehr = await extractEhrFeatures({ mimicIvRoot, metadata: requireMimicMetadata(mimicRoot), selection: { groups, age }, outCsv });
-  const skipped = ehr.report.toString();
+  const skipped = skipSummary([ehr.report]);
   console.log(`EHR features ${ehr.columns.join(", ")} for ${ehr.paths.length} images → ${outCsv}${skipped ? `\n${skipped}` : ""}`);
 }

@@ -2,7 +2,9 @@
  * `mmsn pretrain --data DIR`: MSN / multimodal MSN pretraining on MIMIC-CXR (train split) with the MIMIC-IV
  * EHR groups fused into the anchor branch, in a checkpointed run directory (`trainRun`).
  */
-import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../../src/utils/atomic.js";
 import { join, resolve } from "node:path";
 import { msnConfig } from "../../src/config/msn.js";
 import { checkPreset } from "./args.js";
@@ -12,8 +14,11 @@ import { methodName } from "../study/ehr_groups.js";
 import { writeRunSummary } from "../study/run_summary.js";
 import { trainRun } from "../../src/train/run.js";
 import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
-import { selectSplit } from "../../data-loaders/index.js";
+import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
+import type { BatchStream } from "../../data-loaders/index.js";
+import type { MsnBatch } from "../../src/types/batch.js";
 import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipSummary, skipTotal, writeSkips, type SkipCounts } from "../skips.js";
 
 /** Options of {@link pretrainOnDataset}. */
 export interface DatasetPretrainOptions {
@@ -29,9 +34,13 @@ export interface DatasetPretrainOptions {
   readonly batchSize?: number;
   readonly checkpointEvery: number;
   readonly resume: boolean;
+  /** Replace a run already in `out` (default: refuse, naming --resume and --overwrite). */
+  readonly overwrite?: boolean;
   readonly progress?: boolean;
   /** Image cache from `mmsn prepare` (read instead of the JPEGs). */
   readonly cache?: string;
+  /** Stop before training when a load skipped more than this share of its rows/images (default 0.05). */
+  readonly maxSkipFraction?: number;
 }
 
 /** What a dataset-backed run returns (the model is disposed). */
@@ -41,9 +50,13 @@ export interface DatasetPretrainResult {
   readonly results: readonly StepResult[];
   readonly startStep: number;
   readonly interrupted: boolean;
+  /** The signal that interrupted the run (the CLI exits 130 / 143). */
+  readonly signal?: "SIGINT" | "SIGTERM";
   readonly seconds: number;
   readonly trainImages: number;
   readonly ehrColumns: readonly string[];
+  /** Skip counts of every input (dataset table, EHR tables, images), as in run.json and skips.csv. */
+  readonly skipped: SkipCounts;
 }
 
 /**
@@ -56,12 +69,24 @@ export interface DatasetPretrainResult {
 export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
   checkPreset(o.preset);
   const t0 = performance.now();
+  const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
   const all = loadDataset(o.data, "mimic");
+  assertSkipFraction(all.report, maxSkip);
+  const reports = [all.report];
   let train = selectSplit(all, "train");
+  if (o.cache === undefined) {
+    // Empty, truncated and non-image files are found before the run (a cache records its own failures).
+    const checked = checkImageFiles(train);
+    assertSkipFraction(checked.report, maxSkip);
+    reports.push(checked.report);
+    train = checked.dataset;
+  }
   let ehr: { matrix: Float32Array; dim: number } | undefined;
   let columns: readonly string[] = [];
   if (o.ehr.length > 0) {
     const e = cohortEhr(o.data, train, o.ehr);
+    assertSkipFraction(e.report, maxSkip);
+    reports.push(e.report);
     train = e.dataset;
     ehr = { matrix: e.matrix, dim: e.dim };
     columns = e.columns;
@@ -76,20 +101,46 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `${method}: preset ${o.preset} (ViT ${c.vit.depth}×${c.vit.embedDim}, ${c.randSize}px + ${c.focalViews}×${c.focalSize}px focal), ` +
       `EHR ${ehr ? `${ehr.dim} features [${columns.join(", ")}]` : "off"}, ${train.length} MIMIC train images, batch ${b}, ${o.steps} steps → ${o.out}`,
   );
+  const before = skipSummary(reports);
+  if (before) console.log(before);
+  // The batch plan is a function of the train images: record them, and refuse a resume on another set.
+  const plan = { images: train.length, sha256: createHash("sha256").update(train.ids.join("\n")).digest("hex") };
+  const planFile = join(o.out, "train_images.json");
+  if (o.resume && existsSync(planFile)) {
+    const was = JSON.parse(readFileSync(planFile, "utf8")) as typeof plan;
+    if (was.sha256 !== plan.sha256) {
+      throw new Error(`${o.out}: the usable train images changed since this run started (${was.images} → ${plan.images}: files were edited, removed or became unreadable); a resumed run would not continue the same batches. Restore the data, or start over with --overwrite`);
+    }
+  }
+  let images: BatchStream<MsnBatch> | undefined;
+  let recorded = false;
   const run = await trainRun(config, {
     dir: o.out,
     steps: o.steps,
     stepsPerEpoch: scheduleStepsPerEpoch(o.steps, c.epochs),
     checkpointEvery: o.checkpointEvery,
     resume: o.resume,
+    overwrite: o.overwrite,
+    command: "mmsn pretrain",
     progress: o.progress,
-    batches: (startStep) => pretrainBatches(train, c, { batchSize: b, startStep, ...(ehr ? { ehr } : {}), ...(source ? { source } : {}) }),
+    onStep: () => {
+      // At the first step of this call (the run directory is then ours): a new run records its plan.
+      if (recorded) return;
+      recorded = true;
+      if (!(o.resume && existsSync(planFile))) writeFileAtomic(planFile, JSON.stringify(plan) + "\n");
+    },
+    batches: (startStep) => (images = pretrainBatches(train, c, { batchSize: b, startStep, ...(ehr ? { ehr } : {}), ...(source ? { source } : {}) })),
   });
   run.model.dispose();
+  if (images) reports.push(images.report);
+  const during = images ? skipSummary([images.report]) : "";
+  if (during) console.log(`${during}\n(unreadable images are replaced by the next readable image of the epoch's order, so the batch plan and a resumed run stay the same)`);
+  const skipped = skipCounts(reports);
+  writeSkips(o.out, reports);
   writeFileSync(
     join(o.out, "run.json"),
     JSON.stringify(
-      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b) },
+      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped },
       null,
       2,
     ) + "\n",
@@ -98,6 +149,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `data: ${resolve(o.data)} (MIMIC-CXR train split, ${train.length} images)`,
     `EHR groups: ${o.ehr.length ? `${o.ehr.join(", ")} → ${columns.length} features (${columns.join(", ")})` : "none (vanilla MSN)"}`,
     `preset ${o.preset}, batch ${b}, ${o.steps} steps, checkpoint every ${o.checkpointEvery}`,
+    `skipped inputs: ${skipTotal(reports) === 0 ? "none" : Object.entries(skipped).map(([src, r]) => `${src}: ${Object.entries(r).map(([k, n]) => `${k} ${n}`).join(", ")}`).join("; ")} (skips.csv)`,
   ]);
-  return { dir: o.out, method, results: run.results, startStep: run.startStep, interrupted: run.interrupted, seconds: (performance.now() - t0) / 1000, trainImages: train.length, ehrColumns: columns };
+  return { dir: o.out, method, results: run.results, startStep: run.startStep, interrupted: run.interrupted, ...(run.signal ? { signal: run.signal } : {}), seconds: (performance.now() - t0) / 1000, trainImages: train.length, ehrColumns: columns, skipped };
 }

@@ -5,12 +5,12 @@
  *   nih14     new probe on NIH-14 train, "No Finding"-only images dropped, tested on NIH-14 test
  *   chexpert  the MIMIC-trained probe applied to CheXpert valid.csv (as the test set), no retraining
  */
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
 import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
+import { checkpointFingerprint } from "../../src/io/checkpoint.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { RNG_ALGORITHM } from "../../src/utils/rng.js";
 import { selectSplit, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
@@ -19,7 +19,9 @@ import { methodName } from "../study/ehr_groups.js";
 import { runMethod } from "../study/method_run.js";
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
-import { datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
+import { EVAL_NORMALIZATION, checkImageFiles, type LoadReport } from "../../data-loaders/index.js";
+import { dataFingerprint, datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipSummary, skipTotal, writeSkips } from "../skips.js";
 
 /** Options of {@link probeCommand}. */
 export interface ProbeCommandOptions {
@@ -39,6 +41,8 @@ export interface ProbeCommandOptions {
   /** Images per encoder forward. */
   readonly batchSize?: number;
   readonly progress?: boolean;
+  /** Stop before probing when loading a dataset table skipped more than this share of its rows (default 0.05). */
+  readonly maxSkipFraction?: number;
 }
 
 /** Result of {@link probeCommand}: the method's test evaluation and the probe's training run. */
@@ -52,6 +56,24 @@ export function checkpointDir(p: string): string {
   if (existsSync(join(p, "model.json"))) return p;
   if (existsSync(join(p, "checkpoint", "model.json"))) return join(p, "checkpoint");
   throw new Error(`no checkpoint at ${p}: expected ${join(p, "model.json")} (or a run directory holding checkpoint/); pretrain with \`mmsn pretrain --out RUN\` first`);
+}
+
+/**
+ * A probe writes results.csv, summary.md, … into `out`: never into a pretraining run directory, whose
+ * summary and charts it would replace.
+ * @throws Error naming the run and a probe directory to use instead.
+ */
+function assertNotRunDir(out: string): void {
+  const runJson = join(out, "run.json");
+  let pretrainRun = existsSync(join(out, "metrics.csv")) || existsSync(join(out, "checkpoint"));
+  if (!pretrainRun && existsSync(runJson)) {
+    try {
+      pretrainRun = (JSON.parse(readFileSync(runJson, "utf8")) as { command?: string }).command === "pretrain";
+    } catch {
+      pretrainRun = true;
+    }
+  }
+  if (pretrainRun) throw new Error(`probe: --out ${out} is a pretraining run directory (its summary.md and charts would be replaced); write the probe beside it, e.g. --out ${join(out, "probe-mimic")}`);
 }
 
 /** The method name recorded by `mmsn pretrain` in `RUN/run.json`, if any. */
@@ -72,6 +94,21 @@ function recordedMethod(ckpt: string): string | undefined {
  * @throws Error with how to get the data when `data` is missing; naming the file for a corrupt checkpoint.
  */
 export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommandResult> {
+  assertNotRunDir(o.out);
+  const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
+  const name = o.dataset === "nih14" ? "nih14" : "mimic";
+  const reports: LoadReport[] = [];
+  // Each dataset: its table's skips, then the cheap image-file check, both under the threshold before any work.
+  const checked = (n: "mimic" | "nih14" | "chexpert"): CxrDataset => {
+    const loaded = loadDataset(o.data, n);
+    assertSkipFraction(loaded.report, maxSkip);
+    const files = checkImageFiles(loaded);
+    assertSkipFraction(files.report, maxSkip);
+    reports.push(loaded.report, files.report);
+    return files.dataset;
+  };
+  const ds = checked(name);
+  const chexpertDs = o.dataset === "chexpert" ? checked("chexpert") : undefined;
   let model: MultimodalMSN;
   let source: string;
   let method: string;
@@ -80,7 +117,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
   if (o.checkpoint !== undefined) {
     const ckpt = checkpointDir(o.checkpoint);
     model = MultimodalMSN.load(ckpt);
-    fingerprint = createHash("sha1").update(readFileSync(join(ckpt, "weights.bin"))).digest("hex").slice(0, 12);
+    fingerprint = checkpointFingerprint(ckpt);
     source = `target encoder of ${ckpt} (step ${model.step})`;
     method = o.method ?? recordedMethod(ckpt) ?? "pretrained";
   } else {
@@ -92,20 +129,23 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
   try {
     const { size, channels } = evalViews(model.config);
     const bs = o.batchSize ?? 64;
-    const features = (encoder: Encoder, ds: CxrDataset, name: string, s: SplitName | "all"): Promise<LabeledFeatures> => {
+    const features = async (encoder: Encoder, ds: CxrDataset, name: string, s: SplitName | "all"): Promise<LabeledFeatures> => {
       const part = s === "all" ? ds : selectSplit(ds, s);
       if (part.length === 0) throw new Error(`${name}: the ${s} split is empty`);
-      return datasetFeatures(encoder, part, { size, channels, batchSize: bs }, {
+      const opts = { size, channels, batchSize: bs };
+      // The cache key covers the weights (or the random init) and the data: images, files, labels, preprocessing.
+      const data = dataFingerprint(part, { ...opts, decode: { shortSide: 2 * size }, normalization: EVAL_NORMALIZATION });
+      const f = await datasetFeatures(encoder, part, opts, {
         cacheDir: join(o.out, "features"),
-        cacheKey: `${fingerprint}.${size}px.${name}.${s}`,
+        cacheKey: `${fingerprint}.${data}.${size}px.${name}.${s}`,
         label: `features ${name}/${s}`,
         progress: o.progress === false ? false : process.stderr,
       });
+      reports.push(f.report);
+      return f;
     };
     // The paper's probe batch is 64 (drop_last); a tiny cohort gets one batch of all its training rows.
     const popts = (nTrain: number): ProtocolOptions => ({ probe: { maxEpochs: o.maxEpochs ?? 100, batchSize: Math.min(64, nTrain) }, evaluate: { bootstrap: o.bootstrap ?? 1000 } });
-    const name = o.dataset === "nih14" ? "nih14" : "mimic";
-    const ds = loadDataset(o.data, name);
     // The CheXpert protocol applies the MIMIC-trained probe: its test features come with the MIMIC splits.
     let chexpert: LabeledFeatures | undefined;
     const run = await runMethod({
@@ -114,7 +154,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
       model,
       features: async (encoder) => {
         const splits = { train: await features(encoder, ds, name, "train"), val: await features(encoder, ds, name, "validate"), test: await features(encoder, ds, name, "test") };
-        if (o.dataset === "chexpert") chexpert = await features(encoder, loadDataset(o.data, "chexpert"), "chexpert", "all");
+        if (chexpertDs) chexpert = await features(encoder, chexpertDs, "chexpert", "all");
         return splits;
       },
       protocol: async (splits): Promise<ProtocolResult> => {
@@ -125,7 +165,11 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
       },
     });
     const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
-    await writeProbeOutputs(o.out, result, { training: run.training, notes: run.notes });
+    const skipped = skipCounts(reports);
+    const summary = skipSummary(reports);
+    if (summary) console.log(summary);
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...run.notes, `skipped inputs: ${skipTotal(reports) === 0 ? "none" : summary.replace(/\n\s*/g, "; ")} (skips.csv)`], skipped });
+    writeSkips(o.out, reports);
     return { ...result, training: run.training, dir: o.out };
   } finally {
     model.dispose();

@@ -15,6 +15,7 @@ import { comparisonText, writeStudyReport, type MethodResult } from "../study/re
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
+import { Interrupted } from "./interrupted.js";
 import { probeCommand } from "./probe.js";
 
 /** Options of {@link runStudy} and {@link runAblation}. */
@@ -32,6 +33,10 @@ export interface StudyOptions {
   readonly bootstrap: number;
   readonly checkpointEvery: number;
   readonly resume: boolean;
+  /** Replace the runs already in `out` (default: refuse unless `resume`). */
+  readonly overwrite?: boolean;
+  /** See `mmsn pretrain --max-skip-fraction` (default 0.05). */
+  readonly maxSkipFraction?: number;
   /** MIMIC images of a generated cohort (default: the generator's default, 600). */
   readonly synthImages?: number;
   readonly progress?: boolean;
@@ -52,10 +57,10 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], di
   const method = methodName(groups);
   const run = join(o.out, dirName);
   const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, progress: o.progress });
-  if (pre.interrupted) throw new Error(`interrupted during ${method} pretraining (checkpoint saved in ${run}); run the same command with --resume to continue`);
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, progress: o.progress });
+  if (pre.signal) throw new Interrupted(pre.signal);
   const t1 = clock();
-  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, progress: o.progress });
+  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, progress: o.progress });
   timings.push(`${method}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s`);
   links[method] = run;
   return r;
@@ -88,7 +93,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const links: Record<string, string> = {};
   const results: MethodResult[] = [];
   const tr = clock();
-  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, progress: o.progress }));
+  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, progress: o.progress }));
   timings.push(`random init: features + probe ${(clock() - tr).toFixed(0)} s`);
   links["random init"] = join(o.out, "random-init");
   results.push(await pretrainAndProbe(o, [], "msn", timings, links));

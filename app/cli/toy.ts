@@ -10,6 +10,7 @@ import { trainRun } from "../../src/train/run.js";
 import { lineChart } from "../../src/viz/charts.js";
 import { saveChart } from "../../src/viz/render.js";
 import { checkPreset } from "./args.js";
+import { Interrupted } from "./interrupted.js";
 import { asciiPlot } from "../../src/utils/ascii_plot.js";
 import { scheduleStepsPerEpoch } from "../../src/train/steps.js";
 
@@ -23,9 +24,14 @@ export interface ToyPretrainArgs {
   readonly out?: string;
   readonly checkpointEvery?: number;
   readonly resume?: boolean;
+  /** Replace a run already in `out`. */
+  readonly overwrite?: boolean;
 }
 
-/** Pretrain `preset` on generated views and print the loss curve (the model is disposed). */
+/**
+ * Pretrain `preset` on generated views and print the loss curve (the model is disposed).
+ * @throws Interrupted when SIGINT/SIGTERM stopped the run (after its checkpoint was saved).
+ */
 export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
   const { preset, ehrIn, steps, batchSize, out } = a;
   const name = checkPreset(preset);
@@ -42,6 +48,7 @@ export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
   // The preset's schedules are in epochs: spread its `epochs` over the requested steps.
   const stepsPerEpoch = scheduleStepsPerEpoch(steps, c.epochs);
   let results;
+  let signal: "SIGINT" | "SIGTERM" | undefined;
   if (out) {
     model.dispose();
     const run = await trainRun(c, {
@@ -50,10 +57,13 @@ export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
       stepsPerEpoch,
       checkpointEvery: a.checkpointEvery ?? 50,
       resume: a.resume,
+      overwrite: a.overwrite,
+      command: "mmsn pretrain --generated-views",
       batches: (start) => toyBatches(c, b, c.seed, { startStep: start }),
     });
     results = run.results;
     run.model.dispose();
+    signal = run.signal;
   } else {
     results = await pretrain(model, toyBatches(c, b, c.seed), { steps, stepsPerEpoch });
     model.dispose();
@@ -74,4 +84,5 @@ export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
     const files = await saveChart(lineChart(points, { title: `MSN loss (${preset})`, xTitle: "step", yTitle: "loss" }), `${out}/loss`);
     console.log(`run directory ${out}: config.json, metrics.csv, checkpoint/, ${Object.values(files).map((f) => f.split("/").pop()).join(", ")}`);
   }
+  if (signal) throw new Interrupted(signal);
 }

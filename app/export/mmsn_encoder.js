@@ -1,6 +1,6 @@
 // @ts-check
 // mmsn_encoder.js: the frozen MSN target encoder (ViT, CLS after the final LayerNorm) in plain tfjs.
-// Usage (browser): <script src="https://cdn.jsdelivr.net/npm/@tensorflow/tfjs@4.22.0/dist/tf.min.js"></script>
+// Usage (browser): <script src="tf.min.js" integrity="sha384-…"></script>  (mmsn export ships tf.min.js; see its index.html)
 //   import { loadEncoder } from "./mmsn_encoder.js";
 //   const enc = await loadEncoder(tf, "./");                 // folder holding model.json + weights.bin
 //   const x = enc.preprocess(tf.browser.fromPixels(img, 1)); // [1, S, S, C], the evaluation transform

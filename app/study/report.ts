@@ -3,7 +3,8 @@
  * CSV, evaluation JSON, per-label AUROC chart, probe curve, summary markdown), the comparison table of
  * several methods (markdown with bootstrap CIs), and the study report with its grouped comparison chart.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../../src/utils/make_dirs.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import type { MultilabelEvaluation } from "../../src/eval/metrics.js";
@@ -38,14 +39,14 @@ export interface ProbeOutputs {
 export async function writeProbeOutputs(
   dir: string,
   r: MethodResult,
-  extra: { readonly training?: ProbeTrainResult; readonly notes?: readonly string[] } = {},
+  extra: { readonly training?: ProbeTrainResult; readonly notes?: readonly string[]; readonly skipped?: Readonly<Record<string, Readonly<Record<string, number>>>> } = {},
 ): Promise<ProbeOutputs> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const rows = evaluationRows(r.evaluation, { method: r.method, dataset: r.dataset });
   const resultsCsv = join(dir, "results.csv");
   writeResultsCsv(rows, resultsCsv);
   const evaluationJson = join(dir, "evaluation.json");
-  writeFileSync(evaluationJson, JSON.stringify({ method: r.method, dataset: r.dataset, source: r.source ?? "", evaluation: r.evaluation }, null, 1) + "\n");
+  writeFileSync(evaluationJson, JSON.stringify({ method: r.method, dataset: r.dataset, source: r.source ?? "", evaluation: r.evaluation, skipped: extra.skipped ?? {} }, null, 1) + "\n");
   const charts: string[] = [];
   const c1 = await saveChart(perLabelChart(rows, { title: `${r.method}: ${r.dataset} test AUROC per label` }), join(dir, "per_label_auroc"));
   charts.push(...Object.values(c1));
@@ -134,7 +135,7 @@ export async function writeStudyReport(
   results: readonly MethodResult[],
   meta: { readonly title: string; readonly notes?: readonly string[]; readonly links?: Readonly<Record<string, string>> },
 ): Promise<StudyReportFiles> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const rows = results.flatMap((r) => evaluationRows(r.evaluation, { method: r.method, dataset: r.dataset }));
   const comparisonCsv = join(dir, "comparison.csv");
   writeResultsCsv(rows, comparisonCsv);

@@ -9,8 +9,9 @@
  * The binary file is written first (to a temporary name, then renamed) and the header last, so a header
  * always describes a complete binary file.
  */
+import { makeDirs } from "../utils/make_dirs.js";
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkOptionKeys } from "../utils/validate.js";
 import { ProgressReporter, type ProgressSink } from "../utils/progress.js";
@@ -96,7 +97,7 @@ export function readFeatureCache(cacheDir: string, cacheKey: string): ExtractedF
 /** Write a feature set to the cache (binary first, header last). */
 export function writeFeatureCache(cacheDir: string, cacheKey: string, fs: FeatureSet & { numLabels: number }): void {
   const p = cachePaths(cacheDir, cacheKey);
-  mkdirSync(cacheDir, { recursive: true });
+  makeDirs(cacheDir);
   const bytes = 4 * (fs.features.length + fs.labels.length);
   const view = new Float32Array(bytes / 4); // little-endian on every platform Node supports here (x64, arm64)
   view.set(fs.features, 0);

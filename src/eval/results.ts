@@ -4,7 +4,8 @@
  * percentile interval is kept in its own columns. Excluded labels appear as rows with empty metrics and the
  * reason in `note`, so a table never hides them.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../utils/make_dirs.js";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { BootstrapCi, MultilabelEvaluation } from "./metrics.js";
 import type { DataFrame } from "danfojs-node";
@@ -149,7 +150,7 @@ export function toCsv<T extends object>(rows: readonly T[], columns?: readonly (
 
 /** Write result rows to a CSV file (parent directories are created). */
 export function writeResultsCsv(rows: readonly ResultRow[], path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   writeFileSync(path, toCsv(rows, RESULT_COLUMNS));
 }
 

@@ -278,7 +278,7 @@ export class MultimodalMSN {
 
   /**
    * Save the resolved config, all weights (anchor, target, optimizer moments) in the tfjs weights format and
-   * the training state to `dir`, atomically: a crash leaves the previous checkpoint intact.
+   * the training state to `dir` (format @3, src/io/checkpoint.ts): a crash or a full disk leaves the previous checkpoint intact.
    * Reads the device synchronously; on the webgpu backend use {@link saveAsync}.
    */
   save(dir: string): void {
@@ -309,24 +309,26 @@ export class MultimodalMSN {
   }
 
   /**
-   * Load a checkpoint written by `save`. The caller owns the returned model.
-   * @throws Error naming the file when it is missing, truncated or does not match its config.
+   * Load a checkpoint written by `save` (its digests, state and config checked). The caller owns the model.
+   * @throws Error naming the file when it is missing, truncated, corrupt or does not match its config.
    */
   static load(dir: string): MultimodalMSN {
     const { path, config, state, weights } = readCheckpoint<MsnConfig>(dir);
-    const model = new MultimodalMSN(config);
+    let model: MultimodalMSN | undefined;
     try {
+      model = new MultimodalMSN(config); // validates the config first (no tensor exists before)
       model.anchorParams.assignAll(weightsUnder(weights, "anchor/"));
       model.targetParams.assignAll(weightsUnder(weights, "target/"));
       for (const [kind, map] of [["adam_m/", model.optimizer.m], ["adam_v/", model.optimizer.v]] as const) {
-        for (const [name, arr] of weightsUnder(weights, kind)) {
-          const v = map.get(name);
-          if (!v || v.size !== arr.length) throw new Error(`${path}: optimizer state "${kind}${name}" does not match the model`);
+        const saved = weightsUnder(weights, kind);
+        for (const [name, v] of map) {
+          const arr = saved.get(name);
+          if (!arr || v.size !== arr.length || saved.size !== map.size) throw new Error(`optimizer state "${kind}${name}" is missing or does not match the model`);
           tf.tidy(() => v.assign(tf.tensor(arr, v.shape)));
         }
       }
     } catch (e) {
-      model.dispose();
+      model?.dispose();
       throw new Error(`${path}: ${(e as Error).message}`);
     }
     model.step = state.step;

@@ -2,23 +2,34 @@
  * A pretraining run in a directory: resolved config, a metrics CSV with one row per step, and a checkpoint
  * written atomically every N steps and at the end. A run killed at any moment (even SIGKILL) resumes from
  * its last checkpoint and ends with the same weights and metrics as an uninterrupted run, because the model,
- * optimizer, mask generator and the batch stream all restart from the checkpointed step. SIGINT (Ctrl-C)
- * finishes the current step, saves and returns; a NaN/Inf loss stops with the last good checkpoint kept.
+ * optimizer, mask generator and the batch stream all restart from the checkpointed step. SIGINT (Ctrl-C) and
+ * SIGTERM finish the current step, save and return; a NaN/Inf loss stops with the last good checkpoint kept.
+ * Nothing is replaced silently: a directory that already holds a run needs `resume` or `overwrite`, and
+ * `dir/.lock` keeps a second process out while the run lasts.
  *
  *   run/config.json        resolved MsnConfig
  *   run/metrics.csv        step,loss,ce,me_max,entropy,lr,weight_decay,momentum,grad_norm,images_per_second
- *   run/checkpoint/        model.json (tfjs weightsManifest + state), weights.bin, config.json
+ *   run/checkpoint/        model.json (tfjs weightsManifest + state + digests), weights-STEP-HASH.bin, config.json
+ *   run/.lock              while a run is in progress (src/utils/run_lock.ts)
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../utils/make_dirs.js";
+import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { MsnConfig } from "../config/msn.js";
 import { assertResumable } from "../io/checkpoint.js";
-import { writeFileAtomic } from "../utils/atomic.js";
+import { tidyCheckpoint } from "../io/checkpoint_files.js";
+import { METRICS_HEADER, truncateMetrics } from "../io/metrics_csv.js";
+import { clearRun, describeRun, existingRun } from "../io/run_dir.js";
+import { diskWriteError, writeFileAtomic } from "../utils/atomic.js";
+import { acquireRunLock } from "../utils/run_lock.js";
 import type { MsnBatch } from "../types/batch.js";
 import { MultimodalMSN, type StepResult } from "../msn/multimodal_msn.js";
 import { stepLoop, type StepReport } from "./pretrain.js";
 
-export const METRICS_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", "images_per_second"] as const;
+export { METRICS_COLUMNS } from "../io/metrics_csv.js";
+
+/** The signals that stop a run after its current step, with a checkpoint. */
+export type StopSignal = "SIGINT" | "SIGTERM";
 
 /** Options of {@link trainRun}. */
 export interface TrainRunOptions {
@@ -35,8 +46,12 @@ export interface TrainRunOptions {
    * resumed run to be bit-identical. Every batch taken is disposed by the run.
    */
   readonly batches: (startStep: number) => AsyncIterable<MsnBatch>;
-  /** Continue from `dir/checkpoint` when it exists (otherwise start fresh). */
+  /** Continue from `dir/checkpoint` (without one, start at 0 and say so). */
   readonly resume?: boolean;
+  /** Replace a run already in `dir` (its metrics.csv, config.json and checkpoint/). Not with `resume`. */
+  readonly overwrite?: boolean;
+  /** Names the run in `dir/.lock` and in "in use" messages (default "trainRun"), e.g. "mmsn pretrain". */
+  readonly command?: string;
   readonly progress?: boolean;
   readonly onStep?: (r: StepReport) => void | Promise<void>;
 }
@@ -49,66 +64,122 @@ export interface TrainRunResult {
   readonly results: StepResult[];
   /** Step the run started from (0, or the checkpoint's step when resumed). */
   readonly startStep: number;
-  /** True when SIGINT stopped the run early (a checkpoint was written). */
+  /** True when SIGINT or SIGTERM stopped the run early (a checkpoint was written). */
   readonly interrupted: boolean;
+  /** The signal that stopped the run, when `interrupted` (a CLI exits 130 for SIGINT, 143 for SIGTERM). */
+  readonly signal?: StopSignal;
 }
 
-/** Keep only metric rows of steps < `step` (work after the last checkpoint is redone). */
-function truncateMetrics(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.length > 0);
-  const kept = [lines[0]!, ...lines.slice(1).filter((l) => Number(l.split(",")[0]) < step)];
-  writeFileAtomic(path, kept.join("\n") + "\n");
-}
+/** Top-level config keys whose values differ between `a` and `b`. */
+const differingKeys = (a: object, b: object): string[] =>
+  [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify((a as Record<string, unknown>)[k]) !== JSON.stringify((b as Record<string, unknown>)[k]));
 
 /**
- * Train `config` in `opts.dir`, resuming when asked and possible.
- * @throws Error when the loss becomes NaN/Inf (the last good checkpoint stays in place), or when a
- *   checkpoint to resume from is corrupt (the message names the file).
+ * Train `config` in `opts.dir`, resuming or replacing a run there only when asked.
+ * @throws Error "DIR already holds a run (checkpoint at step N, …); continue it with --resume, replace it
+ *   with --overwrite, or choose another --out" before touching it; "DIR is in use by process PID …" while
+ *   another run holds it; when the loss becomes NaN/Inf (the last good checkpoint stays in place); when a
+ *   checkpoint or metrics.csv to resume from is corrupt (the message names the file); DiskWriteError when
+ *   the disk is full (the previous checkpoint is intact).
  */
 export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
-  mkdirSync(opts.dir, { recursive: true });
+  if (opts.resume && opts.overwrite) throw new Error(`${opts.dir}: --resume (continue the run) and --overwrite (replace it) contradict each other; give one of them`);
+  const lock = acquireRunLock(opts.dir, opts.command ?? "trainRun");
+  try {
+    return await trainLocked(config, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Open the run (fresh, resumed or replaced) and return the model to train. */
+function openRun(config: MsnConfig, opts: TrainRunOptions, ckpt: string, metrics: string): MultimodalMSN {
+  tidyCheckpoint(ckpt); // recovers a checkpoint an interrupted @2 save left aside; removes dead leftovers
+  const found = existingRun(opts.dir);
+  if (found && !opts.resume && !opts.overwrite) {
+    throw new Error(`${opts.dir} already holds a run (${describeRun(found)}); continue it with --resume, replace it with --overwrite, or choose another --out`);
+  }
+  if (found && opts.overwrite) {
+    clearRun(opts.dir);
+    console.error(`[mmsn] --overwrite: removed the run in ${opts.dir} (${describeRun(found)})`);
+  }
+  const resuming = opts.resume === true && existsSync(join(ckpt, "model.json"));
+  if (opts.resume && !resuming) {
+    console.error(`[mmsn] --resume: no checkpoint in ${ckpt}; starting at step 0${found?.rows ? ` (the ${found.rows} metric rows there are replaced)` : ""}`);
+  }
+  if (!resuming) {
+    writeFileAtomic(metrics, METRICS_HEADER);
+    return new MultimodalMSN(config);
+  }
+  assertResumable(ckpt);
+  const model = MultimodalMSN.load(ckpt);
+  try {
+    truncateMetrics(metrics, model.step);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const diff = differingKeys(model.config, config);
+  if (diff.length > 0) console.error(`[mmsn] --resume: continuing with the checkpoint's config; the config given differs in ${diff.join(", ")}`);
+  return model;
+}
+
+async function trainLocked(config: MsnConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
+  makeDirs(opts.dir);
   const ckpt = join(opts.dir, "checkpoint");
   const metrics = join(opts.dir, "metrics.csv");
-  const resuming = opts.resume === true && existsSync(join(ckpt, "model.json"));
-  if (resuming) assertResumable(ckpt);
-  const model = resuming ? MultimodalMSN.load(ckpt) : new MultimodalMSN(config);
+  const model = openRun(config, opts, ckpt, metrics);
   const startStep = model.step;
-  writeFileAtomic(join(opts.dir, "config.json"), JSON.stringify(model.config, null, 2));
-  if (resuming) truncateMetrics(metrics, startStep);
-  else writeFileSync(metrics, METRICS_COLUMNS.join(",") + "\n");
-
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
+  let signal: StopSignal | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const h = () => {
+      if (signal) console.error(`[mmsn] ${sig} again: still finishing step ${model.step} and saving; SIGKILL stops at once (losing the steps since the last checkpoint)`);
+      else console.error(`[mmsn] ${sig}: finishing step ${model.step} and saving a checkpoint`);
+      signal ??= sig;
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  let saved = -1;
+  const save = async () => {
+    await model.saveAsync(ckpt);
+    saved = model.step;
   };
-  process.on("SIGINT", onSigint);
   let results: StepResult[] = [];
   try {
+    writeFileAtomic(join(opts.dir, "config.json"), JSON.stringify(model.config, null, 2));
     results = await stepLoop(model, opts.batches(startStep), {
       total: opts.steps - startStep,
       stepsPerEpoch: opts.stepsPerEpoch,
-      more: () => model.step < opts.steps && !interrupted,
+      more: () => model.step < opts.steps && signal === undefined,
       progress: opts.progress,
       onError: (e) => {
         const last = existsSync(join(ckpt, "model.json")) ? `the last good checkpoint (${ckpt}) is kept` : "no checkpoint was written yet";
         return new Error(`${e.message}; ${last}`);
       },
       onStep: async (r) => {
-        appendFileSync(metrics, [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, r.imagesPerSecond.toFixed(3)].join(",") + "\n");
+        const row = [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, r.imagesPerSecond.toFixed(3)].join(",") + "\n";
+        try {
+          appendFileSync(metrics, row);
+        } catch (e) {
+          throw diskWriteError(e, metrics, row.length, "the last checkpoint is intact; resume from it with --resume") ?? e;
+        }
         await opts.onStep?.(r);
-        if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) await model.saveAsync(ckpt);
+        if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) await save();
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop, where signal handlers run
       },
     });
-    if (interrupted) {
-      await model.saveAsync(ckpt);
-      console.error(`[mmsn] interrupted at step ${model.step}: checkpoint saved to ${ckpt}; continue with --resume`);
+    if (signal !== undefined && model.step < opts.steps) {
+      if (saved !== model.step) await save();
+      console.error(`[mmsn] interrupted at step ${model.step}: checkpoint saved to ${ckpt}; continue with --resume (received ${signal})`);
+    } else if (signal !== undefined) {
+      signal = undefined; // the run had just finished: nothing was cut short
     }
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
-    process.off("SIGINT", onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
-  return { model, results, startStep, interrupted };
+  return { model, results, startStep, interrupted: signal !== undefined, ...(signal ? { signal } : {}) };
 }

@@ -2,7 +2,8 @@
  * Rendering Vega-Lite specs in Node without a canvas: vega-lite compile → vega View (renderer "none") →
  * SVG string → PNG with sharp (librsvg). vega, vega-lite and sharp are imported on first use.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { makeDirs } from "../utils/make_dirs.js";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { checkOptionKeys } from "../utils/validate.js";
@@ -58,7 +59,7 @@ export async function saveChart(
   formats: readonly ChartFormat[] = ["svg", "png", "json"],
   png: PngOptions = {},
 ): Promise<Partial<Record<ChartFormat, string>>> {
-  mkdirSync(dirname(basePath), { recursive: true });
+  makeDirs(dirname(basePath));
   const out: Partial<Record<ChartFormat, string>> = {};
   let svg: string | undefined; // compiled once for both the SVG and the PNG
   const getSvg = async () => (svg ??= await renderSvg(spec));

@@ -143,6 +143,27 @@ describe("batches", () => {
     assert.match(stream.report.examplesOf("unreadable image")[0]!.detail, /image file not found/);
   });
 
+  it("the training plan is fixed: an unreadable image's slot is refilled and no other batch changes", async () => {
+    const good = datasetSource(nihSamples(), { shortSide: 128 });
+    const readable: ImageSource = { length: 9, read: (i) => good.read(i) };
+    const broken: ImageSource = { length: 9, read: (i) => (i === 4 ? readGrayImage(path.join(NIH, "images/missing.png")) : good.read(i)) };
+    const targets = async (src: ImageSource) => {
+      const out: Float32Array[] = [];
+      const stream = msnBatches(src, { batchSize: 2, epochs: 2, views: { randSize: 16, focalSize: 8, focalViews: 1 } });
+      for await (const b of stream) {
+        out.push(b.target.dataSync() as Float32Array);
+        disposeBatch(b);
+      }
+      return { out, skipped: stream.report.total("unreadable image") };
+    };
+    const a = await targets(readable);
+    const b = await targets(broken);
+    assert.equal(b.out.length, a.out.length); // 4 batches per epoch either way: the step ↔ epoch map never shifts
+    assert.equal(b.skipped, 1);
+    const changed = a.out.map((x, k) => (Buffer.compare(Buffer.from(x.buffer), Buffer.from(b.out[k]!.buffer)) === 0 ? 0 : 1)).reduce((s, v) => s + v, 0);
+    assert.equal(changed, 2, "only the batch holding image 4 changes, once per epoch");
+  });
+
   it("prefetches: batches are prepared while the consumer is busy", async () => {
     let reads = 0;
     const img: GrayImage = { width: 64, height: 64, data: new Uint8Array(64 * 64).fill(7), bitDepth: 8 };

@@ -1,4 +1,5 @@
 /** Training behaviour: tensor leaks, learning on a fixed batch, save/load/resume, NaN handling. */
+import { checkpointShards } from "../../src/io/checkpoint.js";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,9 +104,11 @@ describe("MultimodalMSN training", () => {
     const a = new MultimodalMSN(cfg);
     for (let i = 0; i < 3; i++) a.trainStep(batch, { stepsPerEpoch: 5 });
     a.save(join(dir, "ckpt"));
-    assert.ok(existsSync(join(dir, "ckpt", "config.json")) && existsSync(join(dir, "ckpt", "weights.bin")));
+    assert.ok(existsSync(join(dir, "ckpt", "config.json")));
     const manifest = JSON.parse(readFileSync(join(dir, "ckpt", "model.json"), "utf8"));
-    assert.ok(Array.isArray(manifest.weightsManifest) && manifest.weightsManifest[0].paths[0] === "weights.bin", "tfjs weightsManifest");
+    assert.ok(Array.isArray(manifest.weightsManifest), "tfjs weightsManifest");
+    assert.match(manifest.weightsManifest[0].paths[0], /^weights-3-[0-9a-f]{12}\.bin$/);
+    assert.ok(existsSync(join(dir, "ckpt", manifest.weightsManifest[0].paths[0])));
     const b = MultimodalMSN.load(join(dir, "ckpt"));
     assert.equal(b.step, 3);
     assert.equal(b.stepsPerEpoch, 5);
@@ -126,9 +129,9 @@ describe("MultimodalMSN training", () => {
     const m = new MultimodalMSN("test");
     m.save(join(dir, "c"));
     m.dispose();
-    const bin = join(dir, "c", "weights.bin");
+    const bin = checkpointShards(join(dir, "c"))[0]!;
     writeFileSync(bin, readFileSync(bin).subarray(0, 100));
-    assert.throws(() => MultimodalMSN.load(join(dir, "c")), /weights\.bin: 100 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
+    assert.throws(() => MultimodalMSN.load(join(dir, "c")), /weights-0-[0-9a-f]{12}\.bin: 100 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
     writeFileSync(join(dir, "c", "model.json"), "{ not json");
     assert.throws(() => MultimodalMSN.load(join(dir, "c")), /model\.json is not valid JSON/);
     assert.throws(() => MultimodalMSN.load(join(dir, "missing")), /no checkpoint at .*missing/);

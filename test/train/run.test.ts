@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, it } from "node:test";
+import { checkpointShards } from "../../src/io/checkpoint.js";
 import { metricsWithoutTiming, ROOT, RUN_CHILD, runChildToEnd } from "../helpers/train_run.js";
 
 const STEPS = 12;
@@ -35,17 +36,19 @@ describe("checkpointed pretraining run", () => {
     runToEnd(killed, true);
     assert.deepEqual(metricsWithoutTiming(killed), metricsWithoutTiming(whole));
     assert.equal(metricsWithoutTiming(whole).length, STEPS + 1);
-    assert.deepEqual(readFileSync(join(killed, "checkpoint/weights.bin")), readFileSync(join(whole, "checkpoint/weights.bin")));
+    const [a, b] = [killed, whole].map((d) => checkpointShards(join(d, "checkpoint")));
+    assert.deepEqual(a!.map((p) => basename(p)), b!.map((p) => basename(p)), "same step, same bytes: same shard name");
+    assert.deepEqual(readFileSync(a![0]!), readFileSync(b![0]!));
   });
 
   it("a corrupt checkpoint stops --resume with the file named, and leaves it in place", () => {
     const dir = mkdtempSync(join(tmpdir(), "mmsn-run-corrupt-"));
     runToEnd(dir);
-    const bin = join(dir, "checkpoint/weights.bin");
+    const bin = checkpointShards(join(dir, "checkpoint"))[0]!;
     writeFileSync(bin, readFileSync(bin).subarray(0, 64));
     const r = spawnSync(process.execPath, ["--import", "tsx", RUN_CHILD, dir, String(STEPS + 3), "resume"], { cwd: ROOT, encoding: "utf8" });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /weights\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
+    assert.match(r.stderr, /weights-12-[0-9a-f]{12}\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/);
     assert.ok(existsSync(bin));
   });
 });

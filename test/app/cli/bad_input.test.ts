@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { main } from "../../../app/cli/main.js";
 import { writeSyntheticCohort } from "../../../data-loaders/index.js";
+import { checkpointShards } from "../../../src/io/checkpoint.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const TMP = mkdtempSync(join(tmpdir(), "mmsn-cli-bad-"));
@@ -87,15 +88,15 @@ describe("mmsn bad input", () => {
   it("a corrupt checkpoint fails with the file named and the checkpoint left in place", async () => {
     const run = join(TMP, "corrupt");
     await quiet(["pretrain", "--data", COHORT, "--ehr", "none", "--preset", "test", "--steps", "2", "--checkpoint-every", "1", "--out", run, "--no-progress"]);
-    const bin = join(run, "checkpoint/weights.bin");
+    const bin = checkpointShards(join(run, "checkpoint"))[0]!;
     writeFileSync(bin, readFileSync(bin).subarray(0, 64));
     const corrupted = readFileSync(bin);
     await assert.rejects(
       quiet(["pretrain", "--data", COHORT, "--ehr", "none", "--preset", "test", "--steps", "4", "--out", run, "--resume", "--no-progress"]),
-      /weights\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/,
+      /weights-\d+-[0-9a-f]{12}\.bin: 64 bytes but the manifest describes \d+; the checkpoint is truncated or corrupt/,
     );
     assert.deepEqual(readFileSync(bin), corrupted, "the checkpoint on disk is not overwritten");
-    await assert.rejects(quiet(["probe", "--data", COHORT, "--checkpoint", join(run, "checkpoint"), "--out", join(TMP, "p3"), "--no-progress"]), /weights\.bin: 64 bytes/);
+    await assert.rejects(quiet(["probe", "--data", COHORT, "--checkpoint", join(run, "checkpoint"), "--out", join(TMP, "p3"), "--no-progress"]), /weights-\d+-[0-9a-f]{12}\.bin: 64 bytes/);
     await assert.rejects(quiet(["probe", "--data", COHORT, "--checkpoint", join(TMP, "no-run"), "--out", join(TMP, "p4")]), /no checkpoint at .*no-run.*mmsn pretrain --out RUN/);
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * Issue 18 at the CLI: bad data, overwrites and mistakes never change a result without saying so. Each test
+ * is a row of the issue's table, on copies of a tiny synthetic cohort (40 MIMIC images at 64 px, `test`
+ * preset, a few steps).
+ */
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { main } from "../../../app/cli/main.js";
+import { COHORT_LAYOUT, loadMimicCxr, selectSplit, writeSyntheticCohort, type CxrDataset } from "../../../data-loaders/index.js";
+
+const TMP = mkdtempSync(join(tmpdir(), "mmsn-cli-silent-"));
+const COHORT = join(TMP, "cohort");
+
+/** Run the CLI in-process, capturing stdout. */
+async function mmsn(...argv: string[]): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
+  try {
+    await main(argv);
+  } finally {
+    console.log = log;
+  }
+  return lines.join("\n");
+}
+
+/** A fresh copy of the cohort (the loaders' in-process cache is keyed by path, so each copy is read anew). */
+function copyCohort(name: string): { dir: string; mimic: CxrDataset } {
+  const dir = join(TMP, name);
+  cpSync(COHORT, dir, { recursive: true });
+  return { dir, mimic: loadMimicCxr({ root: join(dir, COHORT_LAYOUT.mimicCxr) }) };
+}
+
+const pretrain = (data: string, out: string, ...more: string[]) => ["pretrain", "--data", data, "--preset", "test", "--steps", "2", "--checkpoint-every", "1", "--out", out, "--no-progress", ...more];
+const probe = (data: string, out: string, ...more: string[]) => ["probe", "--data", data, "--random-init", "--preset", "test", "--probe-epochs", "2", "--bootstrap", "10", "--out", out, "--no-progress", ...more];
+const metricRows = (run: string) => readFileSync(join(run, "metrics.csv"), "utf8").trim().split("\n").length - 1;
+
+describe("mmsn: nothing silent (issue 18)", () => {
+  before(async () => {
+    await writeSyntheticCohort(COHORT, { images: 40, imageSize: 64, datasets: ["mimic"] });
+  });
+
+  it("missing, zero-byte, truncated and non-image files are listed by pretrain and probe, counted in run.json/evaluation.json and written to skips.csv", async () => {
+    const { dir, mimic } = copyCohort("bad-images");
+    const train = selectSplit(mimic, "train").paths;
+    const test = selectSplit(mimic, "test").paths;
+    rmSync(train[0]!);
+    writeFileSync(train[1]!, "");
+    truncateSync(train[2]!, 200);
+    writeFileSync(train[3]!, "this is not an image\n");
+    rmSync(test[0]!);
+    const run = join(TMP, "bad-images-run");
+    const out = await mmsn(...pretrain(dir, run, "--max-skip-fraction", "0.5"));
+    assert.match(out, /skipped 2 of 40 in mimic-cxr .*:\n\s+image file not found: 2\n\s+e\.g\. .*metadata\.csv\.gz:\d+: /); // one train, one test image
+    assert.match(out, /skipped 3 of \d+ in image files \(mimic-cxr\):/);
+    for (const why of ["empty file: 1", "truncated JPEG \\(no end-of-image marker\\): 1", "not an image \\(no JPEG, PNG or DICOM signature\\): 1"]) assert.match(out, new RegExp(why));
+    const j = JSON.parse(readFileSync(join(run, "run.json"), "utf8"));
+    assert.equal(Object.values(j.skipped as Record<string, Record<string, number>>).flatMap((r) => Object.values(r)).reduce((s, n) => s + n, 0), 5);
+    const csv = readFileSync(join(run, "skips.csv"), "utf8");
+    for (const p of [train[0]!, train[1]!, train[2]!, train[3]!]) assert.ok(csv.includes(p), `skips.csv names ${p}`);
+    assert.match(readFileSync(join(run, "summary.md"), "utf8"), /skipped inputs: .*image file not found 2.*empty file 1/);
+
+    const pdir = join(TMP, "bad-images-probe");
+    const pout = await mmsn(...probe(dir, pdir, "--max-skip-fraction", "0.5"));
+    assert.match(pout, /image file not found: 2/); // one train, one test image
+    assert.match(pout, /empty file: 1/);
+    const ev = JSON.parse(readFileSync(join(pdir, "evaluation.json"), "utf8")) as { skipped: Record<string, Record<string, number>> };
+    assert.deepEqual(Object.values(ev.skipped).find((r) => r["image file not found"] !== undefined), { "image file not found": 2 });
+    assert.ok(readFileSync(join(pdir, "skips.csv"), "utf8").includes(test[0]!));
+  });
+
+  it("above --max-skip-fraction the run stops before it starts, naming the file, the line and the fix", async () => {
+    const { dir, mimic } = copyCohort("many-missing");
+    for (const p of selectSplit(mimic, "train").paths.slice(0, 4)) rmSync(p);
+    const run = join(TMP, "many-missing-run");
+    await assert.rejects(mmsn(...pretrain(dir, run)), (e: Error) => {
+      assert.match(e.message, /4 of 40 items were skipped \(10\.0%\), more than the allowed 5\.0%; nothing was run/);
+      assert.match(e.message, /image file not found: 4\n\s+e\.g\. .*mimic-cxr-2\.0\.0-metadata\.csv(\.gz)?:\d+: /);
+      assert.match(e.message, /raise --max-skip-fraction/);
+      return true;
+    });
+    assert.equal(existsSync(run), false, "nothing was written");
+    await assert.rejects(mmsn(...probe(dir, join(TMP, "many-missing-probe"))), /more than the allowed 5\.0%/);
+  });
+
+  it("re-probing into the same --out after the cohort changed recomputes the features (no stale cache, no stale labels)", async () => {
+    const { dir, mimic } = copyCohort("changing");
+    const pdir = join(TMP, "changing-probe");
+    await mmsn(...probe(dir, pdir, "--max-skip-fraction", "0.5"));
+    const before = JSON.parse(readFileSync(join(pdir, "evaluation.json"), "utf8")).evaluation.n;
+    // Edit the cohort: one test image gone, the labels of another study changed.
+    rmSync(selectSplit(mimic, "test").paths[1]!);
+    const again = copyCohort("changing-fresh");
+    rmSync(selectSplit(again.mimic, "test").paths[1]!);
+    await mmsn(...probe(dir, pdir, "--max-skip-fraction", "0.5"));
+    await mmsn(...probe(again.dir, join(TMP, "changing-fresh-probe"), "--max-skip-fraction", "0.5"));
+    const reused = JSON.parse(readFileSync(join(pdir, "evaluation.json"), "utf8")).evaluation;
+    const fresh = JSON.parse(readFileSync(join(TMP, "changing-fresh-probe", "evaluation.json"), "utf8")).evaluation;
+    assert.equal(reused.n, before - 1);
+    assert.equal(reused.n, fresh.n);
+    assert.equal(reused.macroAuroc, fresh.macroAuroc);
+  });
+
+  it("pretrain --out onto an existing run refuses without --resume or --overwrite, and leaves it as it was", async () => {
+    const run = join(TMP, "existing");
+    await mmsn(...pretrain(COHORT, run));
+    const metrics = readFileSync(join(run, "metrics.csv"));
+    const model = readFileSync(join(run, "checkpoint", "model.json"));
+    await assert.rejects(mmsn(...pretrain(COHORT, run, "--ehr", "demographic")), /already holds a run.*--resume.*--overwrite/s);
+    assert.deepEqual(readFileSync(join(run, "metrics.csv")), metrics);
+    assert.deepEqual(readFileSync(join(run, "checkpoint", "model.json")), model);
+    await assert.rejects(mmsn(...pretrain(COHORT, run, "--resume", "--overwrite")), /give one of them/);
+    await mmsn(...pretrain(COHORT, run, "--ehr", "demographic", "--overwrite"));
+    assert.equal(metricRows(run), 2);
+    assert.equal(JSON.parse(readFileSync(join(run, "run.json"), "utf8")).ehr[0], "demographic");
+  });
+
+  it("probe never writes into a pretraining run directory", async () => {
+    const run = join(TMP, "probe-into-run");
+    await mmsn(...pretrain(COHORT, run));
+    const summary = readFileSync(join(run, "summary.md"));
+    await assert.rejects(mmsn(...probe(COHORT, run)), /is a pretraining run directory .*--out .*probe-mimic/);
+    assert.deepEqual(readFileSync(join(run, "summary.md")), summary);
+  });
+
+  it("--cache with images mmsn prepare could not decode: counted as unreadable, no advice to rebuild the cache", async () => {
+    const { dir, mimic } = copyCohort("cache-bad");
+    writeFileSync(selectSplit(mimic, "train").paths[0]!, "not a jpeg");
+    const cache = join(dir, ".cache", "mimic-32");
+    await mmsn("prepare", "--data", dir, "--dataset", "mimic", "--short-side", "32", "--no-progress");
+    const run = join(TMP, "cache-bad-run");
+    const out = await mmsn(...pretrain(dir, run, "--cache", cache).map((a, i, all) => (all[i - 1] === "--steps" ? "8" : a))); // > 1 epoch: every image is read
+    assert.match(out, /unreadable image: 1\n\s+e\.g\. .*could not be decoded when the cache .* was built/);
+    assert.doesNotMatch(out, /rebuild it with/);
+  });
+
+  it("small mistakes say what is wrong: --steps -1, pretrain without --data", async () => {
+    await assert.rejects(mmsn("pretrain", "--steps", "-1", "--data", COHORT, "--out", join(TMP, "neg")), /--steps must be ≥ 1, got "-1"/);
+    await assert.rejects(mmsn("pretrain", "--out", join(TMP, "nodata")), /--data DIR is required .*--generated-views/);
+    assert.equal(existsSync(join(TMP, "nodata")), false);
+    await mmsn("pretrain", "--generated-views", "--preset", "test", "--steps", "1", "--out", join(TMP, "generated"));
+    assert.equal(metricRows(join(TMP, "generated")), 1);
+  });
+});
