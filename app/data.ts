@@ -56,33 +56,40 @@ export function requirePath(p: string, what: string): string {
   return p;
 }
 
+/** Options of {@link loadDataset}. */
+export interface LoadDatasetOptions {
+  /** Follow symlinks that lead out of the dataset root (default: such images are skipped and counted). */
+  readonly allowSymlinks?: boolean;
+}
+
 /**
  * Load a dataset from a cohort directory with all its splits (MIMIC: the official split file; NIH-14:
- * the official lists plus a seeded validation split; CheXpert: `valid.csv` as the test set).
+ * the official lists plus a seeded validation split; CheXpert: `valid.csv` as the test set). Label rows whose
+ * image file is missing (or lies outside the root) are dropped and counted in `report`.
  * @throws Error with how to get the data when the directory or the dataset's folder is missing.
  */
-export function loadDataset(dataDir: string, name: DatasetName): CxrDataset {
+export function loadDataset(dataDir: string, name: DatasetName, opts: LoadDatasetOptions = {}): CxrDataset {
   // `study` and `ablate` pretrain and probe many methods on the same cohort: parse its CSVs once.
   // Datasets are read-only (splits and subsets return new objects), so sharing is safe.
-  const key = `${resolve(dataDir)}\0${name}`;
+  const allowSymlinks = opts.allowSymlinks === true;
+  const key = `${resolve(dataDir)}\0${name}\0${allowSymlinks}`;
   let ds = loaded.get(key);
-  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name)));
+  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name, allowSymlinks)));
   return ds;
 }
 
 const loaded = new Map<string, CxrDataset>();
 
-// Label rows whose image file is missing are dropped and counted when the dataset is loaded (`checkImages`),
-// so the counts and the skip threshold see them before any run starts.
-function parseDataset(dataDir: string, name: DatasetName): CxrDataset {
+function parseDataset(dataDir: string, name: DatasetName, allowSymlinks: boolean): CxrDataset {
   const dir = requirePath(resolve(dataDir), "dataset directory --data");
+  const checks = { checkImages: true, allowSymlinks };
   switch (name) {
     case "mimic":
-      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG"), checkImages: true });
+      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG"), ...checks });
     case "nih14":
-      return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14"), checkImages: true });
+      return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14"), ...checks });
     case "chexpert":
-      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test", checkImages: true });
+      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test", ...checks });
   }
 }
 

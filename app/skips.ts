@@ -21,25 +21,48 @@ export function skipCounts(reports: readonly LoadReport[]): SkipCounts {
   return out;
 }
 
-/** Total skipped items over `reports`. */
-export function skipTotal(reports: readonly LoadReport[]): number {
-  return reports.reduce((s, r) => s + r.total(), 0);
+/** Counts of invalid values read as missing (their rows kept, the documented missing-value policy applied). */
+export function missingCounts(reports: readonly LoadReport[]): SkipCounts {
+  const out: SkipCounts = {};
+  for (const r of reports) if (r.totalMissing() > 0) out[r.source] = { ...(out[r.source] ?? {}), ...r.missingValues };
+  return out;
+}
+
+const flat = (c: SkipCounts) =>
+  Object.entries(c)
+    .map(([src, r]) => `${src}: ${Object.entries(r).map(([k, n]) => `${k} ${n}`).join(", ")}`)
+    .join("; ");
+
+/** One line for a summary.md: what was skipped and what was read as missing, or "none". */
+export function skipNote(reports: readonly LoadReport[]): string {
+  const skipped = skipCounts(reports);
+  const missing = missingCounts(reports);
+  const parts = [Object.keys(skipped).length ? flat(skipped) : "none", ...(Object.keys(missing).length ? [`values read as missing: ${flat(missing)}`] : [])];
+  return `skipped inputs: ${parts.join("; ")} (skips.csv)`;
 }
 
 const where = (e: { file: string; line?: number }) => (e.line !== undefined ? `${e.file}:${e.line}` : e.file);
 
 /**
- * A printable summary: one line per source that skipped something, then per reason its count and up to
- * `examples` examples (`file:line: detail`). Empty string when nothing was skipped.
+ * A printable summary: per source that skipped something (or read invalid values as missing) a line, then
+ * per reason its count and up to `examples` examples (`file:line: detail`). Empty string when all was clean.
  */
 export function skipSummary(reports: readonly LoadReport[], examples = 3): string {
   const lines: string[] = [];
-  for (const r of reports) {
-    if (r.total() === 0) continue;
-    lines.push(`skipped ${r.total()} of ${r.read} in ${r.source}:`);
-    for (const [reason, n] of Object.entries(r.skipped)) {
+  const reasons = (r: LoadReport, counts: Readonly<Record<string, number>>) => {
+    for (const [reason, n] of Object.entries(counts)) {
       lines.push(`  ${reason}: ${n}`);
       for (const e of r.examplesOf(reason).slice(0, examples)) lines.push(`    e.g. ${where(e)}: ${e.detail}`);
+    }
+  };
+  for (const r of reports) {
+    if (r.total() > 0) {
+      lines.push(`skipped ${r.total()} of ${r.read} in ${r.source}:`);
+      reasons(r, r.skipped);
+    }
+    if (r.totalMissing() > 0) {
+      lines.push(`read ${r.totalMissing()} invalid values as missing in ${r.source} (rows kept):`);
+      reasons(r, r.missingValues);
     }
   }
   return lines.join("\n");
@@ -51,16 +74,19 @@ const csvCell = (v: string | number | undefined): string => {
 };
 
 /**
- * Write `dir/skips.csv`: one row per kept example (source, reason, the reason's count, file, line, detail);
- * a header only when nothing was skipped (so its presence says the check ran).
+ * Write `dir/skips.csv`: one row per kept example (source, what: `skipped` or `missing` (value read as
+ * missing, row kept), reason, the reason's count, file, line, detail); a header only when all was clean (so
+ * its presence says the check ran).
  * @returns the file written.
  */
 export function writeSkips(dir: string, reports: readonly LoadReport[]): string {
-  const rows = [["source", "reason", "count", "file", "line", "detail"].join(",")];
+  const rows = [["source", "what", "reason", "count", "file", "line", "detail"].join(",")];
   for (const r of reports) {
-    for (const [reason, n] of Object.entries(r.skipped)) {
-      const ex = r.examplesOf(reason);
-      for (const e of ex.length ? ex : [{ file: "", detail: "" }]) rows.push([r.source, reason, n, e.file, e.line, e.detail].map(csvCell).join(","));
+    for (const [what, counts] of [["skipped", r.skipped], ["missing", r.missingValues]] as const) {
+      for (const [reason, n] of Object.entries(counts)) {
+        const ex = r.examplesOf(reason);
+        for (const e of ex.length ? ex : [{ file: "", detail: "" }]) rows.push([r.source, what, reason, n, e.file, e.line, e.detail].map(csvCell).join(","));
+      }
     }
   }
   const file = join(dir, "skips.csv");

@@ -29,6 +29,7 @@ import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type P
 const common = {
   "max-skip-fraction": { type: "number", min: 0, default: DEFAULT_MAX_SKIP_FRACTION, help: "stop before the run when a dataset/EHR table or the images skip more than this share (skips are always listed and written to skips.csv)" } as FlagSpec,
   overwrite: { type: "bool", help: "replace the run already in --out (default: refuse; --resume continues it)" } as FlagSpec,
+  "allow-symlinks": { type: "bool", help: "follow symlinks that lead out of the dataset root (default: such images are skipped and counted)" } as FlagSpec,
   preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
   progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
 };
@@ -44,6 +45,7 @@ const studyFlags: Record<string, FlagSpec> = {
   resume: { type: "bool", help: "continue unfinished pretraining runs in --out" },
   overwrite: { type: "bool", help: "replace the runs already in --out (default: refuse; --resume continues them)" },
   "max-skip-fraction": common["max-skip-fraction"],
+  "allow-symlinks": common["allow-symlinks"],
   "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
   progress: common.progress,
 };
@@ -63,6 +65,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       dataset: { type: "choice", choices: DATASETS, default: "mimic", help: "which dataset" },
       out: { type: "string", meta: "DIR", help: "cache directory (default DIR/.cache/<dataset>-<short-side>)" },
       "short-side": { type: "int", min: 16, default: 256, help: "shorter side of the cached images" },
+      "allow-symlinks": common["allow-symlinks"],
       progress: common.progress,
     },
   },
@@ -98,6 +101,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       resume: { type: "bool", help: "continue the run in --out from its last checkpoint" },
       overwrite: common.overwrite,
       "max-skip-fraction": common["max-skip-fraction"],
+      "allow-symlinks": common["allow-symlinks"],
       "generated-views": { type: "bool", help: "pretrain on generated views instead of a dataset (a smoke test: not a pretrained model)" },
       progress: common.progress,
     },
@@ -119,6 +123,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       bootstrap: { type: "int", min: 0, default: 1000, help: "bootstrap resamples of the test metrics" },
       "batch-size": { type: "int", min: 1, default: 64, help: "images per encoder forward" },
       "max-skip-fraction": common["max-skip-fraction"],
+      "allow-symlinks": common["allow-symlinks"],
       progress: common.progress,
     },
   },
@@ -193,6 +198,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         progress: get.bool(a, "progress"),
         cache: get.str(a, "cache"),
         maxSkipFraction: get.num(a, "max-skip-fraction"),
+        allowSymlinks: get.bool(a, "allow-symlinks"),
       });
       const losses = r.results.map((x) => x.loss);
       console.log(`${r.method}: steps ${r.startStep} → ${r.startStep + r.results.length}${r.interrupted ? " (interrupted; --resume to continue)" : ""}, last loss ${losses.at(-1)?.toFixed(4) ?? "n/a"}, ${r.seconds.toFixed(1)} s; run directory ${r.dir}`);
@@ -218,6 +224,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         batchSize: get.num(a, "batch-size"),
         progress: get.bool(a, "progress"),
         maxSkipFraction: get.num(a, "max-skip-fraction"),
+        allowSymlinks: get.bool(a, "allow-symlinks"),
       });
       console.log(`\n${comparisonText([r])}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
       return;
@@ -239,6 +246,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         resume: get.bool(a, "resume"),
         overwrite: get.bool(a, "overwrite"),
         maxSkipFraction: get.num(a, "max-skip-fraction"),
+        allowSymlinks: get.bool(a, "allow-symlinks"),
         synthImages: get.num(a, "synth-images"),
         progress: get.bool(a, "progress"),
       };
@@ -262,7 +270,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
     }
     case "prepare": {
       const { prepareCommand } = await import("./prepare.js");
-      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASETS)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"));
+      return prepareCommand(get.req(a, "data", "the cohort directory"), get.str(a, "dataset") as (typeof DATASETS)[number], get.num(a, "short-side")!, get.str(a, "out"), get.bool(a, "progress"), get.bool(a, "allow-symlinks"));
     }
     case "export": {
       const { exportCommand } = await import("./export.js");

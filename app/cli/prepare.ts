@@ -11,8 +11,8 @@ import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type 
  * Build the preprocessing cache of a dataset (all splits): shards of uint8 images with shorter side
  * `shortSide`, resumable. Default location `DIR/.cache/<dataset>-<shortSide>`.
  */
-export async function prepareCommand(data: string, dataset: DatasetName, shortSide: number, out: string | undefined, progress: boolean): Promise<void> {
-  const ds = loadDataset(data, dataset);
+export async function prepareCommand(data: string, dataset: DatasetName, shortSide: number, out: string | undefined, progress: boolean, allowSymlinks = false): Promise<void> {
+  const ds = loadDataset(data, dataset, { allowSymlinks });
   const skipped = skipSummary([ds.report]);
   if (skipped) console.log(skipped);
   const outDir = out ?? join(resolve(data), ".cache", `${dataset}-${shortSide}`);

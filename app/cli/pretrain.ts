@@ -18,7 +18,7 @@ import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
 import type { BatchStream } from "../../data-loaders/index.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
-import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipSummary, skipTotal, writeSkips, type SkipCounts } from "../skips.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, skipNote, skipSummary, writeSkips, type SkipCounts } from "../skips.js";
 
 /** Options of {@link pretrainOnDataset}. */
 export interface DatasetPretrainOptions {
@@ -41,6 +41,8 @@ export interface DatasetPretrainOptions {
   readonly cache?: string;
   /** Stop before training when a load skipped more than this share of its rows/images (default 0.05). */
   readonly maxSkipFraction?: number;
+  /** Follow symlinks out of the dataset root (default: skipped and counted). */
+  readonly allowSymlinks?: boolean;
 }
 
 /** What a dataset-backed run returns (the model is disposed). */
@@ -70,7 +72,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   checkPreset(o.preset);
   const t0 = performance.now();
   const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
-  const all = loadDataset(o.data, "mimic");
+  const all = loadDataset(o.data, "mimic", { allowSymlinks: o.allowSymlinks });
   assertSkipFraction(all.report, maxSkip);
   const reports = [all.report];
   let train = selectSplit(all, "train");
@@ -101,7 +103,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `${method}: preset ${o.preset} (ViT ${c.vit.depth}×${c.vit.embedDim}, ${c.randSize}px + ${c.focalViews}×${c.focalSize}px focal), ` +
       `EHR ${ehr ? `${ehr.dim} features [${columns.join(", ")}]` : "off"}, ${train.length} MIMIC train images, batch ${b}, ${o.steps} steps → ${o.out}`,
   );
-  const before = skipSummary(reports);
+  const before = skipSummary(reports); // the EHR report also lists values read as missing
   if (before) console.log(before);
   // The batch plan is a function of the train images: record them, and refuse a resume on another set.
   const plan = { images: train.length, sha256: createHash("sha256").update(train.ids.join("\n")).digest("hex") };
@@ -140,7 +142,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   writeFileSync(
     join(o.out, "run.json"),
     JSON.stringify(
-      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped },
+      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped, missingValues: missingCounts(reports) },
       null,
       2,
     ) + "\n",
@@ -149,7 +151,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `data: ${resolve(o.data)} (MIMIC-CXR train split, ${train.length} images)`,
     `EHR groups: ${o.ehr.length ? `${o.ehr.join(", ")} → ${columns.length} features (${columns.join(", ")})` : "none (vanilla MSN)"}`,
     `preset ${o.preset}, batch ${b}, ${o.steps} steps, checkpoint every ${o.checkpointEvery}`,
-    `skipped inputs: ${skipTotal(reports) === 0 ? "none" : Object.entries(skipped).map(([src, r]) => `${src}: ${Object.entries(r).map(([k, n]) => `${k} ${n}`).join(", ")}`).join("; ")} (skips.csv)`,
+    skipNote(reports),
   ]);
   return { dir: o.out, method, results: run.results, startStep: run.startStep, interrupted: run.interrupted, ...(run.signal ? { signal: run.signal } : {}), seconds: (performance.now() - t0) / 1000, trainImages: train.length, ehrColumns: columns, skipped };
 }

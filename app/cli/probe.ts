@@ -21,7 +21,7 @@ import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
 import { EVAL_NORMALIZATION, checkImageFiles, type LoadReport } from "../../data-loaders/index.js";
 import { dataFingerprint, datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
-import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipSummary, skipTotal, writeSkips } from "../skips.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipNote, skipSummary, writeSkips } from "../skips.js";
 
 /** Options of {@link probeCommand}. */
 export interface ProbeCommandOptions {
@@ -43,6 +43,8 @@ export interface ProbeCommandOptions {
   readonly progress?: boolean;
   /** Stop before probing when loading a dataset table skipped more than this share of its rows (default 0.05). */
   readonly maxSkipFraction?: number;
+  /** Follow symlinks out of the dataset root (default: skipped and counted). */
+  readonly allowSymlinks?: boolean;
 }
 
 /** Result of {@link probeCommand}: the method's test evaluation and the probe's training run. */
@@ -100,7 +102,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
   const reports: LoadReport[] = [];
   // Each dataset: its table's skips, then the cheap image-file check, both under the threshold before any work.
   const checked = (n: "mimic" | "nih14" | "chexpert"): CxrDataset => {
-    const loaded = loadDataset(o.data, n);
+    const loaded = loadDataset(o.data, n, { allowSymlinks: o.allowSymlinks });
     assertSkipFraction(loaded.report, maxSkip);
     const files = checkImageFiles(loaded);
     assertSkipFraction(files.report, maxSkip);
@@ -168,7 +170,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     const skipped = skipCounts(reports);
     const summary = skipSummary(reports);
     if (summary) console.log(summary);
-    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...run.notes, `skipped inputs: ${skipTotal(reports) === 0 ? "none" : summary.replace(/\n\s*/g, "; ")} (skips.csv)`], skipped });
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...run.notes, skipNote(reports)], skipped });
     writeSkips(o.out, reports);
     return { ...result, training: run.training, dir: o.out };
   } finally {

@@ -37,6 +37,8 @@ export interface StudyOptions {
   readonly overwrite?: boolean;
   /** See `mmsn pretrain --max-skip-fraction` (default 0.05). */
   readonly maxSkipFraction?: number;
+  /** Follow symlinks out of the dataset root (default: skipped and counted). */
+  readonly allowSymlinks?: boolean;
   /** MIMIC images of a generated cohort (default: the generator's default, 600). */
   readonly synthImages?: number;
   readonly progress?: boolean;
@@ -57,10 +59,10 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], di
   const method = methodName(groups);
   const run = join(o.out, dirName);
   const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, progress: o.progress });
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress });
   if (pre.signal) throw new Interrupted(pre.signal);
   const t1 = clock();
-  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, progress: o.progress });
+  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress });
   timings.push(`${method}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s`);
   links[method] = run;
   return r;
@@ -93,7 +95,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const links: Record<string, string> = {};
   const results: MethodResult[] = [];
   const tr = clock();
-  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, progress: o.progress }));
+  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress }));
   timings.push(`random init: features + probe ${(clock() - tr).toFixed(0)} s`);
   links["random init"] = join(o.out, "random-init");
   results.push(await pretrainAndProbe(o, [], "msn", timings, links));

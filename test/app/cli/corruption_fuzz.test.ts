@@ -6,6 +6,7 @@
  * Each case prints its seed and corruptions, so a failure is reproducible.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +16,10 @@ import { main } from "../../../app/cli/main.js";
 import { COHORT_LAYOUT, DataFormatError, loadMimicCxr, selectSplit, writeSyntheticCohort } from "../../../data-loaders/index.js";
 import { Rng } from "../../../src/utils/rng.js";
 
+const ROOT = join(import.meta.dirname, "../../..");
 const TMP = mkdtempSync(join(tmpdir(), "mmsn-fuzz-"));
 const COHORT = join(TMP, "cohort");
-const CASES = 8;
+const CASES = 16;
 const PER_CASE = 4;
 
 const MIMIC = COHORT_LAYOUT.mimicCxr;
@@ -97,7 +99,7 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
   });
 
   for (let seed = 1; seed <= CASES; seed++) {
-    it(`seed ${seed}: no crash; a finished run counts every broken image`, async () => {
+    it(`seed ${seed}: no crash; a finished run counts every broken image`, async (t) => {
       const dir = join(TMP, `case-${seed}`);
       cpSync(COHORT, dir, { recursive: true });
       const { what, broken } = corrupt(dir, seed);
@@ -107,8 +109,10 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
         out = await quiet(["pretrain", "--data", dir, "--ehr", "all", "--preset", "test", "--steps", "2", "--out", run, "--no-progress", "--max-skip-fraction", "0.5"]);
       } catch (e) {
         assertCleanStop(e, dir, what);
+        t.diagnostic(`pretrain stopped cleanly: ${(e as Error).message.split("\n")[0]}\n  ${what.join("\n  ")}`);
         return;
       }
+      t.diagnostic(`pretrain finished\n  ${what.join("\n  ")}`);
       const skips = readFileSync(join(run, "skips.csv"), "utf8");
       const counted = Object.values(JSON.parse(readFileSync(join(run, "run.json"), "utf8")).skipped as Record<string, Record<string, number>>)
         .flatMap((r) => Object.values(r))
@@ -124,4 +128,14 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
       }
     });
   }
+
+  it("the exit status is as documented: 1 and one `mmsn: …` line naming the file, no stack trace", () => {
+    const dir = join(TMP, "exit-status");
+    cpSync(COHORT, dir, { recursive: true });
+    editTable(join(dir, TABLES[0]!), (lines) => (lines[3] = lines[3]!.replace(",", ',"')));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "app/cli/main.ts", "pretrain", "--data", dir, "--preset", "test", "--steps", "1", "--out", join(TMP, "exit-run")], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^mmsn: .*mimic-cxr-2\.0\.0-metadata\.csv\.gz: unterminated quote: the quoted cell opened on line 4/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+  });
 });

@@ -77,6 +77,17 @@ describe("mmsn pretrain and Ctrl-C / SIGTERM", () => {
     }
   });
 
+  it("a second pretrain on the same --out refuses while the first runs, naming it", async () => {
+    const run = join(TMP, "busy");
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli/main.ts", ...args(run, STEPS)], { cwd: ROOT });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    while (rows(run) < 1) await new Promise((r) => setTimeout(r, 50));
+    await assert.rejects(main([...args(run, STEPS), "--resume"]), new RegExp(`is in use by process ${child.pid} \\(\`mmsn pretrain\`, started `));
+    await assert.rejects(main([...args(run, STEPS), "--overwrite"]), /is in use by process/);
+    child.kill("SIGTERM");
+    assert.equal(await exited, 143);
+  });
+
   it("SIGTERM saves a checkpoint and exits 143", async () => {
     const run = join(TMP, "term");
     const { code, stderr } = await interrupt(run, "SIGTERM");

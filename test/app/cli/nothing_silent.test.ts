@@ -4,9 +4,10 @@
  * preset, a few steps).
  */
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
 import { main } from "../../../app/cli/main.js";
 import { COHORT_LAYOUT, loadMimicCxr, selectSplit, writeSyntheticCohort, type CxrDataset } from "../../../data-loaders/index.js";
@@ -135,6 +136,84 @@ describe("mmsn: nothing silent (issue 18)", () => {
     const out = await mmsn(...pretrain(dir, run, "--cache", cache).map((a, i, all) => (all[i - 1] === "--steps" ? "8" : a))); // > 1 epoch: every image is read
     assert.match(out, /unreadable image: 1\n\s+e\.g\. .*could not be decoded when the cache .* was built/);
     assert.doesNotMatch(out, /rebuild it with/);
+  });
+
+  it("a JPEG whose header claims 65500×65500 is refused before decoding, counted and named", async () => {
+    const { dir, mimic } = copyCohort("bomb");
+    const p = selectSplit(mimic, "train").paths[0]!;
+    const b = readFileSync(p);
+    for (let i = 2; i + 9 < b.length; i += 2 + b.readUInt16BE(i + 2)) {
+      if (b[i + 1] === 0xc0 || b[i + 1] === 0xc2) {
+        b.writeUInt16BE(65500, i + 5);
+        b.writeUInt16BE(65500, i + 7);
+        break;
+      }
+    }
+    writeFileSync(p, b);
+    const out = await mmsn(...pretrain(dir, join(TMP, "bomb-run")).map((a, i, all) => (all[i - 1] === "--steps" ? "8" : a)));
+    assert.match(out, /unreadable image: 1\n\s+e\.g\. .*: .*decompression bomb/);
+    assert.ok(readFileSync(join(TMP, "bomb-run", "skips.csv"), "utf8").includes(p));
+  });
+
+  it("a symlink inside the dataset root that points outside it is skipped and counted; --allow-symlinks follows it", async () => {
+    const { dir, mimic } = copyCohort("symlink");
+    const p = selectSplit(mimic, "train").paths[0]!;
+    const outside = join(TMP, "outside.jpg");
+    cpSync(p, outside);
+    rmSync(p);
+    symlinkSync(outside, p);
+    const out = await mmsn(...pretrain(dir, join(TMP, "symlink-run")));
+    assert.match(out, /path outside dataset root: 1/);
+    const followed = await mmsn(...pretrain(dir, join(TMP, "symlink-run-allowed"), "--allow-symlinks"));
+    assert.doesNotMatch(followed, /path outside dataset root/);
+  });
+
+  it("invalid EHR values (anchor_age blank/−5/1e9/abc, admittime garbage) are counted and shown, never read as 0 or as missing sex", async () => {
+    const { dir } = copyCohort("ehr-values");
+    const edit = (table: string, column: string, values: string[]) => {
+      const f = join(dir, COHORT_LAYOUT.mimicIv, table);
+      const lines = gunzipSync(readFileSync(f)).toString("utf8").split("\n");
+      const col = lines[0]!.split(",").indexOf(column);
+      values.forEach((v, k) => {
+        const cells = lines[k + 1]!.split(",");
+        cells[col] = v;
+        lines[k + 1] = cells.join(",");
+      });
+      writeFileSync(f, gzipSync(lines.join("\n")));
+    };
+    edit("hosp/patients.csv.gz", "anchor_age", ["", "-5", "1e9", "abc"]);
+    edit("hosp/admissions.csv.gz", "admittime", ["garbage"]);
+    const run = join(TMP, "ehr-values-run");
+    const out = await mmsn(...pretrain(dir, run, "--ehr", "all", "--max-skip-fraction", "0.5"));
+    assert.match(out, /invalid anchor_age: 4/);
+    assert.match(out, /invalid admittime: 1/);
+    const baseline = await mmsn(...pretrain(COHORT, join(TMP, "ehr-baseline"), "--ehr", "all", "--max-skip-fraction", "0.5"));
+    const missingSex = (text: string) => Number(/missing sex[^:]*: (\d+)/.exec(text)?.[1] ?? 0);
+    assert.equal(missingSex(out), missingSex(baseline), "a bad age is never dropped as missing sex");
+    const j = JSON.parse(readFileSync(join(run, "run.json"), "utf8")) as { missingValues: Record<string, Record<string, number>> };
+    assert.equal(Object.values(j.missingValues).find((r) => r["invalid anchor_age"])?.["invalid anchor_age"], 4);
+    assert.match(readFileSync(join(run, "skips.csv"), "utf8"), /missing,invalid anchor_age,4/);
+  });
+
+  it("duplicate ids and label values 2 / x are shown by the CLI with file and line", async () => {
+    const { dir } = copyCohort("labels");
+    const table = (name: string, edit: (lines: string[]) => void) => {
+      const f = join(dir, COHORT_LAYOUT.mimicCxr, name);
+      const lines = gunzipSync(readFileSync(f)).toString("utf8").split("\n");
+      edit(lines);
+      writeFileSync(f, gzipSync(lines.join("\n")));
+    };
+    table("mimic-cxr-2.0.0-metadata.csv.gz", (l) => l.splice(2, 0, l[1]!));
+    table("mimic-cxr-2.0.0-chexpert.csv.gz", (l) => {
+      for (const [row, v] of [[1, "2"], [2, "x"]] as const) {
+        const cells = l[row]!.split(",");
+        cells[2] = v;
+        l[row] = cells.join(",");
+      }
+    });
+    const out = await mmsn(...pretrain(dir, join(TMP, "labels-run"), "--max-skip-fraction", "0.5"));
+    assert.match(out, /duplicate image id: 1\n\s+e\.g\. .*metadata\.csv\.gz:3: duplicate dicom_id/);
+    assert.match(out, /unknown label value: 2\n\s+e\.g\. .*chexpert\.csv\.gz:2: unknown label value "2"/);
   });
 
   it("small mistakes say what is wrong: --steps -1, pretrain without --data", async () => {
