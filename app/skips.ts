@@ -4,9 +4,9 @@
  * and line), written beside the command's outputs as `skips.csv`, and checked against a threshold before a
  * run starts (`--max-skip-fraction`), so bad data never changes a result without saying so.
  */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadReport } from "../data-loaders/index.js";
+import { writeFileAtomic } from "../src/utils/atomic.js";
 
 /** Default of `--max-skip-fraction`: a load that skips more than this share of its rows/images stops. */
 export const DEFAULT_MAX_SKIP_FRACTION = 0.05;
@@ -90,7 +90,7 @@ export function writeSkips(dir: string, reports: readonly LoadReport[]): string 
     }
   }
   const file = join(dir, "skips.csv");
-  writeFileSync(file, rows.join("\n") + "\n");
+  writeFileAtomic(file, rows.join("\n") + "\n");
   return file;
 }
 

@@ -2,7 +2,8 @@
 import { join } from "node:path";
 import { EVAL_NORMALIZATION } from "../../data-loaders/index.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { exportEncoder, prepareExportDir } from "../export/export.js";
+import { exportEncoder } from "../export/export.js";
+import { prepareExportDir } from "../export/out_dir.js";
 import { checkpointDir } from "./probe.js";
 
 /** Options of {@link exportCommand}. */

@@ -3,7 +3,7 @@
  * EHR groups fused into the anchor branch, in a checkpointed run directory (`trainRun`).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../src/utils/atomic.js";
 import { join, resolve } from "node:path";
 import { msnConfig } from "../../src/config/msn.js";
@@ -65,8 +65,10 @@ export interface DatasetPretrainResult {
  * Pretrain on the MIMIC-CXR train split of `data`. The EHR vector width (columns of the selected groups)
  * sets `ehr.ehrIn`. The preset's schedules (in epochs) are spread over `steps`; the data loop runs over
  * epochs of the train split (batch k of the run depends only on k, so `resume` is bit-identical).
- * @throws Error with how to get the data when `data` is missing; on a corrupt checkpoint (file named; it is
- *   left in place); on a NaN/Inf loss (the last good checkpoint is kept).
+ * @throws Error with how to get the data when `data` is missing; when a table or the image check skips more
+ *   than `maxSkipFraction`; when `out` holds a run and neither `resume` nor `overwrite` is set, or another
+ *   process trains in it; when a resume would see other train images; on a corrupt checkpoint (file named;
+ *   it is left in place); on a NaN/Inf loss (the last good checkpoint is kept).
  */
 export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
   checkPreset(o.preset);
@@ -139,7 +141,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   if (during) console.log(`${during}\n(unreadable images are replaced by the next readable image of the epoch's order, so the batch plan and a resumed run stay the same)`);
   const skipped = skipCounts(reports);
   writeSkips(o.out, reports);
-  writeFileSync(
+  writeFileAtomic(
     join(o.out, "run.json"),
     JSON.stringify(
       { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped, missingValues: missingCounts(reports) },

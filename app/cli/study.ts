@@ -15,6 +15,7 @@ import { comparisonText, writeStudyReport, type MethodResult } from "../study/re
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
+import { describeRun, existingRun } from "../../src/io/run_dir.js";
 import { Interrupted } from "./interrupted.js";
 import { probeCommand } from "./probe.js";
 
@@ -55,6 +56,23 @@ export async function ensureCohort(dir: string, images?: number): Promise<boolea
 
 const clock = () => performance.now() / 1000;
 
+/**
+ * Before any work: the study's run directories under `o.out` are new, or `--resume` / `--overwrite` says what
+ * to do with the runs already there (never replaced silently, never found out after the first method ran).
+ * @throws Error naming the runs found and the three ways on.
+ */
+function assertStudyRuns(o: StudyOptions, dirNames: readonly string[]): void {
+  if (o.resume && o.overwrite) throw new Error(`${o.out}: --resume (continue the runs) and --overwrite (replace them) contradict each other; give one of them`);
+  if (o.resume || o.overwrite) return;
+  const found = dirNames.flatMap((d) => {
+    const r = existingRun(join(o.out, d));
+    return r ? [`${d}: ${describeRun(r)}`] : [];
+  });
+  if (found.length > 0) {
+    throw new Error(`${o.out} already holds runs of a study (${found.join("; ")}); continue them with --resume, replace them with --overwrite (npm start -- --overwrite), or choose another --out`);
+  }
+}
+
 async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], dirName: string, timings: string[], links: Record<string, string>): Promise<MethodResult> {
   const method = methodName(groups);
   const run = join(o.out, dirName);
@@ -90,6 +108,8 @@ async function finish(o: StudyOptions, title: string, results: MethodResult[], t
  */
 export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string }> {
   const t0 = clock();
+  const last = o.ehr.length > 0 ? `msn-ehr-${o.ehr.join("-")}` : "msn";
+  assertStudyRuns(o, ["msn", last]);
   await ensureCohort(o.data, o.synthImages);
   const timings: string[] = [];
   const links: Record<string, string> = {};
@@ -99,7 +119,6 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   timings.push(`random init: features + probe ${(clock() - tr).toFixed(0)} s`);
   links["random init"] = join(o.out, "random-init");
   results.push(await pretrainAndProbe(o, [], "msn", timings, links));
-  const last = o.ehr.length > 0 ? `msn-ehr-${o.ehr.join("-")}` : "msn";
   if (o.ehr.length > 0) results.push(await pretrainAndProbe(o, o.ehr, last, timings, links));
   // The last method's target encoder, ready for the browser (tfjs model.json + weights + mmsn_encoder.js).
   await exportCommand(join(o.out, last, "checkpoint"), join(o.out, last, "web"));
@@ -111,6 +130,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
  */
 export async function runAblation(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string }> {
   const t0 = clock();
+  assertStudyRuns(o, ["msn", ...ehrCombinations().map((g) => `msn-ehr-${g.join("-")}`)]);
   await ensureCohort(o.data, o.synthImages);
   const timings: string[] = [];
   const links: Record<string, string> = {};

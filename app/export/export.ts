@@ -1,51 +1,31 @@
 /**
  * Export the trained target encoder for the browser: `model.json` (tfjs weightsManifest + ViT config +
  * input normalisation), `weights.bin` (float32, tfjs weights format), `mmsn_encoder.js` (a plain-tfjs
- * forward pass, no other dependency), `index.html` (a small inference example), `tf.min.js` (the installed
- * TensorFlow.js browser bundle, loaded by index.html with a sha384 integrity: nothing comes from the network),
- * `THIRD_PARTY_LICENSES.txt` and `README.md`.
+ * forward pass, no other dependency), `index.html` (a small inference example), `tf.min.js` and
+ * `THIRD_PARTY_LICENSES.txt` (the installed TensorFlow.js browser bundle, see tfjs_bundle.ts) and `README.md`.
  *
- * Where it writes ({@link prepareExportDir}): never over a checkpoint or a run directory, never over files it
- * did not write unless told to (`overwrite`), and atomically: the files go to a temporary sibling that then
- * replaces the folder. The folder is checked and the sibling created before the model is loaded, so an
- * impossible path fails at once.
+ * Where it writes is out_dir.ts ({@link prepareExportDir}): never over a checkpoint or a run directory, and
+ * atomically through a temporary sibling that is created before the model is loaded.
  *
  * `mmsn_encoder.js` is the real file next to this one (plain browser ESM, type-checked through its JSDoc by
  * `npm run typecheck`); it is copied as is. `test/app/cli/export.test.ts` imports the written copy with plain
  * tfjs and checks it against `model.encode`.
  */
-import { createHash } from "node:crypto";
-import { makeDirs, removeEmptyDirs } from "../../src/utils/make_dirs.js";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
-import { createRequire } from "node:module";
-import { basename, dirname, join, resolve, sep } from "node:path";
-import { CHECKPOINT_FORMAT } from "../../src/io/checkpoint.js";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { encodeWeights } from "../../src/io/weights.js";
 import type { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import type { EncoderManifest } from "./mmsn_encoder.js";
+import { ENCODER_FORMAT, EXPORT_FILES, prepareExportDir, type ExportDirOptions, type ExportReplaces, type ExportTarget } from "./out_dir.js";
+import { shipTfjsBundle, tfjsScriptTags, type ShippedScript } from "./tfjs_bundle.js";
+
+// app/cli/export.ts imports it from here, with exportEncoder.
 
 /** Per-channel mean/std of the evaluation transform (RGB order). */
 export interface ExportNormalization {
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
 }
-
-/** Format tag of an exported encoder's model.json (also the marker of a previous export). */
-export const ENCODER_FORMAT = "multimodal-msn/vit-encoder@1";
-
-/** Every file an export may write; a folder holding only these, with an exported model.json, is a previous export. */
-export const EXPORT_FILES = ["model.json", "weights.bin", "mmsn_encoder.js", "index.html", "README.md", "tf.min.js", "THIRD_PARTY_LICENSES.txt"] as const;
-
-/** Where the export goes and what `overwrite` allows. */
-export interface ExportDirOptions {
-  /** Replace a non-empty folder that is not a previous export (never a checkpoint, a run, or a folder with subfolders). */
-  readonly overwrite?: boolean;
-  /** The checkpoint being exported: `out` may neither be in it nor hold it. */
-  readonly source?: string;
-}
-
-/** What the export replaces in its folder. */
-export type ExportReplaces = "nothing" | "previous export" | "overwritten files";
 
 /** The result of {@link exportEncoder}. */
 export interface ExportResult {
@@ -68,297 +48,6 @@ export function browserEncoderSource(): string {
   return text.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, "\n");
 }
 
-// -- where the export goes
-
-const CHECKPOINT_FORMAT_PREFIX = CHECKPOINT_FORMAT.slice(0, CHECKPOINT_FORMAT.indexOf("@") + 1);
-const ENCODER_FORMAT_PREFIX = ENCODER_FORMAT.slice(0, ENCODER_FORMAT.indexOf("@") + 1);
-/** Entries that make a folder a run directory (written by `mmsn pretrain`/`toy`). */
-const RUN_MARKERS = ["run.json", "metrics.csv", "checkpoint"];
-
-/** The `format` of `dir/model.json`, if it has one (a marker only: checkpoints are read by MultimodalMSN.load). */
-function modelJsonFormat(dir: string): string | undefined {
-  try {
-    const j = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { format?: unknown };
-    return typeof j.format === "string" ? j.format : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const isCheckpoint = (dir: string): boolean => modelJsonFormat(dir)?.startsWith(CHECKPOINT_FORMAT_PREFIX) === true;
-const runMarkers = (dir: string): string[] => RUN_MARKERS.filter((m) => existsSync(join(dir, m)));
-const isInside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
-
-function statOrUndefined(p: string): Stats | undefined {
-  try {
-    return statSync(p);
-  } catch (e) {
-    if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") return undefined;
-    throw e;
-  }
-}
-
-const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
-
-/** `p` absolute, with the symlinks of its longest existing prefix resolved. */
-function resolveExisting(p: string): string {
-  const tail: string[] = [];
-  for (let head = resolve(p); ; head = dirname(head)) {
-    try {
-      return join(realpathSync(head), ...tail);
-    } catch {
-      if (dirname(head) === head) return resolve(p);
-      tail.unshift(basename(head));
-    }
-  }
-}
-
-/**
- * What exporting to `dir` would replace; throws, naming `dir` and the fix, where it must not write.
- * Checkpoints and run directories are refused even with `overwrite`.
- */
-function inspectExportDir(dir: string, o: ExportDirOptions): ExportReplaces {
-  const source = o.source === undefined ? undefined : resolveExisting(o.source);
-  for (let a = dir; ; a = dirname(a)) {
-    const inRun = basename(a) === "checkpoint" && runMarkers(dirname(a)).length > 0;
-    if (isCheckpoint(a) || inRun || (source !== undefined && a === source)) {
-      const fix = `choose another folder, e.g. --out ${join(dirname(a), "web")}`;
-      if (a === dir) throw new Error(`export: --out ${dir} is a checkpoint${isCheckpoint(a) ? ` (its model.json has format ${modelJsonFormat(a)})` : ""}; exporting there would replace it: ${fix}`);
-      throw new Error(`export: --out ${dir} lies inside the checkpoint ${a}; the export must not change a checkpoint: ${fix}`);
-    }
-    if (dirname(a) === a) break;
-  }
-  const st = statOrUndefined(dir);
-  if (st === undefined) return "nothing";
-  if (!st.isDirectory()) throw new Error(`export: --out ${dir} is a file, not a folder; choose a folder path`);
-  const markers = runMarkers(dir);
-  if (markers.length > 0) {
-    throw new Error(`export: --out ${dir} is a run directory (it holds ${markers.map((m) => (m === "checkpoint" ? "checkpoint/" : m)).join(", ")}); exporting there would replace the run: choose another folder, e.g. --out ${join(dir, "web")}`);
-  }
-  if (source !== undefined && isInside(source, dir)) {
-    throw new Error(`export: --out ${dir} holds the checkpoint being exported (${source}); replacing it would delete the checkpoint: choose another folder, e.g. --out ${join(dirname(source), "web")}`);
-  }
-  const entries = readdirSync(dir, { withFileTypes: true });
-  if (entries.length === 0) return "nothing";
-  const list = (names: string[]) => names.slice(0, 6).join(", ") + (names.length > 6 ? `, … (${names.length} in all)` : "");
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name + "/");
-  const foreign = entries.filter((e) => !(EXPORT_FILES as readonly string[]).includes(e.name)).map((e) => (e.isDirectory() ? e.name + "/" : e.name));
-  const previous = modelJsonFormat(dir)?.startsWith(ENCODER_FORMAT_PREFIX) === true;
-  if (previous && foreign.length === 0) return "previous export";
-  if (o.overwrite) {
-    if (folders.length > 0) throw new Error(`export: --overwrite replaces a folder of files, but --out ${dir} holds subfolders (${list(folders)}), which export never writes; move them away or choose another --out`);
-    return "overwritten files";
-  }
-  if (previous) throw new Error(`export: --out ${dir} is a previous export but also holds files export does not write (${list(foreign)}); move them away, or pass --overwrite to replace the folder`);
-  throw new Error(`export: --out ${dir} is not empty and is not a previous export (it holds ${list(foreign)}); choose a new or empty folder, or pass --overwrite to replace its contents`);
-}
-
-/** Why a mkdir failed, in words; `inFolder`: name the folder it was made in rather than the (temporary) path. */
-function mkdirReason(e: unknown, inFolder?: string): string {
-  const code = errCode(e);
-  const path = inFolder === undefined ? `mkdir ${(e as NodeJS.ErrnoException).path ?? ""}` : `cannot make a folder in ${inFolder}`;
-  const why: Record<string, string> = {
-    EACCES: "permission denied",
-    EPERM: "operation not permitted",
-    EROFS: "read-only file system",
-    ENOSPC: "no space left on the device",
-    EEXIST: "something that is not a folder is in the way (a broken link?)",
-    ENOENT: "the file system refuses new entries there (as /proc and /sys do)",
-  };
-  return code !== undefined && why[code] ? `${path}: ${why[code]} (${code})` : (e as Error).message;
-}
-
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errCode(e) === "EPERM";
-  }
-}
-
-let stagingCount = 0;
-
-/** A checked export folder with its temporary sibling; {@link exportEncoder} fills, commits or aborts it. */
-export class ExportTarget {
-  private done = false;
-
-  constructor(
-    /** The folder the export ends up in (symlinks resolved). */
-    readonly dir: string,
-    /** The temporary sibling the files are written to first. */
-    readonly staging: string,
-    /** What `dir` holds now and the export will replace. */
-    readonly replaces: ExportReplaces,
-    private readonly options: ExportDirOptions,
-    /** Parent folders created for `dir`, outermost first (removed again on abort). */
-    private readonly createdParents: readonly string[],
-  ) {}
-
-  /**
-   * Swap the filled staging folder in: `dir` is moved aside, the staging folder renamed to `dir`, the old
-   * folder deleted. `dir` is checked again first (it may have changed while the model loaded).
-   */
-  commit(): void {
-    if (this.done) throw new Error(`export: ${this.dir} was already committed or aborted`);
-    inspectExportDir(this.dir, this.options);
-    if (statOrUndefined(this.dir) === undefined) {
-      renameSync(this.staging, this.dir);
-    } else {
-      const old = join(dirname(this.dir), `.${basename(this.dir)}.replaced-${process.pid}-${stagingCount++}`);
-      renameSync(this.dir, old);
-      try {
-        renameSync(this.staging, this.dir);
-      } catch (e) {
-        renameSync(old, this.dir);
-        throw e;
-      }
-      rmSync(old, { recursive: true, force: true });
-    }
-    this.done = true;
-  }
-
-  /** Delete the staging folder and the parents created for it; `dir` is left as it was. */
-  abort(): void {
-    if (this.done) return;
-    rmSync(this.staging, { recursive: true, force: true });
-    removeEmptyDirs(this.createdParents);
-    this.done = true;
-  }
-}
-
-/**
- * Check that `out` may take an export and create its temporary sibling (and any missing parents), before
- * anything expensive: refuses a checkpoint, a folder inside one, a run directory, a folder holding
- * `options.source`, a file, and a non-empty folder that is not a previous export (unless `overwrite`).
- * Leftover staging folders of dead processes beside `out` are removed.
- * @throws Error naming the folder and the fix; `cannot create --out …` (with the errno) for an impossible path.
- * @example const target = prepareExportDir("runs/msn/web", { source: "runs/msn/checkpoint" })
- */
-export function prepareExportDir(out: string, options: ExportDirOptions = {}): ExportTarget {
-  const dir = resolveExisting(out);
-  const replaces = inspectExportDir(dir, options);
-  const parent = dirname(dir);
-  const fail = (e: unknown, inFolder?: string): never => {
-    throw new Error(`export: cannot create --out ${out}: ${e instanceof Error && errCode(e) === undefined ? e.message : mkdirReason(e, inFolder)}; choose a writable folder`);
-  };
-  let created: string[] = [];
-  try {
-    created = makeDirs(parent);
-  } catch (e) {
-    fail(e);
-  }
-  const stale = new RegExp(`^\\.${basename(dir).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.export-(\\d+)-\\d+$`);
-  for (const name of readdirSync(parent)) {
-    const pid = Number(stale.exec(name)?.[1]);
-    if (pid > 0 && pid !== process.pid && !pidAlive(pid)) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-  const staging = join(parent, `.${basename(dir)}.export-${process.pid}-${stagingCount++}`);
-  try {
-    mkdirSync(staging);
-  } catch (e) {
-    removeEmptyDirs(created);
-    fail(e, parent);
-  }
-  return new ExportTarget(dir, staging, replaces, options, created);
-}
-
-// -- the tfjs browser bundle shipped beside index.html
-
-/** A browser script copied into the export. */
-interface ShippedScript {
-  /** npm package and version it comes from. */
-  readonly pkg: string;
-  readonly version: string;
-  /** Absolute path of the installed file, and its name in the export. */
-  readonly from: string;
-  readonly name: string;
-  /** `sha384-<base64>` of the file (Subresource Integrity). */
-  readonly integrity: string;
-}
-
-/** Candidate bundles, best first: the full tfjs UMD bundle, else tfjs-core with its CPU (and WebGL) backends. */
-const BUNDLES: readonly (readonly [pkg: string, file: string, required: boolean][])[] = [
-  [["@tensorflow/tfjs", "dist/tf.min.js", true]],
-  [
-    ["@tensorflow/tfjs-core", "dist/tf-core.min.js", true],
-    ["@tensorflow/tfjs-backend-cpu", "dist/tf-backend-cpu.min.js", true],
-    ["@tensorflow/tfjs-backend-webgl", "dist/tf-backend-webgl.min.js", false],
-  ],
-];
-/** Packages bundled inside the tfjs browser bundles (their licences ship too). */
-const BUNDLED_DEPENDENCIES = ["long", "seedrandom", "core-js", "regenerator-runtime"];
-
-/** The installed package root of `pkg`, resolved from `from` (a file or folder path), if any. */
-function packageRoot(pkg: string, from: string = import.meta.url): string | undefined {
-  try {
-    return dirname(createRequire(from).resolve(`${pkg}/package.json`));
-  } catch {
-    return undefined;
-  }
-}
-
-const sha384 = (bytes: Uint8Array): string => "sha384-" + createHash("sha384").update(bytes).digest("base64");
-
-/** The tfjs browser scripts to ship, from node_modules; undefined when no browser bundle is installed. */
-function tfjsBrowserScripts(): ShippedScript[] | undefined {
-  bundles: for (const bundle of BUNDLES) {
-    const scripts: ShippedScript[] = [];
-    for (const [pkg, file, required] of bundle) {
-      const root = packageRoot(pkg);
-      const from = root === undefined ? undefined : join(root, file);
-      if (root === undefined || from === undefined || !existsSync(from)) {
-        if (required) continue bundles;
-        continue;
-      }
-      const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
-      scripts.push({ pkg, version, from, name: basename(file), integrity: sha384(readFileSync(from)) });
-    }
-    return scripts;
-  }
-  return undefined;
-}
-
-/** The licence text of an installed package: its LICENSE file, else the licence section of its README. */
-function licenseText(root: string): string | undefined {
-  const file = readdirSync(root).find((f) => /^licen[cs]e(\.(txt|md))?$/i.test(f));
-  if (file !== undefined) return readFileSync(join(root, file), "utf8").trim();
-  const readme = readdirSync(root).find((f) => /^readme(\.md)?$/i.test(f));
-  if (readme === undefined) return undefined;
-  const text = readFileSync(join(root, readme), "utf8");
-  const at = text.search(/^#*\s*licen[cs]e\b.*$/im);
-  return at >= 0 ? text.slice(at).trim() : undefined;
-}
-
-/** THIRD_PARTY_LICENSES.txt: the licences of the shipped scripts and of the packages bundled inside them. */
-function thirdPartyLicenses(scripts: readonly ShippedScript[]): string {
-  const section = (title: string, body: string) => `${"=".repeat(78)}\n${title}\n${"=".repeat(78)}\n\n${body}`;
-  const bundled: string[] = [];
-  const seen = new Set<string>();
-  for (const s of scripts) {
-    for (const dep of BUNDLED_DEPENDENCIES) {
-      const root = packageRoot(dep, packageRoot(s.pkg)! + "/") ?? packageRoot(dep, packageRoot("@tensorflow/tfjs-core") + "/");
-      if (root === undefined || seen.has(root)) continue;
-      seen.add(root);
-      const pj = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; license?: string };
-      bundled.push(section(`${dep} ${pj.version} (bundled in ${s.name}), licence ${pj.license ?? "unknown"}`, licenseText(root) ?? `(no licence text in the installed package; licence ${pj.license ?? "unknown"})`));
-    }
-  }
-  const apacheBelow = bundled.some((b) => /Apache License\s+Version 2\.0/.test(b));
-  const own = scripts.map((s) => {
-    const root = packageRoot(s.pkg)!;
-    const license = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { license?: string }).license ?? "unknown";
-    const banner = /^\/\*\*?([\s\S]*?)\*\//.exec(readFileSync(s.from, "utf8"))?.[1]?.replace(/^\s*\* ?/gm, "").trim() ?? "";
-    const fullText = license === "Apache-2.0" ? (apacheBelow ? " The full text of the Apache License 2.0 is reproduced below (the licence of the bundled package long)." : " Full text: http://www.apache.org/licenses/LICENSE-2.0") : "";
-    return section(`${s.name}: ${s.pkg} ${s.version}, licence ${license}`, licenseText(root) ?? `${banner}\n\n(The package ships no LICENSE file; the notice above is the one at the top of ${s.name}.${fullText})`);
-  });
-  const head = `Third-party code in this folder: ${scripts.map((s) => s.name).join(", ")} (copied unmodified from node_modules) and the packages bundled inside.`;
-  return [head, ...own, ...bundled].join("\n\n") + "\n";
-}
-
-// -- the export
-
 /**
  * Write the target encoder of `model` to `out`: a folder path (checked with {@link prepareExportDir}) or a
  * target prepared before loading the model (the CLI does, so that a bad folder fails before the load). The
@@ -380,6 +69,7 @@ export async function exportEncoder(model: MultimodalMSN, out: string | ExportTa
   }
 }
 
+/** The target encoder's weights (`encoder.*`), read with `await data()`, as [name, values, shape]. */
 async function encoderWeights(model: MultimodalMSN): Promise<[string, Float32Array, number[]][]> {
   const encoder = [...model.targetParams.vars].filter(([name]) => name.startsWith("encoder."));
   const values = await Promise.all(encoder.map(([, v]) => v.data()));
@@ -397,15 +87,12 @@ function writeExport(model: MultimodalMSN, dir: string, normalization: ExportNor
     output: "CLS token after the final LayerNorm of the EMA target encoder, [B, embedDim]",
     weightsManifest: [group],
   };
-  const scripts = tfjsBrowserScripts();
   const warnings: string[] = [];
   writeFileSync(join(dir, "model.json"), JSON.stringify(manifest));
   writeFileSync(join(dir, "weights.bin"), data);
   writeFileSync(join(dir, "mmsn_encoder.js"), browserEncoderSource());
-  if (scripts !== undefined) {
-    for (const s of scripts) copyFileSync(s.from, join(dir, s.name));
-    writeFileSync(join(dir, "THIRD_PARTY_LICENSES.txt"), thirdPartyLicenses(scripts));
-  } else {
+  const scripts = shipTfjsBundle(dir);
+  if (scripts === undefined) {
     warnings.push("no TensorFlow.js browser bundle is installed (@tensorflow/tfjs/dist/tf.min.js): index.html has no tfjs <script>; add one yourself (see README.md)");
   }
   writeFileSync(join(dir, "index.html"), browserExampleHtml(scripts ?? []));
@@ -469,12 +156,11 @@ function exportReadme(model: MultimodalMSN, weightBytes: number, scripts: readon
 
 /** The example page written next to an exported encoder, loading `scripts` (relative, with integrity) first. */
 export function browserExampleHtml(scripts: readonly Pick<ShippedScript, "name" | "integrity">[]): string {
-  const tags = scripts.length > 0 ? scripts.map((s) => `<script src="${s.name}" integrity="${s.integrity}"></script>`).join("\n") : "<!-- no TensorFlow.js browser bundle was installed at export time: add a <script> loading tf.min.js here (see README.md) -->";
   return `<!doctype html>
 <!-- Serve this folder over HTTP (e.g. \`python3 -m http.server\`) and open index.html; see README.md. -->
 <meta charset="utf-8">
 <title>multimodal-msn encoder in the browser</title>
-${tags}
+${tfjsScriptTags(scripts)}
 <input type="file" id="file" accept="image/*"> <pre id="out">choose a chest X-ray image</pre>
 <script type="module">
   import { loadEncoder } from "./mmsn_encoder.js";

@@ -145,6 +145,11 @@ describe("mmsn end to end on a tiny cohort", () => {
     assert.ok(existsSync(join(out, "msn/checkpoint/model.json")) && existsSync(join(out, "msn-ehr-demographic/probe-mimic/results.csv")));
     assert.ok(isPng(join(out, "comparison.png")));
     assert.ok(existsSync(join(out, "msn-ehr-demographic/web/model.json")) && existsSync(join(out, "msn-ehr-demographic/web/mmsn_encoder.js")), "browser export");
+    // Run again on the same --out: refused before any work, naming the runs and the ways on; --resume finishes.
+    const again = ["study", "--data", COHORT, "--out", out, "--preset", "test", "--steps", "3", "--ehr", "demographic", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress"];
+    await assert.rejects(mmsn(...again), /already holds runs of a study \(msn: checkpoint at step 3, 3 metric rows; msn-ehr-demographic: .*\); continue them with --resume, replace them with --overwrite/);
+    const resumed = await mmsn(...again, "--resume");
+    assert.ok(resumed.includes("MSN+EHR(demographic)"));
   });
 
   it("ablate: vanilla MSN and every EHR group combination in one table", async () => {

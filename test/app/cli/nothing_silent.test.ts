@@ -119,6 +119,16 @@ describe("mmsn: nothing silent (issue 18)", () => {
     assert.equal(JSON.parse(readFileSync(join(run, "run.json"), "utf8")).ehr[0], "demographic");
   });
 
+  it("--resume refuses when the usable train images changed since the run started (the batch plan would differ)", async () => {
+    const { dir, mimic } = copyCohort("plan-change");
+    const run = join(TMP, "plan-change-run");
+    await mmsn(...pretrain(dir, run));
+    writeFileSync(selectSplit(mimic, "train").paths[3]!, "");
+    const more = pretrain(dir, run, "--resume").map((a, i, all) => (all[i - 1] === "--steps" ? "4" : a));
+    await assert.rejects(mmsn(...more), /the usable train images changed since this run started \(27 → 26: .*Restore the data, or start over with --overwrite/);
+    assert.equal(metricRows(run), 2, "the run is untouched");
+  });
+
   it("probe never writes into a pretraining run directory", async () => {
     const run = join(TMP, "probe-into-run");
     await mmsn(...pretrain(COHORT, run));
