@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
-import { main } from "../../../app/cli/main.js";
+import { mmsn } from "../../helpers/cli.js";
 import { COHORT_LAYOUT, DataFormatError, loadMimicCxr, selectSplit, writeSyntheticCohort } from "../../../data-loaders/index.js";
 import { Rng } from "../../../src/utils/rng.js";
 
@@ -74,18 +74,6 @@ function corrupt(dir: string, seed: number): { what: string[]; broken: Set<strin
   return { what, broken };
 }
 
-async function quiet(argv: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  try {
-    await main(argv);
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
-
 /** A clean stop: a data error or the skip threshold, naming a file of the cohort (never a TypeError, never a bare crash). */
 function assertCleanStop(e: unknown, dir: string, what: string[]): void {
   assert.ok(e instanceof Error, `not an Error: ${String(e)}`);
@@ -106,7 +94,7 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
       const run = join(TMP, `run-${seed}`);
       let out = "";
       try {
-        out = await quiet(["pretrain", "--data", dir, "--ehr", "all", "--preset", "test", "--steps", "2", "--out", run, "--no-progress", "--max-skip-fraction", "0.5"]);
+        out = await mmsn(["pretrain", "--data", dir, "--ehr", "all", "--preset", "test", "--steps", "2", "--out", run, "--no-progress", "--max-skip-fraction", "0.5"]);
       } catch (e) {
         assertCleanStop(e, dir, what);
         t.diagnostic(`pretrain stopped cleanly: ${(e as Error).message.split("\n")[0]}\n  ${what.join("\n  ")}`);
@@ -122,7 +110,7 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
       for (const p of broken) if (trainImages.has(p)) assert.ok(skips.includes(p), `broken image ${p} is not in skips.csv\n${what.join("\n")}`);
       if (counted > 0) assert.match(out, /skipped \d+ of \d+ in /, "the summary is printed");
       try {
-        await quiet(["probe", "--data", dir, "--random-init", "--preset", "test", "--probe-epochs", "2", "--bootstrap", "10", "--out", join(TMP, `probe-${seed}`), "--no-progress", "--max-skip-fraction", "0.5"]);
+        await mmsn(["probe", "--data", dir, "--random-init", "--preset", "test", "--probe-epochs", "2", "--bootstrap", "10", "--out", join(TMP, `probe-${seed}`), "--no-progress", "--max-skip-fraction", "0.5"]);
       } catch (e) {
         assertCleanStop(e, dir, what);
       }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { main } from "../../../app/cli/main.js";
+import { mmsn } from "../../helpers/cli.js";
 import { checkpointShards } from "../../../src/io/checkpoint.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "mmsn-cli-e2e-"));
@@ -20,19 +20,6 @@ const csvRows = (p: string) => readFileSync(p, "utf8").trim().split("\n").map((l
 const isPng = (p: string) => readFileSync(p).subarray(0, 4).equals(PNG);
 const isSvg = (p: string) => readFileSync(p, "utf8").includes("<svg");
 const withoutTiming = (dir: string) => readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(",").slice(0, -1).join(","));
-
-/** Run the CLI in-process, capturing what it prints on stdout. */
-async function mmsn(...argv: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  try {
-    await main(argv);
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 const PRETRAIN = ["pretrain", "--data", COHORT, "--ehr", "demographic,scan,inpatient", "--preset", "test", "--checkpoint-every", "2", "--no-progress"];
 

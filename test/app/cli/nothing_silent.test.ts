@@ -9,24 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
-import { main } from "../../../app/cli/main.js";
+import { mmsn } from "../../helpers/cli.js";
 import { COHORT_LAYOUT, loadMimicCxr, selectSplit, writeSyntheticCohort, type CxrDataset } from "../../../data-loaders/index.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "mmsn-cli-silent-"));
 const COHORT = join(TMP, "cohort");
-
-/** Run the CLI in-process, capturing stdout. */
-async function mmsn(...argv: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
-  try {
-    await main(argv);
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 /** A fresh copy of the cohort (the loaders' in-process cache is keyed by path, so each copy is read anew). */
 function copyCohort(name: string): { dir: string; mimic: CxrDataset } {
