@@ -68,6 +68,19 @@ export function skipSummary(reports: readonly LoadReport[], examples = 3): strin
   return lines.join("\n");
 }
 
+const shown = new WeakSet<LoadReport>();
+
+/**
+ * Print {@link skipSummary} of the reports not printed before in this process (a study loads its dataset once
+ * and runs several commands on it: its table's skips are listed once, and still written beside every output).
+ */
+export function printSkipSummary(reports: readonly LoadReport[], note = ""): void {
+  const fresh = reports.filter((r) => !shown.has(r));
+  fresh.forEach((r) => shown.add(r));
+  const text = skipSummary(fresh);
+  if (text) console.log(note ? `${text}\n${note}` : text);
+}
+
 const csvCell = (v: string | number | undefined): string => {
   const s = v === undefined ? "" : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -4,7 +4,7 @@
 import { join, resolve } from "node:path";
 import { buildCache, extractEhrFeatures, type AgeEncoding } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
-import { skipSummary } from "../skips.js";
+import { printSkipSummary, skipSummary } from "../skips.js";
 import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type DatasetName } from "../data.js";
 
 /**
@@ -13,8 +13,7 @@ import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type 
  */
 export async function prepareCommand(data: string, dataset: DatasetName, shortSide: number, out: string | undefined, progress: boolean, allowSymlinks = false): Promise<void> {
   const ds = loadDataset(data, dataset, { allowSymlinks });
-  const skipped = skipSummary([ds.report]);
-  if (skipped) console.log(skipped);
+  printSkipSummary([ds.report]);
   const outDir = out ?? join(resolve(data), ".cache", `${dataset}-${shortSide}`);
   const t0 = performance.now();
   const r = await buildCache(ds.ids.map((id, i) => ({ id, path: ds.paths[i]! })), { outDir, shortSide, progress });

