@@ -1,6 +1,7 @@
 /**
- * CheXpert loader: `train.csv` / `valid.csv` (keyed by image `Path`) and the public test-set label files
- * (`groundtruth.csv`, the labeler output, the radiologists' `bc*.csv`, keyed by `Study`). Columns are
+ * CheXpert loader: `train.csv` / `valid.csv` (keyed by image `Path`), the test set's `test_labels.csv` (keyed
+ * by image `Path`, see {@link CHEXPERT_TEST_LABELS}) and the public test-set label files (`groundtruth.csv`,
+ * the labeler output, the radiologists' `bc*.csv`, keyed by `Study`). Columns are
  * mapped by header name (the `bc*` files order `Lung Lesion` before `Lung Opacity`). Values `1.0/0.0/-1.0/blank`
  * go through a {@link LabelPolicy}: U-Zeros with blank → 0 by default (the paper), U-Ones, or ignore (NaN).
  * Labels come out in {@link CHEXPERT_LABELS} order (the paper code's order).
@@ -12,7 +13,7 @@ import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type Sex, ty
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
 import { imageFileChecker, resolveInside } from "./paths.js";
-import { LoadReport } from "./report.js";
+import { DataFormatError, LoadReport } from "./report.js";
 import type { SplitName } from "./split.js";
 import { AGE_RANGE, showCell } from "./values.js";
 
@@ -20,13 +21,16 @@ import { AGE_RANGE, showCell } from "./values.js";
 export interface ChexpertOptions {
   /** Dataset root: the release folder holding `train/`, `valid/`, `test/` (e.g. `.../CheXpert-v1.0-small`). */
   readonly root: string;
-  /** Label file, absolute or relative to root: `train.csv`, `valid.csv`, `groundtruth.csv`, `bc1.csv`, ... */
+  /**
+   * Label file, absolute or relative to root: `train.csv`, `valid.csv`, `test_labels.csv` (the test set the
+   * paper scores; root is then the folder holding it and `test/`), `groundtruth.csv`, `bc1.csv`, ...
+   */
   readonly csv: string;
   /** Uncertainty/blank policy. Default {@link PAPER_LABEL_POLICY} (blank → 0, -1 → 0). */
   readonly policy?: LabelPolicy;
   /** Views to keep (`PA`, `AP`, `LL`, `RL`, `LATERAL`, `FRONTAL`, `UNKNOWN`), or `"*"` (default). */
   readonly views?: ViewFilter;
-  /** Split given to every row. Default: `train` for train.csv, `validate` for valid.csv, `test` for Study files. */
+  /** Split given to every row. Default: `validate` for valid*.csv, `test` for test*.csv and Study files, else `train`. */
   readonly split?: SplitName;
   /**
    * For `Study`-keyed files: `expand` (default) lists the study folder's images (one row per image; a
@@ -49,6 +53,26 @@ export interface ChexpertOptions {
 }
 
 const CHEXPERT_KEYS = ["root", "csv", "policy", "views", "split", "studyImages", "checkImages", "allowSymlinks"];
+
+/**
+ * The CheXpert test set's label file, the one the paper scores CheXpert on: 668 images of 500 patients
+ * (patient64741–patient65240) with radiologist labels (study-level, as `groundtruth.csv`; not checked on
+ * the real file). It ships with the test images (Stanford AIMI, the CheXlocalize release), whose
+ * `CheXpert/` folder holds `test/patientNNNNN/studyN/viewN_{frontal,lateral}.jpg` and this file. Header
+ * `Path` + the 14 observations (mapped by name; no Sex, Age, Frontal/Lateral or AP/PA); `Path` is relative
+ * to that folder (`test/patient64741/study1/view1_frontal.jpg`; a `CheXpert-v1.0…/` prefix is stripped);
+ * values 0/1 (`0.0`/`1.0`, -1 and blank are read too, through the policy). Load it with
+ * `loadChexpert({ root: <that folder>, csv: CHEXPERT_TEST_LABELS })`: every row is `test`, the view
+ * (`FRONTAL`/`LATERAL`) comes from the file name, age and sex are unknown.
+ */
+export const CHEXPERT_TEST_LABELS = "test_labels.csv";
+
+/** Where the test set comes from, for the missing-file error. */
+const TEST_SET_SOURCE =
+  "test_labels.csv comes with the CheXpert test images, which are not in CheXpert-v1.0(-small): download them from Stanford AIMI " +
+  "(https://stanfordaimi.azurewebsites.net/datasets/23c56a0d-15de-405b-87c8-99c30138950c, the CheXlocalize release, as the authors' " +
+  "rajpurkarlab/cheXpert-test-set-labels README says). Its CheXpert/ folder holds test/ and test_labels.csv: pass that folder as root, " +
+  "or copy both into your CheXpert-v1.0-small folder";
 
 /**
  * Strip the release prefix (`CheXpert-v1.0-small/`, `CheXpert-v1.0/`) from a `Path`/`Study` cell.
@@ -75,6 +99,7 @@ export function loadChexpert(opts: ChexpertOptions): CxrDataset {
   const root = path.resolve(opts.root);
   const file = path.resolve(root, opts.csv);
   const report = new LoadReport(`chexpert (${file})`);
+  if (/^test_labels\.csv(\.gz)?$/i.test(path.basename(file)) && !existsSync(file)) throw new DataFormatError(file, "file not found", TEST_SET_SOURCE);
   const t = readCsv(file, report);
   const isStudy = optionalColumn(t, ["Path"]) < 0 && optionalColumn(t, ["Study"]) >= 0;
   const cKey = requireColumn(t, isStudy ? ["Study"] : ["Path"]);

@@ -1,18 +1,29 @@
 /**
- * Imputation of missing view / orientation. The paper used scikit-learn's
- * `IterativeImputer(RandomForestRegressor(), max_iter=10, random_state=24)` on the two label-encoded
- * columns (view AP 0, LATERAL 1, LL 2, PA 3; orientation Erect 0, Recumbent 1), rounding the regressed
- * codes. With only one predictor per column, that model learns a (rounded) mean code given the other
- * column. We use the categorical equivalent without the rounding artefact: **conditional mode**. A
- * missing view becomes the most frequent view among complete rows with the same orientation; a missing
- * orientation the most frequent orientation for that view; when both are missing, each becomes its own
- * most frequent value (each column's best guess given nothing). Ties go to the earlier category in
- * {@link EHR_VIEWS} / {@link EHR_ORIENTATIONS} order. `test/data-loaders/mimic_iv_ehr.test.ts` shows it is
- * no less accurate than the paper's imputer (run live with Debian's scikit-learn) on masked values.
+ * Imputation of missing view / orientation, two ways (option `scanImputation` of `extractEhrMatrix` /
+ * `extractEhrFeatures`, {@link SCAN_IMPUTATIONS}):
+ * - `"iterative"`, the official one ({@link imputeViewOrientationIterative}): CXR-EHR-MSN `EHR-data-prep.ipynb`
+ *   label-encodes the two columns (view AP 0, LATERAL 1, LL 2, PA 3; orientation Erect 0, Recumbent 1), runs
+ *   scikit-learn's `IterativeImputer(estimator=RandomForestRegressor(), max_iter=10, random_state=24)` on them
+ *   together, rounds the regressed codes and decodes them. A forest with one predictor learns the mean *code*
+ *   given the other column, and a rounded mean code is not the likeliest category: on the real metadata a
+ *   missing view mostly becomes LATERAL (the mean of AP 0 … PA 3 rounds to 1).
+ * - `"mode"` ({@link imputeViewOrientation}, the default for now): **conditional mode**. A missing view becomes
+ *   the most frequent view among complete rows with the same orientation; a missing orientation the most
+ *   frequent orientation for that view; when both are missing, each becomes its own most frequent value
+ *   (each column's best guess given nothing). Ties go to the earlier category in {@link EHR_VIEWS} /
+ *   {@link EHR_ORIENTATIONS} order. `test/data-loaders/mimic_iv_ehr.test.ts` shows it is no less accurate than
+ *   the official imputer (run live with Debian's scikit-learn) on masked values.
+ * The two differ: on the synthetic cohort's metadata they disagree on every imputed view.
  * Missing ages (invalid anchor_age/anchor_year; never missing in real MIMIC-IV) get the median age
  * ({@link imputeAges}).
  */
 import { EHR_ORIENTATIONS, EHR_VIEWS } from "./ehr_features.js";
+import { iterativeImpute } from "./iterative_imputer.js";
+import { checkInt, checkOptionKeys } from "../src/utils/validate.js";
+
+// The imputer and its forest are public through this module (data-loaders/index.ts re-exports it).
+export { iterativeImpute, type IterativeImputeOptions, type IterativeImputeResult, type Regressor } from "./iterative_imputer.js";
+export { RandomForestRegressor, type RandomForestOptions } from "./random_forest.js";
 
 /** A view or orientation that may be missing (`""`). */
 export interface ScanMeta {
@@ -27,7 +38,8 @@ function argmax(counts: readonly number[]): number {
 }
 
 /**
- * Fill missing views and orientations in place by conditional mode (see the file header).
+ * Fill missing views and orientations in place by conditional mode (see the file header; the paper's code
+ * uses {@link imputeViewOrientationIterative} instead).
  * @returns how many views and orientations were imputed
  * @example imputeViewOrientation([{ view: "", orientation: "Erect" }, { view: "PA", orientation: "Erect" }])
  */
@@ -69,6 +81,61 @@ export function imputeViewOrientation(rows: ScanMeta[]): { views: number; orient
     }
   }
   return { views, orientations };
+}
+
+/** How missing views / orientations are filled: `"iterative"` (the paper's code) or `"mode"` (conditional mode). */
+export type ScanImputation = "mode" | "iterative";
+/** The values of {@link ScanImputation}; the first is the default. */
+export const SCAN_IMPUTATIONS: readonly ScanImputation[] = ["mode", "iterative"];
+/** The official label codes of the views (scikit-learn's LabelEncoder: alphabetical), code = index. */
+export const VIEW_CODES = ["AP", "LATERAL", "LL", "PA"] as const;
+/** The official label codes of the orientations, code = index. */
+export const ORIENTATION_CODES = ["Erect", "Recumbent"] as const;
+
+/** Options of {@link imputeViewOrientationIterative}. Unknown keys throw. */
+export interface IterativeScanOptions {
+  /** Rounds of the imputer (`max_iter`). Default 10, as the paper. */
+  readonly maxIter?: number;
+  /** Seed of the forests (the paper's `random_state`). Default 24. */
+  readonly seed?: number;
+}
+
+/** NumPy's `round` (half to even), which the official `DataFrame.round()` uses. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Fill missing views and orientations in place as the paper's code does: label-encode ({@link VIEW_CODES},
+ * {@link ORIENTATION_CODES}), impute the two code columns together with {@link iterativeImpute} (random forests,
+ * 10 rounds, seed 24), round half to even, clip to the valid codes and decode. A column with no observed value
+ * at all falls back to the first category of {@link EHR_VIEWS} / {@link EHR_ORIENTATIONS}, as
+ * {@link imputeViewOrientation} does. Nothing is computed when no value is missing.
+ * @returns how many views and orientations were imputed, and the imputer's rounds
+ * @example imputeViewOrientationIterative(rows, { seed: 24 }) // { views: 23, orientations: 40, rounds: 10 }
+ */
+export function imputeViewOrientationIterative(rows: ScanMeta[], opts: IterativeScanOptions = {}): { views: number; orientations: number; rounds: number } {
+  checkOptionKeys(opts, ["maxIter", "seed"], "imputeViewOrientationIterative");
+  const maxIter = checkInt(opts.maxIter ?? 10, "imputeViewOrientationIterative maxIter", 0);
+  const V = VIEW_CODES as readonly string[];
+  const O = ORIENTATION_CODES as readonly string[];
+  const codes = rows.map((r) => {
+    const v = V.indexOf(r.view);
+    const o = O.indexOf(r.orientation);
+    return [v < 0 ? NaN : v, o < 0 ? NaN : o];
+  });
+  const views = codes.filter((c) => Number.isNaN(c[0])).length;
+  const orientations = codes.filter((c) => Number.isNaN(c[1])).length;
+  if (views === 0 && orientations === 0) return { views, orientations, rounds: 0 };
+  const { imputed, rounds } = iterativeImpute(codes, { maxIter, seed: opts.seed ?? 24 });
+  const decode = (x: number, names: readonly string[], fallback: string) =>
+    Number.isNaN(x) ? fallback : names[Math.min(names.length - 1, Math.max(0, roundHalfEven(x)))]!;
+  rows.forEach((r, i) => {
+    if (Number.isNaN(codes[i]![0]!)) r.view = decode(imputed[i]![0]!, V, EHR_VIEWS[0]);
+    if (Number.isNaN(codes[i]![1]!)) r.orientation = decode(imputed[i]![1]!, O, EHR_ORIENTATIONS[0]);
+  });
+  return { views, orientations, rounds };
 }
 
 /**

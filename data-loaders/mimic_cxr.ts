@@ -12,7 +12,8 @@ import { emptyColumns, finishDataset, viewAllowed, type CxrDataset, type ViewFil
 import { applyPolicy, CHEXPERT_LABELS, checkLabelPolicy, PAPER_LABEL_POLICY, parseLabelCell, type LabelPolicy } from "./labels.js";
 import { checkOptionKeys } from "../src/utils/validate.js";
 import { imageFileChecker, resolveInside } from "./paths.js";
-import { DataFormatError, LoadReport } from "./report.js";
+import { readSubjectList } from "./medfuse.js";
+import { LoadReport } from "./report.js";
 import { DEFAULT_SPLIT_FRACTIONS, seededPatientSplit, type SplitFractions, type SplitName } from "./split.js";
 import { parseStudyDate, parseStudyTime, showCell } from "./values.js";
 
@@ -22,8 +23,10 @@ export type MimicSplit =
   | { readonly kind: "official"; readonly file?: string }
   /**
    * The paper's split (MedFuse `create_split.py`): every image is `train`, except images of subjects
-   * listed in `valSubjects` (→ `validate`) and `testSubjects` (→ `test`). The lists are MedFuse listfiles
-   * (a `subject_id` column, or a `stay` column `SUBJECT_episode…`), or plain files with one id per line.
+   * listed in `valSubjects` (→ `validate`) and `testSubjects` (→ `test`; a subject in both lists goes to
+   * test). The lists are MedFuse listfiles (a `subject_id` column, or a `stay` column
+   * `SUBJECT_episodeN_timeseries.csv` whose part before the first `_` is the subject), or plain files
+   * with one id per line; see {@link readSubjectList}. {@link medfuseSplit} finds them in a folder.
    */
   | { readonly kind: "paper"; readonly valSubjects: string; readonly testSubjects: string }
   /** A seeded patient-level split. */
@@ -59,6 +62,8 @@ export interface MimicCxrOptions {
    */
   readonly allowSymlinks?: boolean;
 }
+
+export { MEDFUSE_FILES, medfuseSplit, readSubjectList, type MedfuseSplitOptions, type MedfuseTask } from "./medfuse.js";
 
 const MIMIC_KEYS = ["root", "metadata", "labels", "split", "layout", "imageDir", "policy", "views", "checkImages", "allowSymlinks"];
 
@@ -277,6 +282,12 @@ function mimicSplit(root: string, ids: string[], patients: string[], split: Mimi
       else if (of.has(id)) report.skip("duplicate dicom_id in split file", { file, line: t.lines[k]!, detail: `dicom_id ${id} again (as ${name}; the first row, ${of.get(id)}, is used)` });
       else of.set(id, name);
     });
+    if (of.size > 0 && ![...of.values()].some((v) => v !== "train")) {
+      const medfuse = path.basename(file).startsWith("mimic-cxr-ehr-split")
+        ? ". MedFuse's create_split.py run with a pandas newer than its pinned 0.23.4 moves nobody (its string ids never equal the integer subject_ids): build the split from the listfiles with medfuseSplit(<their folder>) instead"
+        : "";
+      report.notes.push(`${file}: every row is train (no validate or test)${medfuse}`);
+    }
     return ids.map((id) => {
       const v = of.get(id);
       if (v === undefined) {
@@ -288,30 +299,16 @@ function mimicSplit(root: string, ids: string[], patients: string[], split: Mimi
   }
   if (s.kind === "paper") {
     checkOptionKeys(s, ["kind", "valSubjects", "testSubjects"], "loadMimicCxr split");
-    const val = readSubjectList(path.resolve(root, s.valSubjects));
-    const test = readSubjectList(path.resolve(root, s.testSubjects));
-    return patients.map((p) => (test.has(p) ? "test" : val.has(p) ? "validate" : "train"));
-  }
-  throw new Error(`loadMimicCxr: unknown split kind "${(s as { kind: string }).kind}"; valid kinds: official, paper, seeded`);
-}
-
-/** Subject ids from a MedFuse listfile (`subject_id` or `stay` column) or a plain one-per-line list. */
-export function readSubjectList(file: string): Set<string> {
-  const t = readCsv(file);
-  const cSub = optionalColumn(t, ["subject_id"]);
-  const cStay = optionalColumn(t, ["stay"]);
-  const out = new Set<string>();
-  if (cSub < 0 && cStay < 0) {
-    if (t.header.length !== 1 || !/^\d+$/.test(t.header[0]!)) {
-      throw new DataFormatError(file, "no subject_id or stay column, and not a plain list of ids", "give a MedFuse listfile or one subject_id per line", "subject_id");
-    }
-    out.add(t.header[0]!);
-    for (const r of t.rows) out.add(r[0]!.trim());
+    const valFile = path.resolve(root, s.valSubjects);
+    const testFile = path.resolve(root, s.testSubjects);
+    const val = readSubjectList(valFile, report);
+    const test = readSubjectList(testFile, report);
+    const both = [...val].filter((p) => test.has(p)).length;
+    if (both > 0) report.notes.push(`MedFuse split: ${both} subjects are in both ${valFile} and ${testFile}; they go to test (create_split.py assigns test last)`);
+    // create_split.py: every image train, then val subjects → validate, then test subjects → test.
+    const out = patients.map((p): SplitName => (test.has(p) ? "test" : val.has(p) ? "validate" : "train"));
+    if (out.length > 0 && !out.some((v) => v !== "train")) report.notes.push(`MedFuse split: no image's subject_id is listed in ${valFile} or ${testFile}; every image is train (wrong listfiles?)`);
     return out;
   }
-  for (const r of t.rows) {
-    const v = cSub >= 0 ? r[cSub]!.trim() : (/^(\d+)_/.exec(r[cStay]!.trim())?.[1] ?? "");
-    if (v !== "") out.add(v.replace(/\.0+$/, ""));
-  }
-  return out;
+  throw new Error(`loadMimicCxr: unknown split kind "${(s as { kind: string }).kind}"; valid kinds: official, paper, seeded`);
 }

@@ -7,7 +7,9 @@
  *    date (last match in table order wins; default 0); in ICU = StudyDate within [intime date, outtime date]
  *    of any ICU stay (default 0);
  * 4. drop images of subjects without a sex record, and rare views (kept: AP, PA, LATERAL, LL, blank);
- * 5. impute blank view/orientation ({@link imputeViewOrientation}) and missing ages ({@link imputeAges});
+ * 5. impute blank view/orientation (option `scanImputation`: `"mode"`, {@link imputeViewOrientation}, the default, or
+ *    `"iterative"`, the official IterativeImputer + random forests, {@link imputeViewOrientationIterative}) and
+ *    missing ages ({@link imputeAges});
  * 6. encode the selected groups ({@link selectionColumns}) into a danfojs DataFrame and a CSV whose first
  *    column is `path`, like the paper's CSVs.
  * Reads MIMIC-IV v1.0 (`core/`, `icu/`) and v2.x (`hosp/`, `icu/`) layouts, `.csv` or `.csv.gz`. Every
@@ -17,11 +19,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { readCsv } from "./csv.js";
 import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
-import { imputeAges, imputeViewOrientation, type ScanMeta } from "./ehr_impute.js";
+import { imputeAges, imputeViewOrientation, imputeViewOrientationIterative, SCAN_IMPUTATIONS, type ScanImputation, type ScanMeta } from "./ehr_impute.js";
 import { readAdmissions, readIcuStays, readPatients } from "./mimic_iv_tables.js";
 import { AGE_RANGE } from "./values.js";
 import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
-import { checkOptionKeys } from "../src/utils/validate.js";
+import { checkChoice, checkOptionKeys } from "../src/utils/validate.js";
 import { DataFormatError, LoadReport } from "./report.js";
 
 /** Options of {@link extractEhrFeatures}. Unknown keys throw. */
@@ -38,9 +40,15 @@ export interface EhrOptions {
   readonly layout?: "files" | "resized";
   /** Prefix joined in front of every `path` (e.g. the image folder). Default `""` (relative paths). */
   readonly pathPrefix?: string;
+  /**
+   * How blank views / orientations are imputed: `"mode"` (conditional mode, {@link imputeViewOrientation};
+   * default) or `"iterative"` (the paper's code: label codes → IterativeImputer with random forests, 10 rounds,
+   * seed 24 → rounded codes; {@link imputeViewOrientationIterative}). They give different categories.
+   */
+  readonly scanImputation?: ScanImputation;
 }
 
-const EHR_KEYS = ["mimicIvRoot", "metadata", "selection", "outCsv", "layout", "pathPrefix"];
+const EHR_KEYS = ["mimicIvRoot", "metadata", "selection", "outCsv", "layout", "pathPrefix", "scanImputation"];
 
 /** Result of {@link extractEhrFeatures}. */
 export interface EhrFeatures extends EhrMatrix {
@@ -122,12 +130,13 @@ export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures>
  *   admission or ICU stay is skipped ("invalid admittime", …) and links no image, so no flag is set from a
  *   garbage value; an image is in ICU / died only through valid rows.
  * - `StudyDate` not a calendar date: the image is skipped ("invalid StudyDate"); `StudyTime` is not used.
- * - Blank view/orientation, or an orientation other than Erect/Recumbent ("unknown orientation"): imputed by
- *   conditional mode ({@link imputeViewOrientation}).
+ * - Blank view/orientation, or an orientation other than Erect/Recumbent ("unknown orientation"): imputed as
+ *   `scanImputation` says (conditional mode by default, or the official iterative imputer).
  * @throws DataFormatError when a table or a required column is missing, or no valid age exists to impute from
  */
 export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): EhrMatrix {
   checkOptionKeys(opts, EHR_KEYS, where);
+  const scanImputation = checkChoice(opts.scanImputation ?? "mode", `${where} scanImputation`, SCAN_IMPUTATIONS);
   const { variables, age, columns } = selectionColumns(opts.selection);
   const root = path.resolve(opts.mimicIvRoot);
   const report = new LoadReport(`mimic-iv ehr (${opts.metadata})`);
@@ -182,8 +191,14 @@ export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): 
   }
 
   // Step 3: impute view / orientation jointly, and missing ages by the median.
-  const imputed = imputeViewOrientation(kept.map((k) => k.scan));
-  report.notes.push(`imputed ${imputed.views} views and ${imputed.orientations} orientations (conditional mode)`);
+  const scans = kept.map((k) => k.scan);
+  if (scanImputation === "iterative") {
+    const imputed = imputeViewOrientationIterative(scans);
+    report.notes.push(`imputed ${imputed.views} views and ${imputed.orientations} orientations (iterative: random forests, ${imputed.rounds} rounds, as the paper's code)`);
+  } else {
+    const imputed = imputeViewOrientation(scans);
+    report.notes.push(`imputed ${imputed.views} views and ${imputed.orientations} orientations (conditional mode)`);
+  }
   const ages = kept.map((k) => k.age);
   const agesImputed = imputeAges(ages);
   if (agesImputed.imputed > 0) report.notes.push(`imputed ${agesImputed.imputed} missing ages with the median age ${agesImputed.value}`);

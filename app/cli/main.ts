@@ -22,6 +22,7 @@ import { parseEhrGroups } from "../study/ehr_groups.js";
 import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
 import { DATASETS } from "../datasets.js";
 import { DEFAULT_MAX_SKIP_FRACTION } from "../skips.js";
+import { PROTOCOL_NAMES, PROTOCOLS, type ProtocolName, type ProtocolSettings } from "../study/protocol.js";
 import { Interrupted } from "./interrupted.js";
 import { commandHelp, get, parseCommand, type CommandSpec, type FlagSpec, type ParsedArgs } from "./args.js";
 
@@ -30,9 +31,41 @@ const common = {
   "max-skip-fraction": { type: "number", min: 0, default: DEFAULT_MAX_SKIP_FRACTION, help: "stop before the run when a dataset/EHR table or the images skip more than this share (skips are always listed and written to skips.csv)" } as FlagSpec,
   overwrite: { type: "bool", help: "replace the run already in --out (default: refuse; --resume continues it)" } as FlagSpec,
   "allow-symlinks": { type: "bool", help: "follow symlinks that lead out of the dataset root (default: such images are skipped and counted)" } as FlagSpec,
-  preset: { type: "choice", choices: MSN_PRESET_NAMES, default: "cpu_fast", help: "model/training preset" } as FlagSpec,
+  preset: { type: "choice", choices: MSN_PRESET_NAMES, help: "model/training preset (default: the protocol's: cpu_fast for fast, cxr_ehr_msn_tiny for paper)" } as FlagSpec,
   progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
 };
+/** `--protocol` and one flag per protocol setting (docs/protocol.md#protocols); a flag overrides the protocol's choice. */
+const protocolFlags: Record<string, FlagSpec> = {
+  protocol: { type: "choice", choices: PROTOCOL_NAMES, default: "fast", help: "fast (the CPU study) or paper (the official pipeline wherever possible); reports list every difference from the official code" },
+  interval: { type: "choice", choices: ["percentile", "basic"], help: "bootstrap interval shown in tables (official: percentile)" },
+  imputation: { type: "choice", choices: ["iterative", "mode"], help: "view/orientation imputation (official: iterative)" },
+  split: { type: "choice", choices: ["medfuse", "official-file"], help: "MIMIC-CXR split (official: medfuse, from MedFuse's listfiles)" },
+  "pretrain-images": { type: "choice", choices: ["all", "train"], help: "pretraining images (official: all, validation/test subjects included)" },
+  "chexpert-set": { type: "choice", choices: ["test", "valid"], help: "CheXpert evaluation set (official: test)" },
+  "probe-mode": { type: "choice", choices: ["augmented", "cached"], help: "linear probe (official: augmented images through the frozen encoder, cosine lr, batch 64 drop_last)" },
+  init: { type: "choice", choices: ["torch", "trunc_normal"], help: "weight initialisation (official: torch)" },
+};
+
+/** The protocol of a command: its name and settings, with the per-setting flags applied. */
+function protocolOf(a: ParsedArgs): { readonly name: ProtocolName; readonly settings: ProtocolSettings } {
+  const name = get.str(a, "protocol") as ProtocolName;
+  const base = PROTOCOLS[name];
+  const pick = <K extends keyof ProtocolSettings>(k: K, flag: string): ProtocolSettings[K] => (get.str(a, flag) as ProtocolSettings[K] | undefined) ?? base[k];
+  return {
+    name,
+    settings: {
+      preset: (get.str(a, "preset") as ProtocolSettings["preset"] | undefined) ?? base.preset,
+      interval: pick("interval", "interval"),
+      imputation: pick("imputation", "imputation"),
+      split: pick("split", "split"),
+      pretrainImages: pick("pretrainImages", "pretrain-images"),
+      chexpertSet: pick("chexpertSet", "chexpert-set"),
+      probe: pick("probe", "probe-mode"),
+      init: pick("init", "init"),
+    },
+  };
+}
+
 const studyFlags: Record<string, FlagSpec> = {
   data: { type: "string", meta: "DIR", default: "runs/cohort", help: "cohort directory; the default synthetic cohort is generated there if absent" },
   out: { type: "string", meta: "DIR", default: "runs/study", help: "output directory: one run directory per method, report.md, comparison.csv/.svg/.png" },
@@ -47,6 +80,7 @@ const studyFlags: Record<string, FlagSpec> = {
   "max-skip-fraction": common["max-skip-fraction"],
   "allow-symlinks": common["allow-symlinks"],
   "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
+  ...protocolFlags,
   progress: common.progress,
 };
 
@@ -103,6 +137,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "max-skip-fraction": common["max-skip-fraction"],
       "allow-symlinks": common["allow-symlinks"],
       "generated-views": { type: "bool", help: "pretrain on generated views instead of a dataset (a smoke test: not a pretrained model)" },
+      ...protocolFlags,
       progress: common.progress,
     },
   },
@@ -124,6 +159,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "batch-size": { type: "int", min: 1, default: 64, help: "images per encoder forward" },
       "max-skip-fraction": common["max-skip-fraction"],
       "allow-symlinks": common["allow-symlinks"],
+      ...protocolFlags,
       progress: common.progress,
     },
   },
@@ -140,7 +176,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   report: {
     usage: "--out DIR PROBE_DIR [PROBE_DIR …]",
     description: "Comparison table (printed, with CIs), comparison.csv/.svg/.png and report.md from probe directories written by mmsn probe.",
-    flags: { out: { type: "string", meta: "DIR", help: "report directory" }, title: { type: "string", default: "Comparison", help: "report title" } },
+    flags: { out: { type: "string", meta: "DIR", help: "report directory" }, title: { type: "string", default: "Comparison", help: "report title" }, interval: protocolFlags.interval! },
     variadic: "probes",
   },
   export: {
@@ -179,7 +215,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         if (get.str(a, "data") !== undefined) throw new Error("pretrain: --generated-views trains on synthetic views and --data on a dataset; give one of them");
         if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR; with --generated-views use --ehr-in K");
         const { runToyPretrain } = await import("./toy.js");
-        return runToyPretrain({ preset: get.str(a, "preset")!, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume"), overwrite: get.bool(a, "overwrite") });
+        return runToyPretrain({ preset: get.str(a, "preset") ?? PROTOCOLS.fast.preset, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume"), overwrite: get.bool(a, "overwrite") });
       }
       if (get.str(a, "data") === undefined) throw new Error("pretrain: --data DIR is required (a cohort in the `mmsn synth` layout: run `mmsn synth DIR` to generate the synthetic one, or point it at your MIMIC-CXR-JPG / MIMIC-IV copies); --generated-views trains on synthetic views instead, as a smoke test");
       const ehr = parseEhrGroups(get.str(a, "ehr")!);
@@ -189,7 +225,8 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         data: get.str(a, "data")!,
         ehr,
         out: get.req(a, "out", "the run directory"),
-        preset: get.str(a, "preset")!,
+        preset: protocolOf(a).settings.preset,
+        protocol: protocolOf(a),
         steps: get.num(a, "steps")!,
         batchSize: get.num(a, "batch-size"),
         checkpointEvery: get.num(a, "checkpoint-every")!,
@@ -216,7 +253,8 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         data,
         dataset: get.str(a, "dataset") as (typeof DATASETS)[number],
         checkpoint: ckpt,
-        preset: get.str(a, "preset")!,
+        preset: protocolOf(a).settings.preset,
+        protocol: protocolOf(a),
         out: get.req(a, "out", "the probe output directory"),
         method: get.str(a, "method"),
         maxEpochs: get.num(a, "probe-epochs"),
@@ -226,7 +264,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         maxSkipFraction: get.num(a, "max-skip-fraction"),
         allowSymlinks: get.bool(a, "allow-symlinks"),
       });
-      console.log(`\n${comparisonText([r])}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
+      console.log(`\n${comparisonText([r], { interval: protocolOf(a).settings.interval })}\n\nprobe directory ${r.dir}: results.csv, evaluation.json, per_label_auroc.svg/.png, summary.md`);
       return;
     }
     case "study":
@@ -236,7 +274,8 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
       const o = {
         data: get.str(a, "data")!,
         out: get.str(a, "out")!,
-        preset: get.str(a, "preset")!,
+        preset: protocolOf(a).settings.preset,
+        protocol: protocolOf(a),
         steps: get.num(a, "steps")!,
         batchSize: get.num(a, "batch-size"),
         ehr: cmd === "study" ? parseEhrGroups(get.str(a, "ehr")!) : [],
@@ -258,8 +297,9 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
       if (dirs.length === 0) throw new Error("report: give one or more probe directories (written by mmsn probe --out DIR)");
       const results = dirs.map(readProbeResult);
       const out = get.req(a, "out", "the report directory");
-      const f = await writeStudyReport(out, results, { title: get.str(a, "title")!, links: Object.fromEntries(results.map((r, i) => [r.method, dirs[i]!])) });
-      console.log(`${comparisonText(results)}\n\nreport: ${f.report}`);
+      const interval = (get.str(a, "interval") ?? "percentile") as ProtocolSettings["interval"];
+      const f = await writeStudyReport(out, results, { title: get.str(a, "title")!, links: Object.fromEntries(results.map((r, i) => [r.method, dirs[i]!])), interval });
+      console.log(`${comparisonText(results, { interval })}\n\nreport: ${f.report}`);
       return;
     }
     case "ehr": {

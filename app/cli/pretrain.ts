@@ -12,6 +12,7 @@ import type { StepResult } from "../../src/msn/multimodal_msn.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
 import { writeRunSummary } from "../study/run_summary.js";
+import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { trainRun } from "../../src/train/run.js";
 import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
 import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
@@ -43,6 +44,8 @@ export interface DatasetPretrainOptions {
   readonly maxSkipFraction?: number;
   /** Follow symlinks out of the dataset root (default: skipped and counted). */
   readonly allowSymlinks?: boolean;
+  /** The protocol (default `fast`): its settings choose the images, the EHR imputation and the init. */
+  readonly protocol?: ResolvedProtocol;
 }
 
 /** What a dataset-backed run returns (the model is disposed). */
@@ -72,12 +75,14 @@ export interface DatasetPretrainResult {
  */
 export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
   checkPreset(o.preset);
+  const protocol = o.protocol ?? resolvedProtocol("fast");
   const t0 = performance.now();
   const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
   const all = loadDataset(o.data, "mimic", { allowSymlinks: o.allowSymlinks });
   assertSkipFraction(all.report, maxSkip);
   const reports = [all.report];
-  let train = selectSplit(all, "train");
+  // The official code pretrains on every image (validation and test subjects included): protocol `paper`.
+  let train = protocol.settings.pretrainImages === "all" ? all : selectSplit(all, "train");
   if (o.cache === undefined) {
     // Empty, truncated and non-image files are found before the run (a cache records its own failures).
     const checked = checkImageFiles(train);
@@ -103,7 +108,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   const source = o.cache !== undefined ? cachedSource(train, o.cache) : undefined;
   console.log(
     `${method}: preset ${o.preset} (ViT ${c.vit.depth}×${c.vit.embedDim}, ${c.randSize}px + ${c.focalViews}×${c.focalSize}px focal), ` +
-      `EHR ${ehr ? `${ehr.dim} features [${columns.join(", ")}]` : "off"}, ${train.length} MIMIC train images, batch ${b}, ${o.steps} steps → ${o.out}`,
+      `EHR ${ehr ? `${ehr.dim} features [${columns.join(", ")}]` : "off"}, ${train.length} MIMIC ${protocol.settings.pretrainImages === "all" ? "" : "train "}images, batch ${b}, ${o.steps} steps, protocol ${protocol.name} → ${o.out}`,
   );
   printSkipSummary(reports); // the EHR report also lists values read as missing
   // The batch plan is a function of the train images: record them, and refuse a resume on another set.
@@ -142,15 +147,16 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   writeFileAtomic(
     join(o.out, "run.json"),
     JSON.stringify(
-      { command: "pretrain", data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped, missingValues: missingCounts(reports) },
+      { command: "pretrain", protocol: protocol.name, protocolSettings: protocol.settings, data: resolve(o.data), cache: o.cache ?? null, dataset: "mimic", ehr: o.ehr, ehrColumns: columns, preset: o.preset, steps: o.steps, batchSize: b, checkpointEvery: o.checkpointEvery, trainImages: train.length, dataStepsPerEpoch: stepsPerEpoch(train.length, b), skipped, missingValues: missingCounts(reports) },
       null,
       2,
     ) + "\n",
   );
   await writeRunSummary(o.out, method, [
-    `data: ${resolve(o.data)} (MIMIC-CXR train split, ${train.length} images)`,
+    `data: ${resolve(o.data)} (MIMIC-CXR ${protocol.settings.pretrainImages === "all" ? "all images" : "train split"}, ${train.length} images)`,
     `EHR groups: ${o.ehr.length ? `${o.ehr.join(", ")} → ${columns.length} features (${columns.join(", ")})` : "none (vanilla MSN)"}`,
     `preset ${o.preset}, batch ${b}, ${o.steps} steps, checkpoint every ${o.checkpointEvery}`,
+    ...protocolHeader(protocol),
     skipNote(reports),
   ]);
   return { dir: o.out, method, results: run.results, startStep: run.startStep, interrupted: run.interrupted, ...(run.signal ? { signal: run.signal } : {}), seconds: (performance.now() - t0) / 1000, trainImages: train.length, ehrColumns: columns, skipped };

@@ -17,6 +17,7 @@ import { selectSplit, type CxrDataset, type SplitName } from "../../data-loaders
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
 import { runMethod } from "../study/method_run.js";
+import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
 import { EVAL_NORMALIZATION, checkImageFiles, type LoadReport } from "../../data-loaders/index.js";
@@ -45,6 +46,8 @@ export interface ProbeCommandOptions {
   readonly maxSkipFraction?: number;
   /** Follow symlinks out of the dataset root (default: skipped and counted). */
   readonly allowSymlinks?: boolean;
+  /** The protocol (default `fast`): its settings choose the split, the CheXpert set, the probe and the interval. */
+  readonly protocol?: ResolvedProtocol;
 }
 
 /** Result of {@link probeCommand}: the method's test evaluation and the probe's training run. */
@@ -97,6 +100,7 @@ function recordedMethod(ckpt: string): string | undefined {
  */
 export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommandResult> {
   assertNotRunDir(o.out);
+  const protocol = o.protocol ?? resolvedProtocol("fast");
   const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
   const name = o.dataset === "nih14" ? "nih14" : "mimic";
   const reports: LoadReport[] = [];
@@ -169,7 +173,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
     const skipped = skipCounts(reports);
     printSkipSummary(reports);
-    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...run.notes, skipNote(reports)], skipped });
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol), ...run.notes, skipNote(reports)], skipped, interval: protocol.settings.interval });
     writeSkips(o.out, reports);
     return { ...result, training: run.training, dir: o.out };
   } finally {

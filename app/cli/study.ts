@@ -16,6 +16,7 @@ import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
+import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { Interrupted } from "./interrupted.js";
 import { probeCommand } from "./probe.js";
 
@@ -40,6 +41,8 @@ export interface StudyOptions {
   readonly maxSkipFraction?: number;
   /** Follow symlinks out of the dataset root (default: skipped and counted). */
   readonly allowSymlinks?: boolean;
+  /** The protocol (default `fast`); the report header lists its differences from the official code. */
+  readonly protocol?: ResolvedProtocol;
   /** MIMIC images of a generated cohort (default: the generator's default, 600). */
   readonly synthImages?: number;
   readonly progress?: boolean;
@@ -77,10 +80,10 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], di
   const method = methodName(groups);
   const run = join(o.out, dirName);
   const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress });
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress });
   if (pre.signal) throw new Interrupted(pre.signal);
   const t1 = clock();
-  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress });
+  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress });
   timings.push(`${method}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s`);
   links[method] = run;
   return r;
@@ -88,16 +91,19 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], di
 
 async function finish(o: StudyOptions, title: string, results: MethodResult[], timings: string[], links: Record<string, string>, t0: number): Promise<{ results: MethodResult[]; seconds: number; report: string }> {
   const seconds = clock() - t0;
+  const interval = (o.protocol ?? resolvedProtocol("fast")).settings.interval;
   const files = await writeStudyReport(o.out, results, {
+    interval,
     title,
     links,
     notes: [
+      ...protocolHeader(o.protocol ?? resolvedProtocol("fast")),
       `cohort: ${resolve(o.data)}; preset ${o.preset}; ${o.steps} pretraining steps per method; linear probe ≤ ${o.probeEpochs} epochs (early stopping, patience 5); ${o.bootstrap} bootstrap resamples`,
       ...timings,
       `total wall time ${seconds.toFixed(0)} s`,
     ],
   });
-  console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results)}\n`);
+  console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results, { interval })}\n`);
   console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png); ${seconds.toFixed(0)} s in all`);
   return { results, seconds, report: files.report };
 }
@@ -115,7 +121,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const links: Record<string, string> = {};
   const results: MethodResult[] = [];
   const tr = clock();
-  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, progress: o.progress }));
+  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress }));
   timings.push(`random init: features + probe ${(clock() - tr).toFixed(0)} s`);
   links["random init"] = join(o.out, "random-init");
   results.push(await pretrainAndProbe(o, [], "msn", timings, links));

@@ -10,7 +10,7 @@
  *    with the same initial weights: **random init** (no pretraining, the floor), **vanilla MSN** and
  *    **MSN+EHR(group)** (the EHR projector and fusion layer on the anchor branch), both pretrained for the same
  *    number of steps on the same augmentation stream. Each is probed on its frozen target encoder's features
- *    (Adam, BCE, early stopping on validation macro AUROC) and tested with 95 % bootstrap pivot intervals.
+ *    (Adam, BCE, early stopping on validation macro AUROC) and tested with 95 % bootstrap percentile intervals (the official interval).
  * 3. {@link ablationFindings}: sentences computed from the results (which method is higher, whether the
  *    intervals overlap, per-label wins, loss curves), so that a discussion stays true for whatever numbers
  *    a run produces.
@@ -288,10 +288,10 @@ function lossRange(r: MethodRun): string | undefined {
   return p.length ? `${p[0]!.loss.toFixed(3)} → ${p[p.length - 1]!.loss.toFixed(3)}` : undefined;
 }
 
-/** Δ = a − b and whether the 95 % pivot intervals overlap (undefined without intervals). */
+/** Δ = a − b and whether the 95 % percentile intervals overlap (undefined without intervals). */
 function contrast(a: MethodRun, b: MethodRun): { delta: number; overlap: boolean | undefined } {
   const [x, y] = [a.evaluation, b.evaluation];
-  const overlap = x.macroAurocCi && y.macroAurocCi ? x.macroAurocCi.pivot.lo <= y.macroAurocCi.pivot.hi && y.macroAurocCi.pivot.lo <= x.macroAurocCi.pivot.hi : undefined;
+  const overlap = x.macroAurocCi && y.macroAurocCi ? x.macroAurocCi.percentile.lo <= y.macroAurocCi.percentile.hi && y.macroAurocCi.percentile.lo <= x.macroAurocCi.percentile.hi : undefined;
   return { delta: x.macroAuroc - y.macroAuroc, overlap };
 }
 
@@ -303,7 +303,7 @@ const overlapText = (o: boolean | undefined) => (o === undefined ? "no intervals
 
 /**
  * Sentences (markdown bullets) computed from a one-group ablation, for a notebook's discussion: the macro AUROC
- * of MSN+EHR(group) against vanilla MSN and of both against random init (direction, Δ, whether the 95 % pivot
+ * of MSN+EHR(group) against vanilla MSN and of both against random init (direction, Δ, whether the 95 % percentile
  * intervals overlap) with what that allows to conclude, on how many labels MSN+EHR(group) is above / below /
  * level with MSN, the per-label Δ on `focusLabels` (the labels a notebook watches for its group; labels not
  * evaluated are named), the first → last pretraining losses, and the scale of the run. Every statement is

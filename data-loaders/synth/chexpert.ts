@@ -4,6 +4,8 @@
  * start with the release folder, and images at those paths under `chexpert/`. train.csv carries labeler
  * output (1.0 / 0.0 / -1.0 / blank; No Finding only 1.0 or blank); valid.csv is radiologist-style 0/1.
  * Train patients are `patient00001…`, valid patients start at `patient64541` as in the real release.
+ * The test set is apart ({@link buildChexpertTestSet}): `test_labels.csv` (`Path` + 14 labels, 0/1) and
+ * `test/patientNNNNN/study1/…` in the same folder, as the real test release lays them out.
  */
 import path from "node:path";
 import { renderCsv, writeText, type Cell } from "./csv.js";
@@ -101,6 +103,67 @@ export async function writeChexpert(outDir: string, rows: readonly ChexpertImage
   for (const x of rows) {
     const view = x.frontal ? (x.apPa === "PA" ? "PA" : "AP") : "LATERAL";
     const { pixels } = drawRadiograph({ view, findings: x.findings, sex: x.patient.sex, habitus: x.patient.habitus, recumbent: x.recumbent, icu: x.icu, extraRotation: x.apPa === "LL" || x.apPa === "RL" ? 0.2 : 0, size: o.imageSize }, drawRng.fork(x.path));
+    await writer.add(path.join(dir, x.path), pixels, o.imageSize, { format: "jpeg", quality: o.jpegQuality });
+  }
+}
+
+/** Header of the CheXpert test set's `test_labels.csv`: `Path` and the 14 observations in CheXpert's CSV order. */
+export const CHEXPERT_TEST_HEADER = ["Path", ...CHEXPERT_CSV_LABEL_ORDER].join(",");
+
+/** One image of the synthetic CheXpert test set (a row of `test_labels.csv`). */
+export interface ChexpertTestImage {
+  /** Relative to the CheXpert root, as in the real file: `test/patient64741/study1/view1_frontal.jpg`. */
+  path: string; frontal: boolean; ap: boolean; labels: Record<ChexpertLabel, 0 | 1>;
+  findings: Findings; patient: SynthPatient; icu: boolean; recumbent: boolean;
+}
+
+/** Test images for `chexpertImages` (a quarter of it, none below 10, like valid.csv). They are extra: train + valid stay `chexpertImages`. */
+export function chexpertTestCount(o: ResolvedSynthOptions): number {
+  return o.chexpertImages >= 10 ? Math.max(1, Math.round(o.chexpertImages * 0.25)) : 0;
+}
+
+/**
+ * Build the CheXpert test set: one study per patient from `patient64741` (the real test range), a frontal
+ * film and a lateral one in 30% of studies (real: 668 images, 500 studies), radiologist-style 0/1 labels
+ * of the truth. Draws only from its own stream (`root.fork("chexpert-test")`), so train.csv, valid.csv and
+ * every other file are the same with or without it.
+ *
+ * @param root cohort root stream
+ * @param o options ({@link chexpertTestCount} images)
+ */
+export function buildChexpertTestSet(root: Rng, o: ResolvedSynthOptions): ChexpertTestImage[] {
+  const r0 = root.fork("chexpert-test");
+  const n = chexpertTestCount(o);
+  const out: ChexpertTestImage[] = [];
+  for (let pid = 64741; out.length < n; pid++) {
+    const r = r0.fork(pid);
+    const p = samplePatient(r, 0.1);
+    const z = studySeverity(r, p);
+    const icu = r.bernoulli(sigmoid(-1.6 + 1.4 * z));
+    const inpatient = icu || r.bernoulli(sigmoid(0.3 + 0.6 * z));
+    const findings = sampleFindings(r.fork("truth"), { severity: z, age: Math.min(90, Math.floor(p.age)), sex: p.sex, heart: p.heart, icu, inpatient });
+    const labels = {} as Record<ChexpertLabel, 0 | 1>;
+    for (const l of CHEXPERT_CSV_LABEL_ORDER) labels[l] = chexpertTruth(findings, l) ? 1 : 0;
+    const ap = r.bernoulli(sigmoid(0.9 + 1.2 * (icu ? 1 : 0) + 0.5 * z));
+    const views = ["frontal", ...(r.bernoulli(0.3) ? ["lateral"] : [])];
+    views.forEach((v, k) => {
+      if (out.length >= n) return;
+      out.push({ path: `test/patient${pid}/study1/view${k + 1}_${v}.jpg`, frontal: v === "frontal", ap, labels, findings, patient: p, icu, recumbent: ap && icu });
+    });
+  }
+  return out;
+}
+
+/**
+ * Write `test_labels.csv` and the test images into the CheXpert root (`outDir/chexpert/CheXpert-v1.0-small/`).
+ * Labels are written as the integers `0`/`1` (the authors' groundtruth.csv encoding).
+ */
+export async function writeChexpertTest(outDir: string, rows: readonly ChexpertTestImage[], o: ResolvedSynthOptions, drawRng: Rng, writer: ImageWriter): Promise<void> {
+  if (rows.length === 0) return;
+  const dir = path.join(outDir, "chexpert", "CheXpert-v1.0-small");
+  await writeText(path.join(dir, "test_labels.csv"), renderCsv(CHEXPERT_TEST_HEADER, rows.map((x): Cell[] => [x.path, ...CHEXPERT_CSV_LABEL_ORDER.map((l) => x.labels[l])])));
+  for (const x of rows) {
+    const { pixels } = drawRadiograph({ view: x.frontal ? (x.ap ? "AP" : "PA") : "LATERAL", findings: x.findings, sex: x.patient.sex, habitus: x.patient.habitus, recumbent: x.recumbent, icu: x.icu, extraRotation: 0, size: o.imageSize }, drawRng.fork(x.path));
     await writer.add(path.join(dir, x.path), pixels, o.imageSize, { format: "jpeg", quality: o.jpegQuality });
   }
 }

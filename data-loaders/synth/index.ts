@@ -12,7 +12,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { COHORT_LAYOUT } from "../paths.js";
 import { writeText } from "./csv.js";
-import { buildChexpertCohort, writeChexpert, type ChexpertImage } from "./chexpert.js";
+import { buildChexpertCohort, buildChexpertTestSet, writeChexpert, writeChexpertTest, type ChexpertImage } from "./chexpert.js";
 import { ImageWriter } from "./images.js";
 import { writeMimic } from "./mimic.js";
 import { buildMimicCohort, type MimicCohort } from "./mimic_cohort.js";
@@ -28,6 +28,7 @@ export type { ChexpertLabel, NihLabel, Finding, Findings } from "./labels.js";
 export { drawRadiograph } from "./draw.js";
 export type { DrawSpec, DrawView, DrawResult, FindingBox } from "./draw.js";
 export type { CohortSummary } from "./summary.js";
+export { buildChexpertTestSet, chexpertTestCount, CHEXPERT_TEST_HEADER, type ChexpertTestImage } from "./chexpert.js";
 
 /** Version of the generative model; bump when the output for a given seed changes. */
 export const SYNTH_VERSION = "1.0.0";
@@ -55,6 +56,18 @@ export const SYNTH_PATHS = {
   chexpertValid: `${COHORT_LAYOUT.chexpert}/valid.csv`,
   manifestJson: "synth.json",
   manifestMd: "SYNTHETIC.md",
+} as const;
+
+/**
+ * The CheXpert test set (the paper scores CheXpert on it), written beside train.csv in the real test
+ * release's layout: `test_labels.csv` (`Path` + 14 labels, 0/1; `Path` relative to the CheXpert root)
+ * and its images under `test/`. Read it with `loadChexpert({ root: <cohort>/chexpert/CheXpert-v1.0-small,
+ * csv: "test_labels.csv" })`. Kept out of {@link SYNTH_PATHS} and the counts so that synth.json and
+ * SYNTHETIC.md are the same as before it existed; none when `chexpertImages` < 10.
+ */
+export const SYNTH_CHEXPERT_TEST = {
+  labels: `${COHORT_LAYOUT.chexpert}/test_labels.csv`,
+  images: `${COHORT_LAYOUT.chexpert}/test`,
 } as const;
 
 /** The in-memory records of a cohort (before anything is written). */
@@ -120,7 +133,11 @@ export async function writeSyntheticCohort(outDir: string, options: SynthOptions
   const writer = new ImageWriter(4);
   if (cohort.mimic) await writeMimic(outDir, cohort.mimic, o, drawRng.fork("mimic"), writer);
   if (cohort.nih) await writeNih(outDir, cohort.nih, o, drawRng.fork("nih"), writer);
-  if (cohort.chexpert) await writeChexpert(outDir, cohort.chexpert, o, drawRng.fork("chexpert"), writer);
+  if (cohort.chexpert) {
+    await writeChexpert(outDir, cohort.chexpert, o, drawRng.fork("chexpert"), writer);
+    // Its own streams (build and draw), so that every other file is unchanged by it.
+    await writeChexpertTest(outDir, buildChexpertTestSet(new Rng(o.seed), o), o, drawRng.fork("chexpert-test"), writer);
+  }
   await writer.flush();
   const counts = summariseCohort(cohort);
   const manifest = { version: SYNTH_VERSION, seed: o.seed, options: o, counts, paths: SYNTH_PATHS };

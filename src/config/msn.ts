@@ -7,6 +7,9 @@
 import { type Schedule, validateSchedule } from "./schedule.js";
 import { checkBool, checkChoice, checkInt, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 import { type ViTConfig, validateViTConfig, vitConfig } from "./vit.js";
+import { INIT_SCHEMES, type InitScheme } from "../nn/init.js";
+
+export type { InitScheme } from "../nn/init.js";
 
 /** Projection head h: Linear→BN→GELU→Linear→BN→GELU→Linear (lightly MSNProjectionHead / msn `encoder.fc`). */
 export interface HeadConfig {
@@ -89,6 +92,15 @@ export interface MsnConfig {
   readonly epochs: number;
   /** Seed for initialisation and masks (CXR-EHR-MSN pl.seed_everything(24)). */
   readonly seed: number;
+  /**
+   * How parameters are initialised (src/nn/init.ts), drawn from `seed` either way. "trunc_normal": the
+   * project's scheme, trunc-normal(0.02) weight matrices and zero biases in the encoder and projection head
+   * (every preset; also what a config or checkpoint without this key gets). "torch": the distributions of the
+   * official CXR-EHR-MSN code, per parameter: torchvision's VisionTransformer init for the encoder and
+   * PyTorch's nn.Linear defaults for the projection head. Prototypes and the EHR projector and fusion are
+   * nn.Linear defaults under both.
+   */
+  readonly init: InitScheme;
 }
 
 type Preset = Omit<MsnConfig, "vit"> & { readonly vit: ViTConfig };
@@ -115,6 +127,7 @@ const cxrEhrMsnCommon = {
   batchSize: 64,
   epochs: 100,
   seed: 24,
+  init: "trunc_normal",
   optimizer: {
     lr: { kind: "epochCosine", start: 1e-4, end: 0, epochs: 100 },
     weightDecay: { kind: "constant", value: 1e-3 },
@@ -217,8 +230,11 @@ export type MsnOverrides = Partial<Omit<MsnConfig, "vit" | "head" | "ehr" | "opt
 const TOP_KEYS = [
   "vit", "head", "ehr", "optimizer", "numPrototypes", "freezePrototypes", "temperature", "sharpen", "sinkhornIters",
   "meMaxWeight", "entropyWeight", "randViews", "focalViews", "randSize", "focalSize", "patchDropRatio", "maskFocal",
-  "maskQuirk", "ema", "batchSize", "epochs", "seed",
+  "maskQuirk", "ema", "batchSize", "epochs", "seed", "init",
 ] as const;
+
+/** The init scheme of configs written before `init` existed (checkpoints, JSON files): the one they were built with. */
+const LEGACY_INIT: InitScheme = "trunc_normal";
 
 /**
  * Resolve a preset plus overrides into a validated, frozen config.
@@ -240,9 +256,13 @@ export function msnConfig(name: MsnPresetName | string, overrides: MsnOverrides 
   return validateMsnConfig(merged as MsnConfig);
 }
 
-/** Validate a complete config (presets, JSON files beside checkpoints). Returns a deep-frozen copy. */
+/**
+ * Validate a complete config (presets, JSON files beside checkpoints). Returns a deep-frozen copy. A config
+ * without `init` (written before the key existed) gets "trunc_normal", the scheme it was built with.
+ */
 export function validateMsnConfig(c: MsnConfig): MsnConfig {
   rejectUnknownKeys(c, TOP_KEYS, "config");
+  if ((c as Partial<MsnConfig>).init === undefined) c = { ...c, init: LEGACY_INIT };
   const vit = validateViTConfig(c.vit, "config.vit");
   rejectUnknownKeys(c.head, ["hiddenDim", "outputDim", "hiddenBias"], "config.head");
   checkInt(c.head.hiddenDim, "config.head.hiddenDim");
@@ -284,6 +304,7 @@ export function validateMsnConfig(c: MsnConfig): MsnConfig {
   checkInt(c.batchSize, "config.batchSize", 1);
   checkNumber(c.epochs, "config.epochs", 0);
   checkInt(c.seed, "config.seed", 0, 2 ** 32 - 1);
+  checkChoice(c.init, "config.init", INIT_SCHEMES);
   return deepFreeze(JSON.parse(JSON.stringify({ ...c, vit })) as MsnConfig);
 }
 

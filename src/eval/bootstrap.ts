@@ -1,7 +1,8 @@
 /**
  * Bootstrap confidence intervals for per-label and macro AUROC/AUPRC (docs/protocol.md#bootstrap-intervals:
- * 1,000 resamples of the test set with replacement, `df.sample(frac=1, replace=True)`). Both the basic/pivot
- * interval and the percentile interval are computed; the official code's formula is the percentile one.
+ * 1,000 resamples of the test set with replacement, `df.sample(frac=1, replace=True)`). Both the percentile
+ * interval (the official code's `computing_confidence_intervals`, shown by default) and the basic interval (its
+ * reflection about the point estimate) are computed.
  *
  * Speed: a resample is represented by per-row draw counts (multinomial weights), never materialised. Each
  * label column is sorted once (`rankColumn`); a resample is then two linear passes with integer weights: the
@@ -121,11 +122,14 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 /**
- * Pivot (basic) and percentile intervals from bootstrap replicates; NaN replicates are dropped.
+ * Percentile and basic intervals from bootstrap replicates; NaN replicates are dropped. The percentile interval
+ * [P2.5(θ*), P97.5(θ*)] (at level 0.95) is what the official `computing_confidence_intervals` returns
+ * (lower = θ − P97.5(θ − θ*), upper = θ − P2.5(θ − θ*)); the basic interval is its reflection about θ,
+ * [2θ − P97.5(θ*), 2θ − P2.5(θ*)].
  * @param theta the point estimate on the full data.
  * @param samples bootstrap replicates θ*.
  * @param level confidence level, e.g. 0.95.
- * @example bootstrapInterval(0.8, samples, 0.95).pivot; // {lo: 0.8 − P97.5(θ*−0.8), hi: 0.8 − P2.5(θ*−0.8)}
+ * @example bootstrapInterval(0.8, samples, 0.95).percentile; // {lo: P2.5(θ*), hi: P97.5(θ*)}
  */
 export function bootstrapInterval(theta: number, samples: ArrayLike<number>, level: number): BootstrapCi {
   const valid: number[] = [];
@@ -135,11 +139,8 @@ export function bootstrapInterval(theta: number, samples: ArrayLike<number>, lev
   const pLo = quantileSorted(sorted, a);
   const pHi = quantileSorted(sorted, 1 - a);
   // Percentiles of δ = θ* − θ are the percentiles of θ* shifted by θ.
-  return {
-    pivot: { lo: theta - (pHi - theta), hi: theta - (pLo - theta) },
-    percentile: { lo: pLo, hi: pHi },
-    nValid: sorted.length,
-  };
+  const basic = { lo: theta - (pHi - theta), hi: theta - (pLo - theta) };
+  return { percentile: { lo: pLo, hi: pHi }, basic, nValid: sorted.length };
 }
 
 /**

@@ -5,15 +5,24 @@
  * the best-validation checkpoint kept for testing. Label fractions (1/10/25/100 %) subsample the training set
  * with a seeded draw. `fineTuneEncoder` (fine_tune.ts) trains the encoder too, through the same loop.
  *
- * Deviations, deliberate: validation uses every row (the paper's val loader also drops the last partial
- * batch); validation AUROC is computed on logits (same order as the sigmoid probabilities, without float32
- * saturation ties).
+ * Two modes: `trainLinearProbe` here is the **fast** one (features of the training images computed once,
+ * without augmentation, and cached); `trainLinearProbeAugmented` (augmented_probe.ts) is the **official**
+ * one (a fresh augmented pass of the training images through the frozen encoder every epoch, the official
+ * cosine schedule and rounded validation AUROC by default).
+ *
+ * Deviations, deliberate: validation uses every row unless the protocol's `dropLastValBatch` asks for the
+ * official val loader's drop_last; validation AUROC is computed on logits (same order as the sigmoid
+ * probabilities, without float32 saturation ties).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { macroAuroc } from "./metrics.js";
-import { resolveProbeOptions, type EpochLog, type ProbeOptions, type ResolvedProbeOptions } from "./probe_options.js";
+import { resolveProbeOptions, type EpochLog, type ProbeOptions } from "./probe_options.js";
+import { fitWithEarlyStopping } from "./probe_fit.js";
 import { Rng } from "../utils/rng.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
+
+export { fitWithEarlyStopping, type EpochStats, type FitHooks, type FitOutcome } from "./probe_fit.js";
+export type { EpochLog } from "./probe_options.js";
 
 /**
  * A trained linear head, held as plain arrays (no tensors, nothing to dispose).
@@ -149,90 +158,54 @@ export function labelFractionIndices(n: number, fraction: number, seed: number):
   return new Rng(seed ^ 0x5eed).sample(n, k);
 }
 
-/** Hooks the shared loop needs from a concrete trainer (features or images). */
-export interface FitHooks {
-  /** Trainable variables (head, and encoder when fine-tuning). */
-  readonly variables: tf.Variable[];
-  /** One pass over the training data; returns the mean loss. Must dispose everything it allocates. */
-  runEpoch(optimizer: tf.Optimizer, epoch: number): Promise<number>;
-  /** Validation macro AUROC with the current weights. */
-  validate(): Promise<number>;
-}
-
-/** Outcome of {@link fitWithEarlyStopping}: the best variable values, copied out. */
-export interface FitOutcome {
-  readonly best: Float32Array[];
-  readonly history: EpochLog[];
-  readonly bestEpoch: number;
-  readonly bestValMacroAuroc: number;
-  readonly stoppedEarly: boolean;
-}
-
 /**
- * The training loop shared by probe and fine-tuning: Adam, early stopping on validation macro AUROC
- * (Lightning `EarlyStopping(mode="max", patience, min_delta)`: an epoch counts as an improvement when it beats
- * the best by more than minDelta), and the checkpoint of Lightning's `ModelCheckpoint` (any strictly higher
- * value becomes the checkpoint). The variables are restored to the checkpoint before returning.
- * Memory: the optimizer and its slots are disposed here; variables stay owned by the caller.
+ * One optimizer step of the linear head on the first `bs` rows of host buffers, under masked BCE.
+ * @param xBuf row-major features, at least [bs, dim]; @param yBuf row-major labels, at least [bs, L] (NaN = missing).
+ * @returns the step's loss. Memory: every tensor it makes is disposed before it returns.
  */
-export async function fitWithEarlyStopping(hooks: FitHooks, o: ResolvedProbeOptions): Promise<FitOutcome> {
-  const optimizer = tf.train.adam(o.learningRate, 0.9, 0.999, 1e-8); // torch Adam defaults (eps 1e-8)
-  const history: EpochLog[] = [];
-  const copy = () => Promise.all(hooks.variables.map(async (v) => ((await v.data()) as Float32Array).slice()));
-  let best: Float32Array[] = await copy();
-  let bestValue = -Infinity;
-  let bestEpoch = 0;
-  let esBest = -Infinity;
-  let wait = 0;
-  let stoppedEarly = false;
-  // learning-rate schedule state (torch CosineAnnealingLR / ReduceLROnPlateau semantics)
-  let lr = o.learningRate;
-  let plateauBest = -Infinity;
-  let plateauBad = 0;
-  const setLr = (x: number) => ((optimizer as unknown as { learningRate: number }).learningRate = x);
+export async function headStep(
+  optimizer: tf.Optimizer,
+  W: tf.Variable,
+  b: tf.Variable,
+  xBuf: Float32Array,
+  yBuf: Float32Array,
+  bs: number,
+): Promise<number> {
+  const [D, L] = W.shape as [number, number];
+  const x = tf.tensor2d(xBuf.subarray(0, bs * D), [bs, D]); // [bs, D]
+  const { targets, mask } = targetsAndMask(yBuf.subarray(0, bs * L), bs, L); // [bs, L] each
   try {
-    for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
-      if (o.scheduler === "cosine") lr = (o.learningRate * (1 + Math.cos((Math.PI * (epoch - 1)) / o.maxEpochs))) / 2;
-      setLr(lr);
-      const t0 = performance.now();
-      const trainLoss = await hooks.runEpoch(optimizer, epoch);
-      const val = await hooks.validate();
-      if (Number.isNaN(val)) throw new Error("validation macro AUROC is NaN: no validation label has both classes");
-      const isBest = val > bestValue;
-      if (isBest) {
-        bestValue = val;
-        bestEpoch = epoch;
-        best = await copy();
-      }
-      const log: EpochLog = { epoch, lr, trainLoss, valMacroAuroc: val, best: isBest, seconds: (performance.now() - t0) / 1000 };
-      if (o.scheduler === "reduce") {
-        if (val > plateauBest * (1 + 1e-4)) {
-          plateauBest = val;
-          plateauBad = 0;
-        } else if (++plateauBad > 3) {
-          lr *= 0.5;
-          plateauBad = 0;
-        }
-      }
-      history.push(log);
-      o.onEpoch?.(log);
-      if (val > esBest + o.minDelta) {
-        esBest = val;
-        wait = 0;
-      } else if (++wait >= o.patience) {
-        stoppedEarly = epoch < o.maxEpochs;
-        break;
-      }
+    const cost = optimizer.minimize(() => maskedBceWithLogits(tf.add(tf.matMul(x, W), b) as tf.Tensor2D, targets, mask), true, [W, b]);
+    try {
+      return (await cost!.data())[0]!;
+    } finally {
+      cost!.dispose();
     }
   } finally {
-    optimizer.dispose();
+    tf.dispose([x, targets, mask]);
   }
-  hooks.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(best[i]!, v.shape, "float32"))));
-  return { best, history, bestEpoch, bestValMacroAuroc: bestValue, stoppedEarly };
+}
+
+/** Validation macro AUROC of the head's current weights on a feature set (computed on the host, on logits). */
+export async function headValMacroAuroc(W: tf.Variable, b: tf.Variable, val: LabeledFeatures): Promise<number> {
+  const [D, L] = W.shape as [number, number];
+  const [w, bias] = await Promise.all([W.data(), b.data()]); // the cpu backend's own buffers: only read, before the next update
+  const probe = new LinearProbe(w as Float32Array, bias as Float32Array, D, val.labelNames);
+  return macroAuroc(val.labels, probe.predictLogits(val.features), L).value;
+}
+
+/** The head's variables W [D, L] and b [L], initialised as torch nn.Linear from `rng` (caller disposes them). */
+export function headVariables(D: number, L: number, rng: Rng): { W: tf.Variable; b: tf.Variable } {
+  const init = initHead(D, L, rng);
+  // tidy frees the initial-value tensors (tf.variable keeps its own reference); variables survive tidy.
+  const W = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [D, L]), true)); // [D, L]
+  const b = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true)); // [L]
+  return { W, b };
 }
 
 /**
- * Train the linear probe on frozen features (docs/protocol.md#linear-evaluation).
+ * Train the linear probe on frozen, cached features: the **fast** mode (docs/protocol.md#linear-evaluation). The
+ * official mode, with train-time augmentation through the encoder every epoch, is `trainLinearProbeAugmented`.
  * Memory: all tensors are created and disposed inside; the result holds plain arrays, so
  * `tf.memory().numTensors` is the same before and after.
  * @param train training features and labels (NaN labels are masked out of the loss).
@@ -260,10 +233,7 @@ export async function trainLinearProbe(
     throw new Error(`trainLinearProbe: ${rows.length} training rows make no full batch of ${B} (dropLast); lower batchSize`);
   }
   const rng = new Rng(o.seed);
-  const init = initHead(D, L, rng);
-  // tidy frees the initial-value tensors (tf.variable keeps its own reference); variables survive tidy.
-  const W = tf.tidy(() => tf.variable(tf.tensor2d(init.weights, [D, L]), true)); // [D, L]
-  const b = tf.tidy(() => tf.variable(tf.tensor1d(init.bias), true)); // [L]
+  const { W, b } = headVariables(D, L, rng);
   const xBuf = new Float32Array(B * D);
   const yBuf = new Float32Array(B * L);
   try {
@@ -273,6 +243,7 @@ export async function trainLinearProbe(
         runEpoch: async (optimizer) => {
           const order = rng.shuffle(rows.slice());
           let lossSum = 0;
+          let used = 0;
           for (let k = 0; k < nBatches; k++) {
             const bs = Math.min(B, order.length - k * B);
             for (let i = 0; i < bs; i++) {
@@ -280,23 +251,12 @@ export async function trainLinearProbe(
               xBuf.set(train.features.subarray(r * D, (r + 1) * D), i * D);
               yBuf.set(train.labels.subarray(r * L, (r + 1) * L), i * L);
             }
-            const x = tf.tensor2d(xBuf.subarray(0, bs * D), [bs, D]); // [bs, D]
-            const { targets, mask } = targetsAndMask(yBuf.subarray(0, bs * L), bs, L); // [bs, L] each
-            const cost = optimizer.minimize(
-              () => maskedBceWithLogits(tf.add(tf.matMul(x, W), b) as tf.Tensor2D, targets, mask),
-              true,
-              [W, b],
-            );
-            lossSum += (await cost!.data())[0]!;
-            tf.dispose([cost!, x, targets, mask]);
+            lossSum += await headStep(optimizer, W, b, xBuf, yBuf, bs);
+            used += bs;
           }
-          return lossSum / nBatches;
+          return { loss: lossSum / nBatches, steps: nBatches, rows: used };
         },
-        validate: async () => {
-          const [w, bias] = await Promise.all([W.data(), b.data()]); // the cpu backend's own buffers: only read, before the next update
-          const probe = new LinearProbe(w as Float32Array, bias as Float32Array, D, train.labelNames);
-          return macroAuroc(val.labels, probe.predictLogits(val.features), L).value;
-        },
+        validate: () => headValMacroAuroc(W, b, val),
       },
       o,
     );

@@ -58,14 +58,52 @@ export interface Interval {
   readonly hi: number;
 }
 
-/** Bootstrap intervals of one statistic: the paper's basic/pivot interval and the percentile interval. */
+/**
+ * Which bootstrap interval a table, chart or summary shows. "percentile" = [P_lo(θ*), P_hi(θ*)], the official
+ * code's interval (`computing_confidence_intervals` in CXR-EHR-MSN `src/models/utils.py`) and the default
+ * everywhere; "basic" = its reflection about the point estimate, [2θ̂ − P_hi(θ*), 2θ̂ − P_lo(θ*)].
+ */
+export type IntervalKind = "percentile" | "basic";
+
+/** The interval kinds, default first. */
+export const INTERVAL_KINDS: readonly IntervalKind[] = ["percentile", "basic"];
+
+/** The interval shown wherever one is shown: the official code's percentile interval. */
+export const DEFAULT_INTERVAL: IntervalKind = "percentile";
+
+/**
+ * Validate an interval kind (default {@link DEFAULT_INTERVAL} when undefined).
+ * @param where prefix of the error message, e.g. the calling function's name.
+ * @throws on anything but "percentile" or "basic" (the old name "pivot" is named in the message).
+ * @example intervalKind(opts.interval, "formatWithCi"); // "percentile"
+ */
+export function intervalKind(kind: unknown, where: string): IntervalKind {
+  if (kind === undefined) return DEFAULT_INTERVAL;
+  if (kind === "percentile" || kind === "basic") return kind;
+  const hint = kind === "pivot" ? ' ("pivot" is now called "basic"; the official code\'s interval is "percentile")' : "";
+  throw new Error(`${where}: interval must be "percentile" or "basic", got ${JSON.stringify(kind)}${hint}`);
+}
+
+/** Bootstrap intervals of one statistic: the percentile interval (the official code's) and the basic interval. */
 export interface BootstrapCi {
-  /** lo = θ − P_{hi}(θ* − θ), hi = θ − P_{lo}(θ* − θ) (`get_model_performance` in the paper's code). Not clipped. */
-  readonly pivot: Interval;
-  /** [P_{lo}(θ*), P_{hi}(θ*)]. */
+  /**
+   * [P_lo(θ*), P_hi(θ*)]. The official `computing_confidence_intervals` takes δ = θ̂ − θ* and returns
+   * lower = θ̂ − P_hi(δ), upper = θ̂ − P_lo(δ), which is exactly this interval. Shown by default.
+   */
   readonly percentile: Interval;
+  /** Basic bootstrap interval [2θ̂ − P_hi(θ*), 2θ̂ − P_lo(θ*)]: the percentile interval reflected about θ̂. Not clipped. */
+  readonly basic: Interval;
   /** Resamples in which the statistic was defined (both classes present for every label involved). */
   readonly nValid: number;
+}
+
+/**
+ * The interval of `kind` in `ci`.
+ * @param kind "percentile" (default, the official code's) or "basic".
+ * @example pickInterval(ev.macroAurocCi!); // {lo, hi} of the percentile interval
+ */
+export function pickInterval(ci: BootstrapCi, kind: IntervalKind = DEFAULT_INTERVAL): Interval {
+  return ci[intervalKind(kind, "pickInterval")];
 }
 
 /** Metrics of one included label. */
@@ -133,7 +171,7 @@ const EVALUATE_KEYS = ["bootstrap", "seed", "ci"] as const;
  * @returns plain numbers (no tensors).
  * @example
  * const ev = evaluateMultilabel(labels, probs, 14, CHEXPERT_LABELS, { bootstrap: 1000, seed: 24 });
- * ev.macroAuroc; ev.macroAurocCi?.pivot; ev.excluded; // [{label: "Fracture", reason: "…"}]
+ * ev.macroAuroc; ev.macroAurocCi?.percentile; ev.excluded; // [{label: "Fracture", reason: "…"}]
  */
 export function evaluateMultilabel(
   yTrue: Float32Array | Float64Array,

@@ -30,6 +30,11 @@ export interface ProbeOptions {
    * factor 0.5, patience 3, relative threshold 1e-4); "none" (default) = constant.
    */
   readonly scheduler?: "none" | "cosine" | "reduce";
+  /**
+   * Round the validation macro AUROC to this many decimals before early stopping, checkpointing and the
+   * plateau scheduler compare it (the official `np.round(roc_auc_score(y, pred), 4)`); default: unrounded.
+   */
+  readonly valAurocDecimals?: number;
 }
 /** Valid keys of {@link ProbeOptions} (unknown keys throw, listing these). */
 export const PROBE_KEYS = [
@@ -43,7 +48,27 @@ export const PROBE_KEYS = [
   "dropLast",
   "onEpoch",
   "scheduler",
+  "valAurocDecimals",
 ] as const;
+
+/**
+ * The official linear evaluation's settings (evaluate.py + src/models/evaluationmodels.py of
+ * nyuad-cai/CXR-EHR-MSN): Adam lr 1e-4 with weight decay 0, batch 64 with drop_last, CosineAnnealingLR
+ * (T_max = max epochs, eta_min 0, stepped per epoch, no warm-up), EarlyStopping on `val_auroc` (patience 5,
+ * min_delta 1e-5) over the value rounded to 4 decimals, 100 epochs (the README's command; the argparse
+ * default is 50), seed 24 (`pl.seed_everything(24)`). `trainLinearProbeAugmented` defaults to these.
+ */
+export const OFFICIAL_PROBE_OPTIONS = {
+  learningRate: 1e-4,
+  batchSize: 64,
+  dropLast: true,
+  maxEpochs: 100,
+  patience: 5,
+  minDelta: 1e-5,
+  seed: 24,
+  scheduler: "cosine",
+  valAurocDecimals: 4,
+} as const satisfies ProbeOptions;
 
 /** Resolved {@link ProbeOptions}. */
 export interface ResolvedProbeOptions {
@@ -57,6 +82,7 @@ export interface ResolvedProbeOptions {
   readonly dropLast: boolean;
   readonly onEpoch?: (log: EpochLog) => void;
   readonly scheduler: "none" | "cosine" | "reduce";
+  readonly valAurocDecimals?: number;
 }
 
 /** Validate options (unknown keys throw, listing the valid ones) and fill defaults. */
@@ -75,6 +101,7 @@ export function resolveProbeOptions(opts: ProbeOptions, where: string, extraKeys
     dropLast: opts.dropLast ?? true,
     scheduler: checkScheduler(opts.scheduler ?? "none", where),
     ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}),
+    ...(opts.valAurocDecimals !== undefined ? { valAurocDecimals: checkInt(opts.valAurocDecimals, `${where}: valAurocDecimals`, 0, 15) } : {}),
   };
 }
 
@@ -91,9 +118,13 @@ export interface EpochLog {
   readonly lr: number;
   /** Mean training BCE over the epoch's batches. */
   readonly trainLoss: number;
-  /** Validation macro AUROC (labels with both classes in the validation set). */
+  /** Validation macro AUROC (labels with both classes in the validation set; rounded with `valAurocDecimals`). */
   readonly valMacroAuroc: number;
   /** true when this epoch became the best checkpoint. */
   readonly best: boolean;
   readonly seconds: number;
+  /** Optimizer steps of the epoch (absent when the trainer does not count them, as fine-tuning). */
+  readonly steps?: number;
+  /** Training rows stepped on in the epoch (a dropped last batch excluded). */
+  readonly trainRows?: number;
 }

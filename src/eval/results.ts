@@ -1,13 +1,15 @@
 /**
  * Results as tables: flat rows (one per label plus a macro row), CSV text/files, and danfojs-node DataFrames
- * (loaded lazily: `danfojs-node` takes ~1.5 s to import). Intervals are the paper's pivot interval; the
- * percentile interval is kept in its own columns. Excluded labels appear as rows with empty metrics and the
+ * (loaded lazily: `danfojs-node` takes ~1.5 s to import). The `…Lo`/`…Hi` columns hold the bootstrap percentile
+ * interval (the official code's `computing_confidence_intervals`); the basic interval (its reflection about the
+ * point estimate) is kept in `…BasicLo`/`…BasicHi`. Excluded labels appear as rows with empty metrics and the
  * reason in `note`, so a table never hides them.
  */
 import { makeDirs } from "../utils/make_dirs.js";
+import { checkOptionKeys } from "../utils/validate.js";
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { BootstrapCi, MultilabelEvaluation } from "./metrics.js";
+import { intervalKind, type BootstrapCi, type IntervalKind, type MultilabelEvaluation } from "./metrics.js";
 import type { DataFrame } from "danfojs-node";
 
 /** One row of a results table. NaN = not available (excluded label, or no bootstrap). */
@@ -21,15 +23,19 @@ export interface ResultRow {
   /** A label name, or "macro". */
   readonly label: string;
   readonly auroc: number;
+  /** Percentile interval (the official code's), as every table shows by default. */
   readonly aurocLo: number;
   readonly aurocHi: number;
-  readonly aurocPctLo: number;
-  readonly aurocPctHi: number;
+  /** Basic interval (the percentile interval reflected about `auroc`). */
+  readonly aurocBasicLo: number;
+  readonly aurocBasicHi: number;
   readonly auprc: number;
+  /** Percentile interval (the official code's). */
   readonly auprcLo: number;
   readonly auprcHi: number;
-  readonly auprcPctLo: number;
-  readonly auprcPctHi: number;
+  /** Basic interval. */
+  readonly auprcBasicLo: number;
+  readonly auprcBasicHi: number;
   readonly nPos: number;
   readonly nNeg: number;
   readonly excluded: boolean;
@@ -45,13 +51,13 @@ export const RESULT_COLUMNS = [
   "auroc",
   "aurocLo",
   "aurocHi",
-  "aurocPctLo",
-  "aurocPctHi",
+  "aurocBasicLo",
+  "aurocBasicHi",
   "auprc",
   "auprcLo",
   "auprcHi",
-  "auprcPctLo",
-  "auprcPctHi",
+  "auprcBasicLo",
+  "auprcBasicHi",
   "nPos",
   "nNeg",
   "excluded",
@@ -60,10 +66,10 @@ export const RESULT_COLUMNS = [
 
 function ciCols(ci: BootstrapCi | undefined, prefix: "auroc" | "auprc") {
   return {
-    [`${prefix}Lo`]: ci?.pivot.lo ?? NaN,
-    [`${prefix}Hi`]: ci?.pivot.hi ?? NaN,
-    [`${prefix}PctLo`]: ci?.percentile.lo ?? NaN,
-    [`${prefix}PctHi`]: ci?.percentile.hi ?? NaN,
+    [`${prefix}Lo`]: ci?.percentile.lo ?? NaN,
+    [`${prefix}Hi`]: ci?.percentile.hi ?? NaN,
+    [`${prefix}BasicLo`]: ci?.basic.lo ?? NaN,
+    [`${prefix}BasicHi`]: ci?.basic.hi ?? NaN,
   } as Record<string, number>;
 }
 
@@ -122,13 +128,26 @@ export function evaluationRows(
   return rows;
 }
 
+/** Options of {@link formatWithCi}. */
+export interface FormatCiOptions {
+  /** Decimals; default 3. */
+  readonly digits?: number;
+  /** Which interval: "percentile" (default, the official code's) or "basic". */
+  readonly interval?: IntervalKind;
+}
+
 /**
- * The paper's print format: "0.846 (0.836, 0.866)" (3 decimals, pivot interval).
- * @example formatWithCi(0.8461, ev.macroAurocCi);
+ * The paper's print format: "0.846 (0.836, 0.866)" (3 decimals, percentile interval unless `interval` says "basic").
+ * @param opts decimals (a number, the older form) or {@link FormatCiOptions}.
+ * @example formatWithCi(0.8461, ev.macroAurocCi); formatWithCi(0.8461, ev.macroAurocCi, { interval: "basic" });
  */
-export function formatWithCi(value: number, ci?: BootstrapCi, digits = 3): string {
+export function formatWithCi(value: number, ci?: BootstrapCi, opts: number | FormatCiOptions = {}): string {
+  const o: FormatCiOptions = typeof opts === "number" ? { digits: opts } : opts;
+  checkOptionKeys(o, ["digits", "interval"], "formatWithCi");
+  const digits = o.digits ?? 3;
+  const iv = ci?.[intervalKind(o.interval, "formatWithCi")];
   const f = (x: number) => x.toFixed(digits);
-  return ci ? `${f(value)} (${f(ci.pivot.lo)}, ${f(ci.pivot.hi)})` : f(value);
+  return iv ? `${f(value)} (${f(iv.lo)}, ${f(iv.hi)})` : f(value);
 }
 
 function csvCell(v: unknown): string {

@@ -31,6 +31,36 @@ export interface LabeledBatch {
   readonly labels: Float32Array;
 }
 
+/** What {@link ImageTrainSet.batches} is asked for: one epoch's pass over some training images. */
+export interface TrainPass {
+  /** 1-based epoch. */
+  readonly epoch: number;
+  /** Seed of this pass's shuffle and augmentation (different every epoch, derived from the probe's seed). */
+  readonly seed: number;
+  /** Rows of the training set to yield (indices into its `labels` rows; all of them at label fraction 1), each once. */
+  readonly rows: Int32Array;
+}
+
+/**
+ * The training images of the official probe mode (`trainLinearProbeAugmented`): labels known up front, images
+ * produced per epoch by the caller's loader (src/ never imports data-loaders/).
+ */
+export interface ImageTrainSet {
+  /** The frozen target encoder. */
+  readonly encoder: Encoder;
+  /** Row-major [n, L] labels of the n training images, 1/0/NaN; `TrainPass.rows` index them. */
+  readonly labels: Float32Array;
+  /** Column order of `labels` and of every batch's labels. */
+  readonly labelNames: readonly string[];
+  /**
+   * A fresh pass over the images of `pass.rows`, shuffled and augmented with `pass.seed` (e.g. the loaders'
+   * `evalBatches` with `transform: "train", shuffle: true, seed: pass.seed`). Any batch size: the rows are
+   * re-batched into the probe's `batchSize` in arrival order. Each batch is handed over (disposed by the
+   * consumer); labels row-major [B, L]. Unreadable images may be skipped.
+   */
+  readonly batches: (pass: TrainPass) => AsyncIterable<LabeledBatch> | Iterable<LabeledBatch>;
+}
+
 /** Features and labels of one split, as plain arrays (no tensors). */
 export interface FeatureSet {
   /** Row-major [n, dim]. */

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { EhrConfig } from "../config/msn.js";
 import { gelu, linear } from "../nn/ops.js";
+import { torchLinearBias, torchLinearWeight } from "../nn/init.js";
 import type { ParamStore } from "../nn/params.js";
 
 /** Anything that maps an EHR batch [B, ehrIn] to embeddings [B, ehrOut]. */
@@ -16,12 +17,10 @@ export interface EhrProjector {
   forward(ehr: tf.Tensor2D): tf.Tensor2D;
 }
 
-/** PyTorch nn.Linear's default init bound, 1/√fanIn (kaiming_uniform with a = √5). */
-const torchLinearBound = (fanIn: number) => 1 / Math.sqrt(fanIn);
-
+/** A Linear with PyTorch nn.Linear's default init (U(±1/√fanIn) weight and bias), under every init scheme: the official code's nn.Linear layers. */
 function addTorchLinear(store: ParamStore, name: string, fanIn: number, fanOut: number): void {
-  store.add(`${name}.weight`, [fanIn, fanOut], { kind: "uniform", bound: torchLinearBound(fanIn) });
-  store.add(`${name}.bias`, [fanOut], { kind: "uniform", bound: torchLinearBound(fanIn) }, { noDecay: true });
+  store.add(`${name}.weight`, [fanIn, fanOut], torchLinearWeight(fanIn));
+  store.add(`${name}.bias`, [fanOut], torchLinearBias(fanIn), { noDecay: true });
 }
 
 /**

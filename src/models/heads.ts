@@ -7,32 +7,42 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { HeadConfig } from "../config/msn.js";
 import { batchNormTrain, gelu, linear } from "../nn/ops.js";
-import type { ParamStore } from "../nn/params.js";
+import { type InitScheme, TRUNC_NORMAL_02, torchLinearBias, torchLinearWeight } from "../nn/init.js";
+import type { Init, ParamStore } from "../nn/params.js";
 
 const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
 
 export class ProjectionHead {
-  /** Create variables `${prefix}fc1.weight` … in `store`. The store owns the variables. */
+  /**
+   * Create variables `${prefix}fc1.weight` … in `store`. The store owns the variables.
+   * @param init "trunc_normal": Linear weights trunc-normal(0.02), biases zero; "torch": every Linear as
+   *   PyTorch's nn.Linear default (weight and bias U(±1/√fan_in)), as lightly's MSNProjectionHead is built.
+   *   BatchNorm is weight one, bias zero, running mean 0, running variance 1 in both.
+   */
   constructor(
     readonly inDim: number,
     readonly config: HeadConfig,
     readonly store: ParamStore,
     readonly prefix = "head.",
+    readonly init: InitScheme = "trunc_normal",
   ) {
     const { hiddenDim: h, outputDim: o, hiddenBias } = config;
     const nd = { noDecay: true };
+    const torch = init === "torch";
+    const weight = (fanIn: number): Init => (torch ? torchLinearWeight(fanIn) : TRUNC_NORMAL_02);
+    const bias = (fanIn: number): Init => (torch ? torchLinearBias(fanIn) : { kind: "zeros" });
     const dims: [number, number][] = [[inDim, h], [h, h]];
     dims.forEach(([a, b], i) => {
-      store.add(`${prefix}fc${i + 1}.weight`, [a, b], { kind: "truncNormal", std: 0.02 });
-      if (hiddenBias) store.add(`${prefix}fc${i + 1}.bias`, [b], { kind: "zeros" }, nd);
+      store.add(`${prefix}fc${i + 1}.weight`, [a, b], weight(a));
+      if (hiddenBias) store.add(`${prefix}fc${i + 1}.bias`, [b], bias(a), nd);
       store.add(`${prefix}bn${i + 1}.weight`, [b], { kind: "ones" }, nd);
       store.add(`${prefix}bn${i + 1}.bias`, [b], { kind: "zeros" }, nd);
       store.add(`${prefix}bn${i + 1}.running_mean`, [b], { kind: "zeros" }, { buffer: true, trainable: false });
       store.add(`${prefix}bn${i + 1}.running_var`, [b], { kind: "ones" }, { buffer: true, trainable: false });
     });
-    store.add(`${prefix}fc3.weight`, [h, o], { kind: "truncNormal", std: 0.02 });
-    store.add(`${prefix}fc3.bias`, [o], { kind: "zeros" }, nd);
+    store.add(`${prefix}fc3.weight`, [h, o], weight(h));
+    store.add(`${prefix}fc3.bias`, [o], bias(h), nd);
   }
 
   private v<R extends tf.Rank>(s: string): tf.Tensor<R> {

@@ -14,43 +14,85 @@ import type { KeepIndices } from "./masking.js";
 import { validateKeepIndices } from "./masking.js";
 import { bicubicGridMatrix } from "../nn/interpolate.js";
 import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention } from "../nn/ops.js";
-import type { ParamStore } from "../nn/params.js";
+import { type InitScheme, TRUNC_NORMAL_02, normalInit, torchLinearWeight, torchTruncNormal, xavierUniform } from "../nn/init.js";
+import type { Init, ParamStore } from "../nn/params.js";
+
+/** The random inits of one encoder (norms, and the biases not listed, are one/zero in both schemes). */
+interface ViTInits {
+  readonly patchEmbed: Init;
+  readonly clsToken: Init;
+  readonly posEmbed: Init;
+  /** Each of q, k, v. */
+  readonly qkv: Init;
+  readonly attnProj: Init;
+  /** fc1 and fc2 weights (their bounds agree: xavier's is symmetric in the fans). */
+  readonly mlpWeight: Init;
+  readonly mlpBias: Init;
+}
+
+/** The project's original scheme: trunc-normal(0.02) weights and positions, a near-zero CLS token, zero biases. */
+function truncNormalViTInits(): ViTInits {
+  const w = TRUNC_NORMAL_02;
+  return { patchEmbed: w, clsToken: { kind: "truncNormal", std: 1e-6 }, posEmbed: w, qkv: w, attnProj: w, mlpWeight: w, mlpBias: { kind: "zeros" } };
+}
+
+/**
+ * torchvision's VisionTransformer init (unchanged by lightly's MAEBackbone.from_vit), for a patch fan-in of
+ * C·p·p, width D and MLP width H.
+ */
+function torchViTInits(patchFanIn: number, d: number, hidden: number): ViTInits {
+  return {
+    patchEmbed: torchTruncNormal(Math.sqrt(1 / patchFanIn)), // conv_proj: trunc_normal_(std=√(1/fan_in)), bias zero
+    clsToken: { kind: "zeros" }, // class_token = zeros
+    posEmbed: normalInit(0.02), // pos_embedding.normal_(std=0.02)
+    qkv: xavierUniform(d, 3 * d), // MultiheadAttention: xavier_uniform_ of the [3D, D] in_proj_weight; in_proj_bias zero
+    attnProj: torchLinearWeight(d), // out_proj keeps nn.Linear's weight init; its bias is zeroed
+    mlpWeight: xavierUniform(d, hidden), // MLPBlock: xavier_uniform_ weights
+    mlpBias: normalInit(1e-6), // MLPBlock: normal_(bias, std=1e-6)
+  };
+}
 
 /** A ViT encoder (pre-norm blocks, CLS token, learned positions) whose forward takes MSN's patch-keep masks. */
 export class VisionTransformer {
   private readonly interp = new Map<number, Float32Array>();
 
-  /** Create the encoder's variables in `store` under `prefix`. The store owns the variables. */
+  /**
+   * Create the encoder's variables in `store` under `prefix`. The store owns the variables.
+   * @param init the initialisation scheme (src/nn/init.ts): the project's trunc-normal(0.02), or torchvision's
+   *   VisionTransformer init as the official CXR-EHR-MSN code gets it.
+   */
   constructor(
     readonly config: ViTConfig,
     readonly store: ParamStore,
     readonly prefix = "",
+    readonly init: InitScheme = "trunc_normal",
   ) {
     const { patchSize: p, inChans: c, embedDim: d, depth, imgSize } = config;
     const n = (imgSize / p) ** 2;
     const hidden = config.mlpRatio * d;
     const nd = { noDecay: true };
-    store.add(this.n("patch_embed.weight"), [p * p * c, d], { kind: "truncNormal", std: 0.02 });
+    const w = init === "torch" ? torchViTInits(p * p * c, d, hidden) : truncNormalViTInits();
+    store.add(this.n("patch_embed.weight"), [p * p * c, d], w.patchEmbed);
     store.add(this.n("patch_embed.bias"), [d], { kind: "zeros" }, nd);
     // cls_token and pos_embed are not 1-D, so MSN's param-group rule decays them
-    store.add(this.n("cls_token"), [1, d], { kind: "truncNormal", std: 1e-6 });
-    store.add(this.n("pos_embed"), [n + 1, d], { kind: "truncNormal", std: 0.02 });
+    store.add(this.n("cls_token"), [1, d], w.clsToken);
+    store.add(this.n("pos_embed"), [n + 1, d], w.posEmbed);
     for (let i = 0; i < depth; i++) {
       const b = `blocks.${i}.`;
       store.add(this.n(b + "norm1.weight"), [d], { kind: "ones" }, nd);
       store.add(this.n(b + "norm1.bias"), [d], { kind: "zeros" }, nd);
       for (const qkv of ["q", "k", "v"]) {
-        store.add(this.n(`${b}attn.${qkv}.weight`), [d, d], { kind: "truncNormal", std: 0.02 });
+        store.add(this.n(`${b}attn.${qkv}.weight`), [d, d], w.qkv);
         if (config.qkvBias) store.add(this.n(`${b}attn.${qkv}.bias`), [d], { kind: "zeros" }, nd);
       }
-      store.add(this.n(b + "attn.proj.weight"), [d, d], { kind: "truncNormal", std: 0.02 });
+      store.add(this.n(b + "attn.proj.weight"), [d, d], w.attnProj);
       store.add(this.n(b + "attn.proj.bias"), [d], { kind: "zeros" }, nd);
       store.add(this.n(b + "norm2.weight"), [d], { kind: "ones" }, nd);
       store.add(this.n(b + "norm2.bias"), [d], { kind: "zeros" }, nd);
-      store.add(this.n(b + "mlp.fc1.weight"), [d, hidden], { kind: "truncNormal", std: 0.02 });
-      store.add(this.n(b + "mlp.fc1.bias"), [hidden], { kind: "zeros" }, nd);
-      store.add(this.n(b + "mlp.fc2.weight"), [hidden, d], { kind: "truncNormal", std: 0.02 });
-      store.add(this.n(b + "mlp.fc2.bias"), [d], { kind: "zeros" }, nd);
+      store.add(this.n(b + "mlp.fc1.weight"), [d, hidden], w.mlpWeight);
+      store.add(this.n(b + "mlp.fc1.bias"), [hidden], w.mlpBias, nd);
+      store.add(this.n(b + "mlp.fc2.weight"), [hidden, d], w.mlpWeight);
+      store.add(this.n(b + "mlp.fc2.bias"), [d], w.mlpBias, nd);
     }
     store.add(this.n("norm.weight"), [d], { kind: "ones" }, nd);
     store.add(this.n("norm.bias"), [d], { kind: "zeros" }, nd);

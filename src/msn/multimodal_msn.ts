@@ -19,6 +19,7 @@ import { EhrFusion, type EhrProjector, EhrProjectorNet } from "../models/ehr_pro
 import { ProjectionHead } from "../models/heads.js";
 import type { KeepIndices } from "../models/masking.js";
 import { VisionTransformer } from "../models/vit.js";
+import { torchLinearWeight } from "../nn/init.js";
 import { ParamStore } from "../nn/params.js";
 import { AdamW } from "../optim/adamw.js";
 import { scheduleValue } from "../optim/schedules.js";
@@ -62,7 +63,7 @@ export class MultimodalMSN {
 
   /**
    * Build a model from a preset name (plus overrides) or a full config. Parameters are initialised from
-   * `config.seed`. The instance owns all its variables: call `dispose()` when done.
+   * `config.seed` with the scheme `config.init`. The instance owns all its variables: call `dispose()` when done.
    * @example const m = new MultimodalMSN("cxr_ehr_msn_tiny", { ehr: { ehrIn: 3 } });
    */
   constructor(config: MsnConfig | MsnPresetName, overrides: MsnOverrides = {}) {
@@ -73,19 +74,20 @@ export class MultimodalMSN {
     this.anchorParams = new ParamStore(initRng);
     this.targetParams = new ParamStore(initRng, true);
     const d = c.vit.embedDim;
-    this.anchorEncoder = new VisionTransformer(c.vit, this.anchorParams, "encoder.");
+    this.anchorEncoder = new VisionTransformer(c.vit, this.anchorParams, "encoder.", c.init);
     if (c.ehr.ehrIn > 0) {
       this.ehrProjector = new EhrProjectorNet(c.ehr, this.anchorParams);
       this.fusion = new EhrFusion(d, c.ehr.ehrOut, this.anchorParams);
     }
-    this.anchorHead = new ProjectionHead(d, c.head, this.anchorParams, "head.");
-    const bound = 1 / Math.sqrt(c.head.outputDim); // nn.Linear(D, K).weight default init, as both codes
-    this.anchorParams.add("prototypes", [c.numPrototypes, c.head.outputDim], { kind: "uniform", bound }, {
+    this.anchorHead = new ProjectionHead(d, c.head, this.anchorParams, "head.", c.init);
+    // nn.Linear(O, K).weight's default init under every scheme, as both codes (CXR-EHR-MSN and msn) build it
+    this.anchorParams.add("prototypes", [c.numPrototypes, c.head.outputDim], torchLinearWeight(c.head.outputDim), {
       trainable: !c.freezePrototypes,
       noDecay: true,
     });
-    this.targetEncoder = new VisionTransformer(c.vit, this.targetParams, "encoder.");
-    this.targetHead = new ProjectionHead(d, c.head, this.targetParams, "head.");
+    // the target networks start as copies of the anchor ones (the official code's deepcopy)
+    this.targetEncoder = new VisionTransformer(c.vit, this.targetParams, "encoder.", c.init);
+    this.targetHead = new ProjectionHead(d, c.head, this.targetParams, "head.", c.init);
     copyParams(this.targetParams, this.anchorParams);
     const decayAll = !c.optimizer.excludeBiasNormPrototypes;
     this.optimizer = new AdamW(

@@ -19,7 +19,10 @@ export interface ParamMeta {
 export type Init =
   | { readonly kind: "zeros" }
   | { readonly kind: "ones" }
+  /** Normal(0, std) redrawn outside ±2 std (the project's original scheme; timm's and torch's trunc_normal_ cut at ±2 absolute). */
   | { readonly kind: "truncNormal"; readonly std: number }
+  /** Normal(0, std); with `bound`, redrawn while |x| > bound (an absolute cut-off, like torch's trunc_normal_ a/b). */
+  | { readonly kind: "normal"; readonly std: number; readonly bound?: number }
   | { readonly kind: "uniform"; readonly bound: number }
   | { readonly kind: "values"; readonly values: Float32Array };
 
@@ -43,7 +46,7 @@ export class ParamStore {
     let values: Float32Array;
     // A frozen (EMA target) store is filled from the online network right after construction, so random
     // draws would be thrown away; zeros cost nothing and leave the generator untouched.
-    const eff: Init = this.frozen && (init.kind === "truncNormal" || init.kind === "uniform") ? { kind: "zeros" } : init;
+    const eff: Init = this.frozen && (init.kind === "truncNormal" || init.kind === "normal" || init.kind === "uniform") ? { kind: "zeros" } : init;
     switch (eff.kind) {
       case "zeros":
         values = new Float32Array(size);
@@ -53,6 +56,9 @@ export class ParamStore {
         break;
       case "truncNormal":
         values = this.rng.truncNormalArray(size, eff.std);
+        break;
+      case "normal":
+        values = normalArray(this.rng, size, eff.std, eff.bound);
         break;
       case "uniform":
         values = this.rng.uniformArray(size, -eff.bound, eff.bound);
@@ -119,6 +125,19 @@ export class ParamStore {
     this.vars.clear();
     this.meta.clear();
   }
+}
+
+/** `n` draws of normal(0, std) from `rng` (Box–Muller, one draw per pair of uniforms); with `bound`, each is redrawn while |x| > bound. */
+function normalArray(rng: Rng, n: number, std: number, bound?: number): Float32Array {
+  if (!(std > 0)) throw new Error(`normal init needs std > 0, got ${std}`);
+  if (bound !== undefined && !(bound > 0)) throw new Error(`normal init needs bound > 0, got ${bound}`);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let x = std * rng.normal();
+    if (bound !== undefined) while (x < -bound || x > bound) x = std * rng.normal();
+    out[i] = x;
+  }
+  return out;
 }
 
 let counter = 0;

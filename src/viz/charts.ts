@@ -28,7 +28,7 @@ export interface PerLabelChartOptions extends ChartOptions {
 }
 
 /**
- * Bars of a per-label metric with pivot-interval error bars, a dashed line at the macro value, and the
+ * Bars of a per-label metric with percentile-interval (official) error bars, a dashed line at the macro value, and the
  * excluded labels named in the subtitle.
  * @param rows rows of one evaluation (`evaluationRows`), including its "macro" row.
  * @example await saveChart(perLabelChart(rows, { title: "MIMIC test" }), "out/mimic_auroc");

@@ -1,5 +1,5 @@
 /**
- * Bench: macro AUROC + 1,000 bootstrap resamples (pivot 95% CI) on 100,000 × 14 seeded synthetic scores,
+ * Bench: macro AUROC + 1,000 bootstrap resamples (percentile 95% CI) on 100,000 × 14 seeded synthetic scores,
  * ours (`evaluateMultilabel`, which also computes per-label AUROC/AUPRC and their CIs) against scikit-learn's
  * `roc_auc_score` in a loop over resamples (test/reference/eval_sklearn_bench.py), in the same run on the
  * same data. scikit-learn is timed on fewer resamples (default 20, `BENCH_SKLEARN_RESAMPLES`) and its

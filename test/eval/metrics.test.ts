@@ -95,7 +95,7 @@ test("evaluateMultilabel: input and option validation", () => {
   assert.throws(() => evaluateMultilabel(new Float64Array([0, 0]), new Float64Array([1, 2]), 1, ["a"]), /no label has both classes/);
 });
 
-test("bootstrap CIs: seeded-deterministic, contain the point estimate, pivot mirrors percentile", () => {
+test("bootstrap CIs: seeded-deterministic, contain the point estimate, basic mirrors percentile", () => {
   const { y, s } = synthetic(300, 4, 7);
   const names = ["a", "b", "c", "d"];
   const a = evaluateMultilabel(y, s, 4, names, { bootstrap: 300, seed: 5 });
@@ -106,13 +106,13 @@ test("bootstrap CIs: seeded-deterministic, contain the point estimate, pivot mir
   for (const ci of [a.macroAurocCi!, a.macroAuprcCi!, ...a.perLabel.flatMap((p) => [p.aurocCi!, p.auprcCi!])]) {
     assert.equal(ci.nValid, 300);
     assert.ok(ci.percentile.lo < ci.percentile.hi);
-    assert.ok(ci.pivot.lo < ci.pivot.hi);
+    assert.ok(ci.basic.lo < ci.basic.hi);
   }
   const m = a.macroAurocCi!;
-  assert.ok(m.pivot.lo <= a.macroAuroc && a.macroAuroc <= m.pivot.hi);
+  assert.ok(m.basic.lo <= a.macroAuroc && a.macroAuroc <= m.basic.hi);
   assert.ok(m.percentile.lo <= a.macroAuroc && a.macroAuroc <= m.percentile.hi);
-  close(m.pivot.lo, 2 * a.macroAuroc - m.percentile.hi);
-  close(m.pivot.hi, 2 * a.macroAuroc - m.percentile.lo);
+  close(m.basic.lo, 2 * a.macroAuroc - m.percentile.hi);
+  close(m.basic.hi, 2 * a.macroAuroc - m.percentile.lo);
   assert.deepEqual(a.bootstrap, { resamples: 300, seed: 5, ci: 0.95 });
 });
 
@@ -156,8 +156,8 @@ test("quantileSorted interpolates linearly (numpy default) and bootstrapInterval
   assert.equal(ci.nValid, 4);
   close(ci.percentile.lo, 1.75);
   close(ci.percentile.hi, 3.25);
-  close(ci.pivot.lo, 1.75);
-  close(ci.pivot.hi, 3.25);
+  close(ci.basic.lo, 1.75);
+  close(ci.basic.hi, 3.25);
 });
 
 test("Rng: seeded streams, sample without replacement", () => {

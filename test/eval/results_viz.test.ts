@@ -37,8 +37,10 @@ test("evaluationRows: one row per label (excluded flagged with reason) plus macr
   assert.match(fracture.note, /excluded: only negative labels/);
   const macro = rows[4]!;
   assert.equal(macro.auroc, ev.macroAuroc);
-  assert.equal(macro.aurocLo, ev.macroAurocCi!.pivot.lo);
-  assert.equal(macro.aurocPctHi, ev.macroAurocCi!.percentile.hi);
+  assert.equal(macro.aurocLo, ev.macroAurocCi!.percentile.lo);
+  assert.equal(macro.aurocHi, ev.macroAurocCi!.percentile.hi);
+  assert.equal(macro.aurocBasicLo, ev.macroAurocCi!.basic.lo);
+  assert.equal(macro.auprcBasicHi, ev.macroAuprcCi!.basic.hi);
   assert.match(macro.note, /mean of 3 labels; excluded: Fracture/);
   const csv = toCsv(rows, RESULT_COLUMNS);
   const lines = csv.trim().split("\n");
@@ -46,7 +48,14 @@ test("evaluationRows: one row per label (excluded flagged with reason) plus macr
   assert.equal(lines.length, 6);
   assert.match(lines[3]!, /^MSN,mimic,demo,Fracture,,,,,,,,,,,0,300,true,"excluded: only negative labels in the evaluated set \(nPos=0, nNeg=300, missing=0\); AUROC undefined"$/);
   assert.equal(toCsv([{ a: 'x"y', b: NaN }]), 'a,b\n"x""y",\n');
-  assert.equal(formatWithCi(0.84612, { pivot: { lo: 0.8361, hi: 0.8659 }, percentile: { lo: 0, hi: 1 }, nValid: 1 }), "0.846 (0.836, 0.866)");
+  const basic = { lo: 0.8263, hi: 0.8561 };
+  const ci = { percentile: { lo: 0.8361, hi: 0.8659 }, basic, nValid: 1 };
+  assert.equal(formatWithCi(0.84612, ci), "0.846 (0.836, 0.866)");
+  assert.equal(formatWithCi(0.84612, ci, { interval: "percentile" }), "0.846 (0.836, 0.866)");
+  assert.equal(formatWithCi(0.84612, ci, { interval: "basic" }), "0.846 (0.826, 0.856)");
+  assert.equal(formatWithCi(0.84612, ci, { digits: 2, interval: "basic" }), "0.85 (0.83, 0.86)");
+  assert.equal(formatWithCi(0.84612, ci, 2), "0.85 (0.84, 0.87)");
+  assert.throws(() => formatWithCi(0.84612, ci, { interval: "pivot" as never }), /interval must be "percentile" or "basic", got "pivot" \("pivot" is now called "basic"/);
 });
 
 test("results DataFrame (danfojs-node) and CSV file", async () => {

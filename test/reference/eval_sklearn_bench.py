@@ -27,7 +27,7 @@ def main():
     for _ in range(resamples):
         idx = rng.randint(0, n, size=n)
         values.append(roc_auc_score(y[idx], s[idx], average="macro"))
-    # The paper's pivot interval, computed so the timed loop includes the whole CI procedure.
+    # The official (percentile) interval, computed so the timed loop includes the whole CI procedure.
     delta = np.asarray(values) - point
     _ = (point - np.percentile(delta, 97.5), point - np.percentile(delta, 2.5))
     seconds = time.perf_counter() - t0

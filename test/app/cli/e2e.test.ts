@@ -94,7 +94,7 @@ describe("mmsn end to end on a tiny cohort", () => {
     assert.ok(ev.evaluation.n >= 3, `test images ${ev.evaluation.n}`);
     assert.ok(ev.evaluation.macroAuroc >= 0 && ev.evaluation.macroAuroc <= 1);
     assert.equal(ev.evaluation.perLabel.length + ev.evaluation.excluded.length, 14);
-    assert.ok(ev.evaluation.macroAurocCi.pivot.lo <= ev.evaluation.macroAurocCi.pivot.hi);
+    assert.ok(ev.evaluation.macroAurocCi.percentile.lo <= ev.evaluation.macroAurocCi.percentile.hi);
     assert.ok(isSvg(join(probe, "per_label_auroc.svg")) && isPng(join(probe, "per_label_auroc.png")));
     assert.ok(isPng(join(probe, "probe_curve.png")));
     assert.match(readFileSync(join(probe, "summary.md"), "utf8"), /Macro AUROC \*\*\d\.\d{3} \(/);
