@@ -27,6 +27,8 @@ import {
   writeSyntheticCohort,
   LoadReport,
   ImageDecodeError,
+  CHEXPERT_TEST_LABELS,
+  medfuseSplit,
   type BatchStream,
   type CxrDataset,
   type DecodeOptions,
@@ -60,36 +62,45 @@ export function requirePath(p: string, what: string): string {
 export interface LoadDatasetOptions {
   /** Follow symlinks that lead out of the dataset root (default: such images are skipped and counted). */
   readonly allowSymlinks?: boolean;
+  /**
+   * MIMIC-CXR split: `official-file` (mimic-cxr-2.0.0-split.csv, the default) or `medfuse` (the paper's: MedFuse's
+   * phenotyping listfiles in `DIR/medfuse`, see `medfuseSplit`).
+   */
+  readonly split?: "official-file" | "medfuse";
+  /** CheXpert set: `valid` (valid.csv, the default) or `test` (the paper's: test_labels.csv). */
+  readonly chexpertSet?: "valid" | "test";
 }
 
 /**
- * Load a dataset from a cohort directory with all its splits (MIMIC: the official split file; NIH-14:
- * the official lists plus a seeded validation split; CheXpert: `valid.csv` as the test set). Label rows whose
- * image file is missing (or lies outside the root) are dropped and counted in `report`.
+ * Load a dataset from a cohort directory with all its splits (MIMIC: the official split file, or MedFuse's;
+ * NIH-14: the official lists plus a seeded validation split; CheXpert: `valid.csv` or `test_labels.csv` as the
+ * test set). Label rows whose image file is missing (or lies outside the root) are dropped and counted in `report`.
  * @throws Error with how to get the data when the directory or the dataset's folder is missing.
  */
 export function loadDataset(dataDir: string, name: DatasetName, opts: LoadDatasetOptions = {}): CxrDataset {
   // `study` and `ablate` pretrain and probe many methods on the same cohort: parse its CSVs once.
   // Datasets are read-only (splits and subsets return new objects), so sharing is safe.
-  const allowSymlinks = opts.allowSymlinks === true;
-  const key = `${resolve(dataDir)}\0${name}\0${allowSymlinks}`;
+  const o = { allowSymlinks: opts.allowSymlinks === true, split: opts.split ?? "official-file", chexpertSet: opts.chexpertSet ?? "valid" } as const;
+  const key = `${resolve(dataDir)}\0${name}\0${JSON.stringify(o)}`;
   let ds = loaded.get(key);
-  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name, allowSymlinks)));
+  if (!ds) loaded.set(key, (ds = parseDataset(dataDir, name, o)));
   return ds;
 }
 
 const loaded = new Map<string, CxrDataset>();
 
-function parseDataset(dataDir: string, name: DatasetName, allowSymlinks: boolean): CxrDataset {
+function parseDataset(dataDir: string, name: DatasetName, o: Required<LoadDatasetOptions>): CxrDataset {
   const dir = requirePath(resolve(dataDir), "dataset directory --data");
-  const checks = { checkImages: true, allowSymlinks };
+  const checks = { checkImages: true, allowSymlinks: o.allowSymlinks };
   switch (name) {
-    case "mimic":
-      return loadMimicCxr({ root: requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG"), ...checks });
+    case "mimic": {
+      const root = requirePath(join(dir, COHORT_LAYOUT.mimicCxr), "MIMIC-CXR-JPG");
+      return loadMimicCxr({ root, ...checks, ...(o.split === "medfuse" ? { split: medfuseSplit(join(dir, COHORT_LAYOUT.medfuse)) } : {}) });
+    }
     case "nih14":
       return loadNih14({ root: requirePath(join(dir, COHORT_LAYOUT.nih14), "NIH ChestX-ray14"), ...checks });
     case "chexpert":
-      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: "valid.csv", split: "test", ...checks });
+      return loadChexpert({ root: requirePath(join(dir, COHORT_LAYOUT.chexpert), "CheXpert"), csv: o.chexpertSet === "test" ? CHEXPERT_TEST_LABELS : "valid.csv", split: "test", ...checks });
   }
 }
 

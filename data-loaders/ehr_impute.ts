@@ -5,15 +5,16 @@
  *   label-encodes the two columns (view AP 0, LATERAL 1, LL 2, PA 3; orientation Erect 0, Recumbent 1), runs
  *   scikit-learn's `IterativeImputer(estimator=RandomForestRegressor(), max_iter=10, random_state=24)` on them
  *   together, rounds the regressed codes and decodes them. A forest with one predictor learns the mean *code*
- *   given the other column, and a rounded mean code is not the likeliest category: on the real metadata a
- *   missing view mostly becomes LATERAL (the mean of AP 0 … PA 3 rounds to 1).
+ *   given the other column, and a rounded mean code is not the likeliest category: a missing view of an erect
+ *   film, mostly PA (3) or LATERAL (1), becomes whatever the mean rounds to (LL, 2, on the test's tables).
  * - `"mode"` ({@link imputeViewOrientation}, the default for now): **conditional mode**. A missing view becomes
  *   the most frequent view among complete rows with the same orientation; a missing orientation the most
  *   frequent orientation for that view; when both are missing, each becomes its own most frequent value
  *   (each column's best guess given nothing). Ties go to the earlier category in {@link EHR_VIEWS} /
  *   {@link EHR_ORIENTATIONS} order. `test/data-loaders/mimic_iv_ehr.test.ts` shows it is no less accurate than
  *   the official imputer (run live with Debian's scikit-learn) on masked values.
- * The two differ: on the synthetic cohort's metadata they disagree on every imputed view.
+ * The two are not the same imputation: on the tables of test/data-loaders/iterative_imputer.test.ts conditional
+ * mode gives the official imputer's category for 45 of 161 imputed views (orientations mostly agree).
  * Missing ages (invalid anchor_age/anchor_year; never missing in real MIMIC-IV) get the median age
  * ({@link imputeAges}).
  */

@@ -128,4 +128,6 @@ export const COHORT_LAYOUT = {
   mimicIv: "mimiciv/2.2",
   nih14: "nih-chestxray14",
   chexpert: "chexpert/CheXpert-v1.0-small",
+  /** MedFuse's MIMIC-IV listfiles (`phenotyping/{val,test}_listfile.csv`), the source of the paper's split. */
+  medfuse: "medfuse",
 } as const;

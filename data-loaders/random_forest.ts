@@ -8,11 +8,13 @@
  * leaf, and bootstrap duplicates are sample weights. Ties between equally good splits go to the first found
  * (features in a random order, thresholds ascending).
  *
- * Rows with identical features are merged before growing a tree (their bootstrap counts, Σw·y and Σw·y² add
- * up): a tree can never separate them, so with `min_samples_leaf=1` the tree is the same, and a forest over
- * 376k images with two categorical columns costs milliseconds per tree instead of a sort of 376k values per
- * node. Seeded with the project's RNG (src/utils/rng.ts): tree t draws from `new Rng(deriveSeed(seed, t))`;
- * scikit-learn's streams differ, so single trees are not bit-identical to its trees, only alike in law.
+ * Two shortcuts, exact in law: rows with identical features are merged before growing a tree (their bootstrap
+ * counts, Σw·y and Σw·y² add up; a tree can never separate them, so with `min_samples_leaf=1` the tree is the
+ * same), and when rows fall into few (features, target) groups, as the two label-encoded scan columns do, a
+ * bootstrap is one multinomial draw of the group counts ({@link binomial}) instead of n row draws. A forest on
+ * 376k images then takes ~0.1 s instead of seconds. Seeded with the project's RNG (src/utils/rng.ts): tree t
+ * draws from `new Rng(deriveSeed(seed, t))`; scikit-learn's streams differ, so single trees are not
+ * bit-identical to its trees, only alike in law (test/data-loaders/iterative_imputer.test.ts).
  */
 import { deriveSeed, Rng } from "../src/utils/rng.js";
 import { checkInt, checkNumber, checkOptionKeys } from "../src/utils/validate.js";

@@ -49,8 +49,8 @@ export type { ProbeOptions } from "./eval/probe_options.js";
 export { fineTuneEncoder } from "./eval/fine_tune.js";
 export { mimicProtocol, nih14Protocol, chexpertProtocol, labelFractionSweep } from "./eval/protocols.js";
 export type { FeatureSplits, ProtocolResult } from "./eval/protocols.js";
-export { auroc, averagePrecision, macroAuroc, evaluateMultilabel, pickInterval, DEFAULT_INTERVAL } from "./eval/metrics.js";
-export type { BootstrapCi, EvaluateOptions, IntervalKind, MultilabelEvaluation } from "./eval/metrics.js";
+export { auroc, averagePrecision, macroAuroc, evaluateMultilabel } from "./eval/metrics.js";
+export type { EvaluateOptions, MultilabelEvaluation } from "./eval/metrics.js";
 export { evaluationRows, formatWithCi, resultsDataFrame, writeResultsCsv } from "./eval/results.js";
 export type { ResultRow } from "./eval/results.js";
 

@@ -78,7 +78,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   const protocol = o.protocol ?? resolvedProtocol("fast");
   const t0 = performance.now();
   const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
-  const all = loadDataset(o.data, "mimic", { allowSymlinks: o.allowSymlinks });
+  const all = loadDataset(o.data, "mimic", { allowSymlinks: o.allowSymlinks, split: protocol.settings.split });
   assertSkipFraction(all.report, maxSkip);
   const reports = [all.report];
   // The official code pretrains on every image (validation and test subjects included): protocol `paper`.
@@ -100,7 +100,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     ehr = { matrix: e.matrix, dim: e.dim };
     columns = e.columns;
   }
-  const config = msnConfig(o.preset, { ehr: { ehrIn: ehr?.dim ?? 0 } });
+  const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 } });
   const b = o.batchSize ?? config.batchSize;
   if (train.length < b) throw new Error(`the MIMIC train split of ${o.data} has ${train.length} images, fewer than one batch of ${b}; use a smaller --batch-size or a larger cohort`);
   const method = methodName(o.ehr);

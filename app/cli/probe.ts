@@ -106,7 +106,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
   const reports: LoadReport[] = [];
   // Each dataset: its table's skips, then the cheap image-file check, both under the threshold before any work.
   const checked = (n: "mimic" | "nih14" | "chexpert"): CxrDataset => {
-    const loaded = loadDataset(o.data, n, { allowSymlinks: o.allowSymlinks });
+    const loaded = loadDataset(o.data, n, { allowSymlinks: o.allowSymlinks, split: protocol.settings.split, chexpertSet: protocol.settings.chexpertSet });
     assertSkipFraction(loaded.report, maxSkip);
     const files = checkImageFiles(loaded);
     assertSkipFraction(files.report, maxSkip);
@@ -127,10 +127,10 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     source = `target encoder of ${ckpt} (step ${model.step})`;
     method = o.method ?? recordedMethod(ckpt) ?? "pretrained";
   } else {
-    model = new MultimodalMSN(checkPreset(o.preset));
-    source = `random-init ${o.preset} encoder (seed ${model.config.seed}), no pretraining`;
+    model = new MultimodalMSN(checkPreset(o.preset), { init: protocol.settings.init });
+    source = `random-init ${o.preset} encoder (${model.config.init} init, seed ${model.config.seed}), no pretraining`;
     method = o.method ?? "random init";
-    fingerprint = `random-${o.preset}-${model.config.seed}-${RNG_ALGORITHM}`;
+    fingerprint = `random-${o.preset}-${model.config.init}-${model.config.seed}-${RNG_ALGORITHM}`;
   }
   try {
     const { size, channels } = evalViews(model.config);

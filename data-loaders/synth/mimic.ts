@@ -7,6 +7,8 @@
  *
  * Column names, orders, value encodings and date formats follow docs/data-formats.md#mimic-cxr-jpg and #mimic-iv.
  */
+import { COHORT_LAYOUT } from "../paths.js";
+import { MEDFUSE_FILES } from "../medfuse.js";
 import path from "node:path";
 import { formatFloat17, renderCsv, writeText, type Cell } from "./csv.js";
 import { DAY, formatDate, formatStudyDate, formatStudyTime, formatTimestamp } from "./dates.js";
@@ -21,6 +23,9 @@ import type { Rng } from "../../src/utils/rng.js";
 export const MIMIC_METADATA_HEADER = "dicom_id,subject_id,study_id,PerformedProcedureStepDescription,ViewPosition,Rows,Columns,StudyDate,StudyTime,ProcedureCodeSequence_CodeMeaning,ViewCodeSequence_CodeMeaning,PatientOrientationCodeSequence_CodeMeaning";
 /** Header of mimic-cxr-2.0.0-chexpert.csv and -negbio.csv (labels alphabetical). */
 export const MIMIC_LABEL_HEADER = ["subject_id", "study_id", ...CHEXPERT_LABELS].join(",");
+/** Header written for MedFuse's listfiles (`stay`, `period_length`; its phenotype label columns are left out). */
+export const MEDFUSE_LISTFILE_HEADER = "stay,period_length";
+
 /** Header of mimic-cxr-2.0.0-split.csv. */
 export const MIMIC_SPLIT_HEADER = "dicom_id,study_id,subject_id,split";
 /** Headers of the MIMIC-IV v2.2 tables. */
@@ -68,6 +73,13 @@ export async function writeMimic(outDir: string, c: MimicCohort, o: ResolvedSynt
   await writeText(path.join(cxr, "mimic-cxr-2.0.0-chexpert.csv.gz"), renderCsv(MIMIC_LABEL_HEADER, labelRows("chexpert")));
   await writeText(path.join(cxr, "mimic-cxr-2.0.0-negbio.csv.gz"), renderCsv(MIMIC_LABEL_HEADER, labelRows("negbio")));
   await writeText(path.join(cxr, "mimic-cxr-2.0.0-split.csv.gz"), renderCsv(MIMIC_SPLIT_HEADER, split));
+  // MedFuse's phenotyping listfiles (the paper's split): the validation and test subjects of the split above,
+  // one stay per subject in MedFuse's `SUBJECT_episodeN_timeseries.csv` form (labels omitted). New files only.
+  const listfile = (which: "validate" | "test"): Cell[][] =>
+    c.subjects.filter((s) => s.split === which).sort((a, b) => a.subjectId - b.subjectId).map((s): Cell[] => [`${s.subjectId}_episode1_timeseries.csv`, 48]);
+  const medfuse = path.join(outDir, COHORT_LAYOUT.medfuse, "phenotyping");
+  await writeText(path.join(medfuse, MEDFUSE_FILES.valListfile), renderCsv(MEDFUSE_LISTFILE_HEADER, listfile("validate")));
+  await writeText(path.join(medfuse, MEDFUSE_FILES.testListfile), renderCsv(MEDFUSE_LISTFILE_HEADER, listfile("test")));
 
   const patients = c.subjects.filter((s) => s.inPatientsTable).sort((a, b) => a.subjectId - b.subjectId)
     .map((s): Cell[] => [s.subjectId, s.patient.sex, s.anchorAge, s.anchorYear, s.anchorYearGroup, s.dod === null ? "" : formatDate(s.dod)]);

@@ -7,9 +7,14 @@
 import { type Schedule, validateSchedule } from "./schedule.js";
 import { checkBool, checkChoice, checkInt, checkNumber, rejectUnknownKeys } from "../utils/validate.js";
 import { type ViTConfig, validateViTConfig, vitConfig } from "./vit.js";
-import { INIT_SCHEMES, type InitScheme } from "../nn/init.js";
 
-export type { InitScheme } from "../nn/init.js";
+/** The parameter initialisation schemes of {@link MsnConfig.init} (the distributions: src/nn/init.ts). */
+export const INIT_SCHEMES = ["trunc_normal", "torch"] as const;
+/**
+ * One of {@link INIT_SCHEMES}: "trunc_normal", the project's trunc-normal(0.02) scheme, or "torch", PyTorch's
+ * as the official CXR-EHR-MSN code gets it (torchvision's VisionTransformer init, nn.Linear defaults).
+ */
+export type InitScheme = (typeof INIT_SCHEMES)[number];
 
 /** Projection head h: Linear→BN→GELU→Linear→BN→GELU→Linear (lightly MSNProjectionHead / msn `encoder.fc`). */
 export interface HeadConfig {

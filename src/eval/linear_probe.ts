@@ -106,7 +106,7 @@ export interface ProbeTrainResult {
   readonly bestValMacroAuroc: number;
   /** true when early stopping ended training before maxEpochs. */
   readonly stoppedEarly: boolean;
-  /** Training rows actually used (after labelFraction). */
+  /** Training rows actually used (after labelFraction; official mode: the images the loader yielded in the last epoch). */
   readonly nTrain: number;
 }
 

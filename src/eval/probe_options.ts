@@ -4,7 +4,10 @@
  */
 import { checkNumber, checkInt, checkOptionKeys } from "../utils/validate.js";
 
-/** Options shared by `trainLinearProbe` and `fineTuneEncoder`. */
+/**
+ * Options shared by `trainLinearProbe` (fast mode), `trainLinearProbeAugmented` (official mode, whose defaults
+ * are {@link OFFICIAL_PROBE_OPTIONS}) and `fineTuneEncoder`.
+ */
 export interface ProbeOptions {
   /** Adam learning rate; default 1e-4 (README of the paper's code). */
   readonly learningRate?: number;
@@ -27,7 +30,8 @@ export interface ProbeOptions {
   /**
    * Learning-rate schedule of the paper's `evaluate.py --scheduler`: "cosine" = CosineAnnealingLR(T_max =
    * maxEpochs, eta_min = 0) stepped per epoch; "reduce" = ReduceLROnPlateau on validation macro AUROC (mode max,
-   * factor 0.5, patience 3, relative threshold 1e-4); "none" (default) = constant.
+   * factor 0.5, patience 3, relative threshold 1e-4); "none" = constant (the default, except in the official
+   * mode, whose default is the official "cosine").
    */
   readonly scheduler?: "none" | "cosine" | "reduce";
   /**

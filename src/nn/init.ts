@@ -22,10 +22,7 @@
  */
 import type { Init } from "./params.js";
 
-/** The initialisation schemes, for validation messages. */
-export const INIT_SCHEMES = ["trunc_normal", "torch"] as const;
-/** One of {@link INIT_SCHEMES}: the project's trunc-normal(0.02) scheme, or PyTorch's as the official code builds it. */
-export type InitScheme = (typeof INIT_SCHEMES)[number];
+export type { InitScheme } from "../config/msn.js";
 
 /** The project's weight init under `"trunc_normal"`: normal(0, 0.02) cut at ±2 std. */
 export const TRUNC_NORMAL_02: Init = { kind: "truncNormal", std: 0.02 };

@@ -19,6 +19,7 @@ import {
   type Regressor,
   type ScanMeta,
 } from "../../data-loaders/index.js";
+import { binomial } from "../../data-loaders/random_forest.js";
 import { sampleStudyViews } from "../../data-loaders/synth/mimic_views.js";
 import { deriveSeed, Rng } from "../../src/utils/rng.js";
 import { pythonWith, type PythonResult } from "../helpers/python.js";
@@ -85,6 +86,22 @@ describe("random forest regressor", () => {
     const full = new RandomForestRegressor({ bootstrap: false, nEstimators: 3 }).fit(x, 60, 1, noisy).predict(x, 60);
     full.forEach((v, i) => assert.ok(Math.abs(v - noisy[i]!) < 1e-12));
     assert.throws(() => new RandomForestRegressor({ trees: 5 } as never), /unknown option "trees"/);
+  });
+});
+
+describe("binomial draws (the forest's multinomial bootstrap)", () => {
+  it("have the binomial mean and variance, small and large n, and the edge cases", () => {
+    const rng = new Rng(8);
+    for (const [n, p] of [[20, 0.3], [1000, 0.05], [376201, 0.41], [376201, 1e-4]] as const) {
+      const draws = Array.from({ length: 3000 }, () => binomial(rng, n, p));
+      const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+      const variance = draws.reduce((a, b) => a + (b - mean) ** 2, 0) / (draws.length - 1);
+      const sd = Math.sqrt(n * p * (1 - p));
+      assert.ok(Math.abs(mean - n * p) < (4 * sd) / Math.sqrt(draws.length), `n=${n} p=${p}: mean ${mean} vs ${n * p}`);
+      assert.ok(Math.abs(variance / (sd * sd) - 1) < 0.12, `n=${n} p=${p}: variance ${variance} vs ${sd * sd}`);
+      assert.ok(draws.every((k) => Number.isInteger(k) && k >= 0 && k <= n));
+    }
+    assert.deepEqual([binomial(rng, 50, 0), binomial(rng, 50, 1), binomial(rng, 0, 0.5)], [0, 50, 0]);
   });
 });
 
