@@ -391,6 +391,11 @@ export interface DatasetFeatureOptions {
   readonly batchSize?: number;
   /** Decode options; default `{ shortSide: 2 × size }`. */
   readonly decode?: DecodeOptions;
+  /** `eval` (Resize → CenterCrop, default) or `train` (the paper's probe augmentation: flip + RandomAffine 45°). */
+  readonly transform?: "eval" | "train";
+  /** Shuffle the rows (default false), seeded by `seed` (default 24); the train transform draws from it too. */
+  readonly shuffle?: boolean;
+  readonly seed?: number;
 }
 
 /**
@@ -400,7 +405,15 @@ export interface DatasetFeatureOptions {
  */
 export function evalImageBatches(ds: CxrDataset, opts: DatasetFeatureOptions = {}): BatchStream<LabeledBatch> {
   const size = opts.size ?? 224;
-  const stream = evalArrays(ds, { batchSize: opts.batchSize ?? 32, size, channels: opts.channels ?? 3, decode: opts.decode ?? { shortSide: 2 * size } });
+  const stream = evalArrays(ds, {
+    batchSize: opts.batchSize ?? 32,
+    size,
+    channels: opts.channels ?? 3,
+    decode: opts.decode ?? { shortSide: 2 * size },
+    ...(opts.transform !== undefined ? { transform: opts.transform } : {}),
+    ...(opts.shuffle !== undefined ? { shuffle: opts.shuffle } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
   return {
     report: stream.report,
     async *[Symbol.asyncIterator]() {

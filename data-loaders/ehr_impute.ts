@@ -114,7 +114,9 @@ function roundHalfEven(x: number): number {
  * at all falls back to the first category of {@link EHR_VIEWS} / {@link EHR_ORIENTATIONS}, as
  * {@link imputeViewOrientation} does. Nothing is computed when no value is missing.
  * @returns how many views and orientations were imputed, and the imputer's rounds
- * @example imputeViewOrientationIterative(rows, { seed: 24 }) // { views: 23, orientations: 40, rounds: 10 }
+ * @example
+ * const rows = meta.map((m) => ({ view: m.view, orientation: m.orientation })); // "" = missing
+ * const { views, orientations, rounds } = imputeViewOrientationIterative(rows); // rows now complete
  */
 export function imputeViewOrientationIterative(rows: ScanMeta[], opts: IterativeScanOptions = {}): { views: number; orientations: number; rounds: number } {
   checkOptionKeys(opts, ["maxIter", "seed"], "imputeViewOrientationIterative");

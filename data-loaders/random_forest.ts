@@ -71,9 +71,9 @@ function distinctRows(x: ArrayLike<number>, rows: number, cols: number): { cells
 /**
  * A seeded random forest of regression trees (see the file header).
  * @example
- * const rf = new RandomForestRegressor({ seed: 1 });
- * rf.fit(Float64Array.of(0, 1, 2, 3), 4, 1, Float64Array.of(0, 0, 5, 5));
- * rf.predict(Float64Array.of(2.5), 1); // Float64Array [5]
+ * const rf = new RandomForestRegressor({ seed: 1 }).fit(Float64Array.of(0, 1, 2, 3), 4, 1, Float64Array.of(0, 0, 5, 5));
+ * rf.predict(Float64Array.of(2.5), 1); // Float64Array [4.65]: some bootstrap samples hold only 0s and 1s
+ * new RandomForestRegressor({ bootstrap: false }).fit(Float64Array.of(0, 1, 2, 3), 4, 1, Float64Array.of(0, 0, 5, 5)).predict(Float64Array.of(2.5), 1); // [5]
  */
 export class RandomForestRegressor implements Regressor {
   private readonly nEstimators: number;

@@ -156,7 +156,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     `data: ${resolve(o.data)} (MIMIC-CXR ${protocol.settings.pretrainImages === "all" ? "all images" : "train split"}, ${train.length} images)`,
     `EHR groups: ${o.ehr.length ? `${o.ehr.join(", ")} → ${columns.length} features (${columns.join(", ")})` : "none (vanilla MSN)"}`,
     `preset ${o.preset}, batch ${b}, ${o.steps} steps, checkpoint every ${o.checkpointEvery}`,
-    ...protocolHeader(protocol),
+    ...protocolHeader(protocol, { steps: o.steps, batchSize: b, trainImages: train.length }),
     skipNote(reports),
   ]);
   return { dir: o.out, method, results: run.results, startStep: run.startStep, interrupted: run.interrupted, ...(run.signal ? { signal: run.signal } : {}), seconds: (performance.now() - t0) / 1000, trainImages: train.length, ehrColumns: columns, skipped };

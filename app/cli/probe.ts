@@ -8,12 +8,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
-import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
-import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
+import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type FeatureSplits, type ImageTrainSplits, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
+import type { Encoder, ImageTrainSet, LabeledFeatures, TrainPass } from "../../src/eval/types.js";
+import { OFFICIAL_PROBE_OPTIONS } from "../../src/eval/probe_options.js";
 import { checkpointFingerprint } from "../../src/io/checkpoint.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { RNG_ALGORITHM } from "../../src/utils/rng.js";
-import { selectSplit, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
+import { selectSplit, subsetDataset, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
 import { runMethod } from "../study/method_run.js";
@@ -21,7 +22,7 @@ import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../stud
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
 import { EVAL_NORMALIZATION, checkImageFiles, type LoadReport } from "../../data-loaders/index.js";
-import { dataFingerprint, datasetFeatures, evalViews, loadDataset, type DatasetName } from "../data.js";
+import { dataFingerprint, datasetFeatures, evalImageBatches, evalViews, loadDataset, type DatasetName } from "../data.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, skipCounts, printSkipSummary, skipNote, writeSkips } from "../skips.js";
 
 /** Options of {@link probeCommand}. */
@@ -150,8 +151,29 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
       reports.push(f.report);
       return f;
     };
-    // The paper's probe batch is 64 (drop_last); a tiny cohort gets one batch of all its training rows.
-    const popts = (nTrain: number): ProtocolOptions => ({ probe: { maxEpochs: o.maxEpochs ?? 100, batchSize: Math.min(64, nTrain) }, evaluate: { bootstrap: o.bootstrap ?? 1000 } });
+    const augmented = protocol.settings.probe === "augmented";
+    // Cached features: the paper's batch 64 (drop_last), a tiny cohort gets one batch of all its training rows.
+    // Augmented (the official probe): images through the frozen encoder every epoch, cosine lr, batch 64
+    // drop_last, validation AUROC rounded to 4 decimals, and the official val/test loaders' drop_last.
+    const popts = (nTrain: number): ProtocolOptions =>
+      augmented
+        ? { probe: { ...OFFICIAL_PROBE_OPTIONS, maxEpochs: o.maxEpochs ?? 100 }, evaluate: { bootstrap: o.bootstrap ?? 1000 }, dropLastValBatch: true, dropLastTestBatch: true }
+        : { probe: { maxEpochs: o.maxEpochs ?? 100, batchSize: Math.min(64, nTrain) }, evaluate: { bootstrap: o.bootstrap ?? 1000 } };
+    const trainImages = (encoder: Encoder, part: CxrDataset): ImageTrainSet => {
+      let first = true;
+      return {
+        encoder,
+        labels: part.labels,
+        labelNames: part.labelNames,
+        batches: (pass: TrainPass) => {
+          const rows = pass.rows.length === part.length ? part : subsetDataset(part, Array.from(pass.rows));
+          const stream = evalImageBatches(rows, { size, channels, batchSize: OFFICIAL_PROBE_OPTIONS.batchSize, decode: { shortSide: 2 * size }, transform: "train", shuffle: true, seed: pass.seed });
+          if (first) reports.push(stream.report); // each epoch reads the same images: count their skips once
+          first = false;
+          return stream;
+        },
+      };
+    };
     // The CheXpert protocol applies the MIMIC-trained probe: its test features come with the MIMIC splits.
     let chexpert: LabeledFeatures | undefined;
     const run = await runMethod({
@@ -159,13 +181,15 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
       dataset: o.dataset,
       model,
       features: async (encoder) => {
-        const splits = { train: await features(encoder, ds, name, "train"), val: await features(encoder, ds, name, "validate"), test: await features(encoder, ds, name, "test") };
+        const train = augmented ? trainImages(encoder, selectSplit(ds, "train")) : await features(encoder, ds, name, "train");
+        const splits = { train, val: await features(encoder, ds, name, "validate"), test: await features(encoder, ds, name, "test") } as FeatureSplits | ImageTrainSplits;
         if (chexpertDs) chexpert = await features(encoder, chexpertDs, "chexpert", "all");
         return splits;
       },
       protocol: async (splits): Promise<ProtocolResult> => {
-        if (o.dataset === "nih14") return nih14Protocol(splits, popts(dropNoFindingOnly(splits.train).set.n));
-        const mimic = await mimicProtocol(splits, popts(splits.train.n));
+        const nTrain = "n" in splits.train ? splits.train.n : 0;
+        if (o.dataset === "nih14") return nih14Protocol(splits, popts("n" in splits.train ? dropNoFindingOnly(splits.train as LabeledFeatures).set.n : 0));
+        const mimic = await mimicProtocol(splits, popts(nTrain));
         if (o.dataset !== "chexpert") return mimic;
         return { ...chexpertProtocol({ probe: mimic.probe, test: chexpert! }, { evaluate: popts(0).evaluate! }), training: mimic.training };
       },
@@ -173,7 +197,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
     const skipped = skipCounts(reports);
     printSkipSummary(reports);
-    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol), ...run.notes, skipNote(reports)], skipped, interval: protocol.settings.interval });
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol, { probeEpochs: o.maxEpochs ?? 100, bootstrap: o.bootstrap ?? 1000 }), ...run.notes, skipNote(reports)], skipped, interval: protocol.settings.interval });
     writeSkips(o.out, reports);
     return { ...result, training: run.training, dir: o.out };
   } finally {

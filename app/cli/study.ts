@@ -15,6 +15,7 @@ import { comparisonText, writeStudyReport, type MethodResult } from "../study/re
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
+import { msnConfig } from "../../src/config/msn.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { Interrupted } from "./interrupted.js";
@@ -97,7 +98,7 @@ async function finish(o: StudyOptions, title: string, results: MethodResult[], t
     title,
     links,
     notes: [
-      ...protocolHeader(o.protocol ?? resolvedProtocol("fast")),
+      ...protocolHeader(o.protocol ?? resolvedProtocol("fast"), { steps: o.steps, batchSize: o.batchSize ?? msnConfig(o.preset).batchSize, probeEpochs: o.probeEpochs, bootstrap: o.bootstrap }),
       `cohort: ${resolve(o.data)}; preset ${o.preset}; ${o.steps} pretraining steps per method; linear probe ≤ ${o.probeEpochs} epochs (early stopping, patience 5); ${o.bootstrap} bootstrap resamples`,
       ...timings,
       `total wall time ${seconds.toFixed(0)} s`,

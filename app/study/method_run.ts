@@ -5,7 +5,7 @@
  */
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import type { ProbeOptions } from "../../src/eval/probe_options.js";
-import { mimicProtocol, type FeatureSplits, type ProtocolResult } from "../../src/eval/protocols.js";
+import { mimicProtocol, type FeatureSplits, type ImageTrainSplits, type ProtocolResult } from "../../src/eval/protocols.js";
 import type { Encoder } from "../../src/eval/types.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import type { MultimodalMSN, StepResult } from "../../src/msn/multimodal_msn.js";
@@ -24,10 +24,13 @@ export interface MethodRunOptions {
   readonly batches?: AsyncIterable<MsnBatch>;
   /** Pretraining steps (required with `batches`). */
   readonly steps?: number;
-  /** Frozen-encoder features of the train/val/test splits (e.g. `splitFeatures(encoder, mimic, …)`). */
-  readonly features: (encoder: Encoder) => Promise<FeatureSplits>;
+  /**
+   * Frozen-encoder features of the train/val/test splits (e.g. `splitFeatures(encoder, mimic, …)`), or the train
+   * images themselves (`ImageTrainSplits`: the official probe, augmented images through the frozen encoder).
+   */
+  readonly features: (encoder: Encoder) => Promise<FeatureSplits | ImageTrainSplits>;
   /** Train and test the probe; default {@link mimicProtocol} with `probe` and `bootstrap`. */
-  readonly protocol?: (splits: FeatureSplits) => Promise<ProtocolResult>;
+  readonly protocol?: (splits: FeatureSplits | ImageTrainSplits) => Promise<ProtocolResult>;
   readonly probe?: ProbeOptions;
   /** Bootstrap resamples of the test metrics; default 1000. */
   readonly bootstrap?: number;

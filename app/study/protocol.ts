@@ -39,8 +39,8 @@ export const PROTOCOLS: Readonly<Record<ProtocolName, ProtocolSettings>> = {
 
 /** One known difference between a run and the official pipeline. */
 export interface ProtocolDifference {
-  /** The setting (a {@link ProtocolSettings} key, or `always` for what no option changes). */
-  readonly setting: keyof ProtocolSettings | "always";
+  /** The setting (a {@link ProtocolSettings} key, `scale` for the run's length, or `always` for what no option changes). */
+  readonly setting: keyof ProtocolSettings | "scale" | "always";
   /** What the official code does. */
   readonly official: string;
   /** What this run does. */
@@ -61,7 +61,7 @@ const DESCRIBE: { readonly [K in keyof ProtocolSettings]: (v: ProtocolSettings[K
   split: (v) => (v === "medfuse" ? "MedFuse patient split (every image train; MedFuse val/test listfile subjects → validate/test)" : "mimic-cxr-2.0.0-split.csv"),
   pretrainImages: (v) => (v === "all" ? "pretraining on every image, validation and test subjects included" : "pretraining on the train split only"),
   chexpertSet: (v) => (v === "test" ? "CheXpert test set (test_labels.csv)" : "CheXpert valid.csv as the test set"),
-  probe: (v) => (v === "augmented" ? "images through the frozen encoder each epoch (flip + RandomAffine 45°), cosine lr, batch 64 drop_last" : "features computed once without augmentation, constant lr, batch min(64, n), nothing dropped"),
+  probe: (v) => (v === "augmented" ? "images through the frozen encoder each epoch (flip + RandomAffine 45°), cosine lr, batch 64 drop_last" : "features computed once without augmentation, constant lr, batch min(64, n) with drop_last, validation and test keep every row"),
   init: (v) => (v === "torch" ? "torchvision ViT init, PyTorch Linear defaults" : "trunc-normal(0.02) weights, zero biases"),
 };
 
@@ -72,18 +72,42 @@ export const ALWAYS_DIFFERENT: readonly ProtocolDifference[] = [
   { setting: "always", official: "probe AUROC on sigmoid outputs; a label with one class in the test set makes roc_auc_score raise", here: "AUROC on logits (same ranking, no float32 saturation ties); one-class labels excluded from the macro average and reported" },
 ];
 
+/** How long a run trains, where it is not the official length (100 epochs of batch 64; probe ≤ 100 epochs). */
+export interface RunScale {
+  /** Pretraining steps, and the images per step. */
+  readonly steps?: number;
+  readonly batchSize?: number;
+  /** Train images per pretraining epoch (to express `steps` in epochs). */
+  readonly trainImages?: number;
+  /** Linear-probe epoch limit. */
+  readonly probeEpochs?: number;
+  /** Bootstrap resamples of the test metrics. */
+  readonly bootstrap?: number;
+}
+
+function scaleDifferences(s: RunScale): ProtocolDifference[] {
+  const out: ProtocolDifference[] = [];
+  if (s.steps !== undefined || (s.batchSize !== undefined && s.batchSize !== 64)) {
+    const epochs = s.steps !== undefined && s.trainImages && s.batchSize ? ` (${((s.steps * s.batchSize) / s.trainImages).toFixed(2)} epochs)` : "";
+    out.push({ setting: "scale", official: "pretraining for 100 epochs of batch 64", here: `${s.steps ?? "?"} pretraining steps of batch ${s.batchSize ?? "the preset's"}${epochs}` });
+  }
+  if (s.probeEpochs !== undefined && s.probeEpochs !== 100) out.push({ setting: "scale", official: "linear probe ≤ 100 epochs", here: `linear probe ≤ ${s.probeEpochs} epochs` });
+  if (s.bootstrap !== undefined && s.bootstrap !== 1000) out.push({ setting: "scale", official: "1,000 bootstrap resamples", here: `${s.bootstrap} bootstrap resamples` });
+  return out;
+}
+
 /**
  * Every known difference between a run with `settings` and the official pipeline: the settings that are not
- * the official choice, then {@link ALWAYS_DIFFERENT}. Empty only when nothing differs.
+ * the official choice, the run's length (`scale`, when given), then {@link ALWAYS_DIFFERENT}.
  */
-export function protocolDifferences(settings: ProtocolSettings): ProtocolDifference[] {
+export function protocolDifferences(settings: ProtocolSettings, scale: RunScale = {}): ProtocolDifference[] {
   const out: ProtocolDifference[] = [];
   for (const key of Object.keys(DESCRIBE) as (keyof ProtocolSettings)[]) {
     if (settings[key] === OFFICIAL[key]) continue;
     const describe = DESCRIBE[key] as (v: ProtocolSettings[typeof key]) => string;
     out.push({ setting: key, official: describe(OFFICIAL[key]), here: describe(settings[key]) });
   }
-  return [...out, ...ALWAYS_DIFFERENT];
+  return [...out, ...scaleDifferences(scale), ...ALWAYS_DIFFERENT];
 }
 
 /** A protocol as a command runs it: its name and its settings (the protocol's, with per-setting overrides). */
@@ -97,8 +121,8 @@ export function resolvedProtocol(name: ProtocolName): ResolvedProtocol {
   return { name, settings: PROTOCOLS[name] };
 }
 
-/** The report-header lines of a protocol: its name and every difference from the official pipeline. */
-export function protocolHeader(p: ResolvedProtocol): string[] {
-  const diffs = protocolDifferences(p.settings);
-  return [`protocol: ${p.name} — ${diffs.length} known differences from the official code (docs/protocol.md#protocols):`, ...diffs.map((d) => `- ${d.setting}: here ${d.here}; official: ${d.official}`)];
+/** The report-header lines of a protocol: its name, then one line per difference from the official pipeline. */
+export function protocolHeader(p: ResolvedProtocol, scale: RunScale = {}): string[] {
+  const diffs = protocolDifferences(p.settings, scale);
+  return [`protocol: ${p.name}, ${diffs.length} known differences from the official code (docs/protocol.md#protocols)`, ...diffs.map((d) => `differs (${d.setting}): here ${d.here}; official: ${d.official}`)];
 }
