@@ -37,6 +37,7 @@ import {
   type EhrVariable,
   type EvalBatch,
   type ImageSource,
+  type ScanImputation,
   type MsnViewConfig,
 } from "../data-loaders/index.js";
 import type { SynthOptions, SynthReport } from "../data-loaders/synth/index.js";
@@ -221,13 +222,14 @@ export function requireMimicMetadata(mimicRoot: string): string {
 /**
  * MIMIC-IV EHR features of `groups` (age normalised, the paper's main setting) aligned with the images of
  * `ds`, a MIMIC-CXR dataset loaded from `mimicRoot` (whose metadata CSV, `.csv.gz` or `.csv`, links the images).
+ * `scanImputation`: `mode` (default) or `iterative` (the official IterativeImputer + random forest).
  * @throws Error when the metadata file is missing; DataFormatError for a missing MIMIC-IV table.
  * @example const ehr = mimicEhr(selectSplit(mimic, "train"), { mimicRoot, mimicIvRoot, groups: ["demographic"] });
  */
-export function mimicEhr(ds: CxrDataset, o: { readonly mimicRoot: string; readonly mimicIvRoot: string; readonly groups: readonly EhrGroup[] }): AlignedEhr {
+export function mimicEhr(ds: CxrDataset, o: { readonly mimicRoot: string; readonly mimicIvRoot: string; readonly groups: readonly EhrGroup[]; readonly scanImputation?: ScanImputation }): AlignedEhr {
   const metadata = mimicMetadataFile(o.mimicRoot);
   if (!metadata) throw new Error(`mimicEhr: mimic-cxr-2.0.0-metadata.csv(.gz) not found in ${o.mimicRoot}`);
-  return alignEhr(ds, extractEhrMatrix({ mimicIvRoot: o.mimicIvRoot, metadata, selection: { groups: o.groups, age: "norm" } }, "mimicEhr"));
+  return alignEhr(ds, extractEhrMatrix({ mimicIvRoot: o.mimicIvRoot, metadata, selection: { groups: o.groups, age: "norm" }, ...(o.scanImputation ? { scanImputation: o.scanImputation } : {}) }, "mimicEhr"));
 }
 
 /** One EHR column of {@link ehrColumnShares}. */
@@ -263,10 +265,10 @@ export function ehrColumnShares(ehr: { readonly matrix: Float32Array; readonly c
  * {@link mimicEhr} for a cohort directory laid out as {@link COHORT_LAYOUT} (what `mmsn pretrain --ehr` uses).
  * @throws Error with how to get the data when a root is missing.
  */
-export function cohortEhr(dataDir: string, ds: CxrDataset, groups: readonly EhrGroup[]): AlignedEhr {
+export function cohortEhr(dataDir: string, ds: CxrDataset, groups: readonly EhrGroup[], opts: { readonly scanImputation?: ScanImputation } = {}): AlignedEhr {
   const roots = cohortMimicRoots(dataDir);
   requireMimicMetadata(roots.mimicRoot);
-  return mimicEhr(ds, { ...roots, groups });
+  return mimicEhr(ds, { ...roots, groups, ...opts });
 }
 
 /**

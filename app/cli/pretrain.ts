@@ -93,7 +93,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   let ehr: { matrix: Float32Array; dim: number } | undefined;
   let columns: readonly string[] = [];
   if (o.ehr.length > 0) {
-    const e = cohortEhr(o.data, train, o.ehr);
+    const e = cohortEhr(o.data, train, o.ehr, { scanImputation: protocol.settings.imputation });
     assertSkipFraction(e.report, maxSkip);
     reports.push(e.report);
     train = e.dataset;
