@@ -11,12 +11,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  LinearProbe,
   assertSameLabels,
   headStep,
   headValMacroAuroc,
   headVariables,
   labelFractionIndices,
+  probeTrainResult,
   type ProbeTrainResult,
 } from "./linear_probe.js";
 import { fitWithEarlyStopping } from "./probe_fit.js";
@@ -133,14 +133,7 @@ export async function trainLinearProbeAugmented(
       },
       o,
     );
-    return {
-      probe: new LinearProbe(outcome.best[0]!, outcome.best[1]!, D, [...train.labelNames]),
-      history: outcome.history,
-      bestEpoch: outcome.bestEpoch,
-      bestValMacroAuroc: outcome.bestValMacroAuroc,
-      stoppedEarly: outcome.stoppedEarly,
-      nTrain,
-    };
+    return probeTrainResult(outcome, D, train.labelNames, nTrain);
   } finally {
     W.dispose();
     b.dispose();

@@ -6,11 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
-  LinearProbe,
   fitWithEarlyStopping,
   initHead,
   maskedBceWithLogits,
   targetsAndMask,
+  probeTrainResult,
   type ProbeTrainResult,
 } from "./linear_probe.js";
 import { resolveProbeOptions, type ProbeOptions } from "./probe_options.js";
@@ -104,14 +104,7 @@ export async function fineTuneEncoder(data: FineTuneData, opts: ProbeOptions = {
       },
       o,
     );
-    return {
-      probe: new LinearProbe(outcome.best[0]!, outcome.best[1]!, D, [...labelNames]),
-      history: outcome.history,
-      bestEpoch: outcome.bestEpoch,
-      bestValMacroAuroc: outcome.bestValMacroAuroc,
-      stoppedEarly: outcome.stoppedEarly,
-      nTrain,
-    };
+    return probeTrainResult(outcome, D, labelNames, nTrain);
   } finally {
     W.dispose();
     b.dispose();

@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { macroAuroc } from "./metrics.js";
 import { resolveProbeOptions, type EpochLog, type ProbeOptions } from "./probe_options.js";
-import { fitWithEarlyStopping } from "./probe_fit.js";
+import { fitWithEarlyStopping, type FitOutcome } from "./probe_fit.js";
 import { Rng } from "../utils/rng.js";
 import { checkFeatureSet, type LabeledFeatures } from "./types.js";
 
@@ -108,6 +108,18 @@ export interface ProbeTrainResult {
   readonly stoppedEarly: boolean;
   /** Training rows actually used (after labelFraction; official mode: the images the loader yielded in the last epoch). */
   readonly nTrain: number;
+}
+
+/** The {@link ProbeTrainResult} of a fit: the best head values as a {@link LinearProbe} of `dim` → labels, and the history. */
+export function probeTrainResult(outcome: FitOutcome, dim: number, labelNames: readonly string[], nTrain: number): ProbeTrainResult {
+  return {
+    probe: new LinearProbe(outcome.best[0]!, outcome.best[1]!, dim, [...labelNames]),
+    history: outcome.history,
+    bestEpoch: outcome.bestEpoch,
+    bestValMacroAuroc: outcome.bestValMacroAuroc,
+    stoppedEarly: outcome.stoppedEarly,
+    nTrain,
+  };
 }
 
 /**
@@ -260,14 +272,7 @@ export async function trainLinearProbe(
       },
       o,
     );
-    return {
-      probe: new LinearProbe(outcome.best[0]!, outcome.best[1]!, D, [...train.labelNames]),
-      history: outcome.history,
-      bestEpoch: outcome.bestEpoch,
-      bestValMacroAuroc: outcome.bestValMacroAuroc,
-      stoppedEarly: outcome.stoppedEarly,
-      nTrain: rows.length,
-    };
+    return probeTrainResult(outcome, D, train.labelNames, rows.length);
   } finally {
     W.dispose();
     b.dispose();
