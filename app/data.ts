@@ -446,7 +446,7 @@ export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: Da
   if (f.fromCache && f.n < ds.length) {
     report.read = ds.length;
     report.kept = f.n;
-    for (let k = f.n; k < ds.length; k++) report.skip("unreadable image (when the cached features were computed)", { file: extract.cacheDir ?? "", detail: `${ds.length - f.n} of ${ds.length} images have no cached features` });
+    report.skip("unreadable image (when the cached features were computed)", { file: extract.cacheDir ?? "", detail: `${ds.length - f.n} of ${ds.length} images have no cached features` }, ds.length - f.n);
   }
   return { features: f.features, labels: f.labels, n: f.n, dim: f.dim, labelNames: ds.labelNames, report };
 }

@@ -14,19 +14,20 @@ export const DEFAULT_MAX_SKIP_FRACTION = 0.05;
 /** Skip counts by source (what was read) and reason, as written to `run.json` / `evaluation.json`. */
 export type SkipCounts = Record<string, Record<string, number>>;
 
-/** Counts of every report that skipped something. */
-export function skipCounts(reports: readonly LoadReport[]): SkipCounts {
+function countsBySource(reports: readonly LoadReport[], of: (r: LoadReport) => Readonly<Record<string, number>>): SkipCounts {
   const out: SkipCounts = {};
-  for (const r of reports) if (r.total() > 0) out[r.source] = { ...(out[r.source] ?? {}), ...r.skipped };
+  for (const r of reports) {
+    const c = of(r);
+    if (Object.keys(c).length > 0) out[r.source] = { ...(out[r.source] ?? {}), ...c };
+  }
   return out;
 }
 
+/** Counts of every report that skipped something. */
+export const skipCounts = (reports: readonly LoadReport[]): SkipCounts => countsBySource(reports, (r) => r.skipped);
+
 /** Counts of invalid values read as missing (their rows kept, the documented missing-value policy applied). */
-export function missingCounts(reports: readonly LoadReport[]): SkipCounts {
-  const out: SkipCounts = {};
-  for (const r of reports) if (r.totalMissing() > 0) out[r.source] = { ...(out[r.source] ?? {}), ...r.missingValues };
-  return out;
-}
+export const missingCounts = (reports: readonly LoadReport[]): SkipCounts => countsBySource(reports, (r) => r.missingValues);
 
 const flat = (c: SkipCounts) =>
   Object.entries(c)

@@ -1,13 +1,13 @@
 /**
- * A cheap check of a dataset's image files before a run starts: each file exists inside the dataset root
- * (symlinks resolved, unless the dataset allows them), is not empty, starts with
+ * A cheap check of a dataset's image files before a run starts: each file exists, is not empty, starts with
  * an image signature (JPEG, PNG or DICOM) and, for JPEG, ends with the end-of-image marker (a truncated
  * download does not). Only a few bytes at each end are read, nothing is decoded, so the check costs a small
- * fraction of one epoch; what it finds is skipped and counted before the run, instead of during it.
+ * fraction of one epoch; what it finds is skipped and counted before the run, instead of during it. Paths are
+ * confined to the dataset root where they are resolved (the loaders' `checkImages`, and `readDatasetImage`),
+ * not again here.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { subsetDataset, type CxrDataset } from "./dataset.js";
-import { imageFileChecker } from "./paths.js";
 import { LoadReport } from "./report.js";
 
 const HEAD = 132; // DICOM: 128-byte preamble + "DICM"
@@ -50,12 +50,10 @@ export function checkImageFile(path: string): string | null {
 export function checkImageFiles(ds: CxrDataset): { readonly dataset: CxrDataset; readonly report: LoadReport } {
   const report = new LoadReport(`image files (${ds.name})`);
   const keep: number[] = [];
-  const where = imageFileChecker(ds.root, { allowSymlinks: ds.allowSymlinks === true });
   ds.paths.forEach((p, i) => {
-    const outside = where(p);
-    const why = outside?.reason ?? checkImageFile(p);
+    const why = checkImageFile(p);
     if (why === null) keep.push(i);
-    else report.skip(why, { file: p, detail: outside?.detail ?? ds.ids[i] ?? "" });
+    else report.skip(why, { file: p, detail: ds.ids[i] ?? "" });
   });
   report.read = ds.length;
   report.kept = keep.length;

@@ -43,9 +43,12 @@ export class LoadReport {
     this.source = source;
   }
 
-  /** Count one skipped item under `reason` and keep it as an example (up to 5 per reason). */
-  skip(reason: string, issue: LoadIssue): void {
-    this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+  /**
+   * Count `count` (default 1) skipped items under `reason` and keep `issue` as an example (up to 5 per reason).
+   * @example r.skip("unreadable image", { file: "cache/", detail: "3 of 20 images have no cached features" }, 3);
+   */
+  skip(reason: string, issue: LoadIssue, count = 1): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + count);
     this.example(reason, issue);
   }
 

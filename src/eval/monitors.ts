@@ -138,32 +138,18 @@ export function effectiveRank(features: Float32Array, n: number, d: number): num
  */
 export function featureStd(features: Float32Array, n: number, d: number): { meanStd: number; reference: number } {
   checkMatrix(features, n, d, "featureStd", 2);
-  // Column sums and sums of squares of the normalised features, shape [d] each.
-  const sum = new Float64Array(d);
-  const z = new Float64Array(d);
+  // The L2-normalised features, [n, d] in float64, then a two-pass per-column variance.
+  const x = new Float64Array(n * d);
+  const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) {
     let ss = 0;
-    for (let j = 0; j < d; j++) {
-      const v = features[i * d + j]!;
-      ss += v * v;
-    }
+    for (let j = 0; j < d; j++) ss += features[i * d + j]! ** 2;
     const inv = 1 / Math.max(Math.sqrt(ss), NORM_EPS);
-    for (let j = 0; j < d; j++) sum[j] += features[i * d + j]! * inv;
+    for (let j = 0; j < d; j++) mean[j] += (x[i * d + j] = features[i * d + j]! * inv);
   }
-  for (let j = 0; j < d; j++) sum[j] = sum[j]! / n;
-  // Two-pass variance for accuracy.
-  for (let i = 0; i < n; i++) {
-    let ss = 0;
-    for (let j = 0; j < d; j++) {
-      const v = features[i * d + j]!;
-      ss += v * v;
-    }
-    const inv = 1 / Math.max(Math.sqrt(ss), NORM_EPS);
-    for (let j = 0; j < d; j++) {
-      const c = features[i * d + j]! * inv - sum[j]!;
-      z[j] += c * c;
-    }
-  }
+  for (let j = 0; j < d; j++) mean[j] = mean[j]! / n;
+  const z = new Float64Array(d); // sums of squared deviations, [d]
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) z[j] += (x[i * d + j]! - mean[j]!) ** 2;
   let acc = 0;
   for (let j = 0; j < d; j++) acc += Math.sqrt(z[j]! / (n - 1));
   return { meanStd: acc / d, reference: 1 / Math.sqrt(d) };
