@@ -5,7 +5,8 @@
  * - EHR rows aligned with images: {@link alignEhr}, {@link mimicEhr}, {@link cohortEhr}, {@link ehrColumnShares};
  * - pretraining batches with the views of an `MsnConfig`, from any global step: {@link pretrainBatches};
  * - frozen-encoder features with the paper's eval transform at the model's size: {@link evalImageBatches},
- *   {@link datasetFeatures}, {@link splitFeatures}.
+ *   {@link datasetFeatures}, {@link splitFeatures};
+ * - fixed image sets for the pretraining monitors: {@link monitorImages}.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createHash } from "node:crypto";
@@ -43,6 +44,8 @@ import {
 import type { SynthOptions, SynthReport } from "../data-loaders/synth/index.js";
 import type { MsnConfig } from "../src/config/msn.js";
 import { extractFeatures, type ExtractOptions } from "../src/eval/features.js";
+import type { MonitorImages } from "../src/eval/model_monitor.js";
+import { Rng } from "../src/utils/rng.js";
 import type { FeatureSplits } from "../src/eval/protocols.js";
 import type { Encoder, LabeledBatch, LabeledFeatures } from "../src/eval/types.js";
 import { stepsPerEpoch } from "../src/train/steps.js";
@@ -483,4 +486,34 @@ export async function splitFeatures(encoder: Encoder, ds: CxrDataset, opts: Data
     return datasetFeatures(encoder, p, opts);
   };
   return { train: await part("train"), val: await part("validate"), test: await part("test") };
+}
+
+/** {@link monitorImages}' result: the monitor set, and the images that could not be read for it. */
+export type MonitorImageSet = MonitorImages & { readonly report: LoadReport };
+
+/**
+ * A fixed monitor set of `ds` for `modelMonitor` (src/eval/model_monitor.ts): up to `n` rows picked by a seeded
+ * shuffle (the same rows for every run of the same data), through the evaluation transform at the model's
+ * input size ({@link evalViews}), as plain arrays. Unreadable images are skipped and counted in `report`.
+ * @throws Error when no image of the pick could be read.
+ * @example const query = await monitorImages(selectSplit(mimic, "validate"), model.config, 128);
+ */
+export async function monitorImages(ds: CxrDataset, config: MsnConfig, n: number, seed = 24): Promise<MonitorImageSet> {
+  const rows = new Rng(seed).shuffle(Array.from({ length: ds.length }, (_, i) => i)).slice(0, n).sort((a, b) => a - b);
+  const { size, channels } = evalViews(config);
+  const stream = evalArrays(subsetDataset(ds, rows), { batchSize: 64, size, channels, decode: { shortSide: 2 * size } });
+  const images: Float32Array[] = [];
+  const labels: Float32Array[] = [];
+  for await (const b of stream) {
+    images.push(b.images);
+    labels.push(b.labels);
+  }
+  const cat = (parts: Float32Array[]) => {
+    const out = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
+    parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+    return out;
+  };
+  const kept = labels.reduce((t, l) => t + l.length, 0) / ds.labelNames.length;
+  if (kept === 0) throw new Error(`monitorImages: none of the ${rows.length} picked images of ${ds.name} could be read`);
+  return { images: cat(images), labels: cat(labels), n: kept, size, channels, report: stream.report };
 }

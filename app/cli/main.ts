@@ -33,6 +33,8 @@ const common = {
   "allow-symlinks": { type: "bool", help: "follow symlinks that lead out of the dataset root (default: such images are skipped and counted)" } as FlagSpec,
   preset: { type: "choice", choices: MSN_PRESET_NAMES, help: "model/training preset (default: the protocol's: cpu_fast for fast, cxr_ehr_msn_tiny for paper)" } as FlagSpec,
   progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
+  "monitor-every": { type: "int", min: 0, default: 50, help: "read the pretraining monitors (k-NN macro AUROC on validation images, effective rank, feature std, prototype usage) every N steps into metrics.csv and monitors.svg; 0 = off" } as FlagSpec,
+  "monitor-images": { type: "int", min: 2, default: 128, help: "validation images the monitors read (the k-NN bank is twice as many train images)" } as FlagSpec,
 };
 /** `--protocol` and one flag per protocol setting (docs/protocol.md#protocols); a flag overrides the protocol's choice. */
 const protocolFlags: Record<string, FlagSpec> = {
@@ -66,6 +68,21 @@ function protocolOf(a: ParsedArgs): { readonly name: ProtocolName; readonly sett
   };
 }
 
+/**
+ * `--curve 50,100`: the learning curve's steps, each a positive integer below `--steps` (the final step is
+ * always probed); "auto": ¼ and ½ of `steps`, rounded; "none".
+ * @throws Error naming the bad value.
+ */
+export function parseSteps(text: string, steps: number): number[] {
+  if (text.trim() === "none") return [];
+  if (text.trim() === "auto") return [...new Set([Math.round(steps / 4), Math.round(steps / 2)])].filter((k) => k >= 1 && k < steps);
+  const out = text.split(",").map((t) => t.trim());
+  for (const t of out) {
+    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) >= steps) throw new Error(`--curve ${text}: "${t}" is not a step between 1 and ${steps - 1} (--steps ${steps} is always probed); give steps like 50,100, or none`);
+  }
+  return [...new Set(out.map(Number))].sort((a, b) => a - b);
+}
+
 const studyFlags: Record<string, FlagSpec> = {
   data: { type: "string", meta: "DIR", default: "runs/cohort", help: "cohort directory; the default synthetic cohort is generated there if absent" },
   out: { type: "string", meta: "DIR", default: "runs/study", help: "output directory: one run directory per method, report.md, comparison.csv/.svg/.png" },
@@ -80,6 +97,8 @@ const studyFlags: Record<string, FlagSpec> = {
   "max-skip-fraction": common["max-skip-fraction"],
   "allow-symlinks": common["allow-symlinks"],
   "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
+  "monitor-every": common["monitor-every"],
+  "monitor-images": common["monitor-images"],
   ...protocolFlags,
   progress: common.progress,
 };
@@ -137,6 +156,9 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "max-skip-fraction": common["max-skip-fraction"],
       "allow-symlinks": common["allow-symlinks"],
       "generated-views": { type: "bool", help: "pretrain on generated views instead of a dataset (a smoke test: not a pretrained model)" },
+      seed: { type: "int", min: 0, help: "seed of the initial weights, masks and batch order (default: the preset's)" },
+      "monitor-every": common["monitor-every"],
+      "monitor-images": common["monitor-images"],
       ...protocolFlags,
       progress: common.progress,
     },
@@ -166,7 +188,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   study: {
     usage: "[--data runs/cohort] [--out runs/study] [--steps 60] [--ehr all]",
     description: "The study (npm start): synthetic cohort if absent → random-init baseline, vanilla MSN, multimodal MSN → linear probe of each on MIMIC test → comparison table with CIs, chart, report.md.",
-    flags: { ...studyFlags, ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" } },
+    flags: {
+      ...studyFlags,
+      ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" },
+      seeds: { type: "int", min: 1, default: 3, help: "pretraining seeds (the preset's seed and the next ones): mean ± sd, per-seed values and paired tests over them" },
+      curve: { type: "string", meta: "STEPS", default: "auto", help: "steps at which each pretraining run is also probed (learning curve; random init and the final step are always in it): comma-separated, auto (¼ and ½ of --steps) or none" },
+    },
   },
   ablate: {
     usage: "[--data runs/cohort] [--out runs/ablate] [--steps 60]",
@@ -236,6 +263,9 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         cache: get.str(a, "cache"),
         maxSkipFraction: get.num(a, "max-skip-fraction"),
         allowSymlinks: get.bool(a, "allow-symlinks"),
+        seed: get.num(a, "seed"),
+        monitorEvery: get.num(a, "monitor-every"),
+        monitorImages: get.num(a, "monitor-images"),
       });
       const losses = r.results.map((x) => x.loss);
       console.log(`${r.method}: steps ${r.startStep} → ${r.startStep + r.results.length}${r.interrupted ? " (interrupted; --resume to continue)" : ""}, last loss ${losses.at(-1)?.toFixed(4) ?? "n/a"}, ${r.seconds.toFixed(1)} s; run directory ${r.dir}`);
@@ -288,6 +318,9 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         allowSymlinks: get.bool(a, "allow-symlinks"),
         synthImages: get.num(a, "synth-images"),
         progress: get.bool(a, "progress"),
+        monitorEvery: get.num(a, "monitor-every"),
+        monitorImages: get.num(a, "monitor-images"),
+        ...(cmd === "study" ? { seeds: get.num(a, "seeds"), curve: parseSteps(get.str(a, "curve")!, get.num(a, "steps")!) } : {}),
       };
       await (cmd === "study" ? runStudy(o) : runAblation(o));
       return;

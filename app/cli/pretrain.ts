@@ -14,11 +14,13 @@ import { methodName } from "../study/ehr_groups.js";
 import { writeRunSummary } from "../study/run_summary.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { trainRun } from "../../src/train/run.js";
+import { modelMonitor } from "../../src/eval/model_monitor.js";
+import type { TrainMonitor } from "../../src/train/monitor.js";
 import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
 import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
 import type { BatchStream } from "../../data-loaders/index.js";
 import type { MsnBatch } from "../../src/types/batch.js";
-import { cachedSource, cohortEhr, loadDataset, pretrainBatches } from "../data.js";
+import { cachedSource, cohortEhr, loadDataset, monitorImages, pretrainBatches } from "../data.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, printSkipSummary, skipNote, writeSkips, type SkipCounts } from "../skips.js";
 
 /** Options of {@link pretrainOnDataset}. */
@@ -46,6 +48,14 @@ export interface DatasetPretrainOptions {
   readonly allowSymlinks?: boolean;
   /** The protocol (default `fast`): its settings choose the images, the EHR imputation and the init. */
   readonly protocol?: ResolvedProtocol;
+  /** Seed of the model's initial weights, masks and batch order (default: the preset's). */
+  readonly seed?: number;
+  /** Read the monitors every this many steps (and at the last step) into metrics.csv; 0 = off (default 0). */
+  readonly monitorEvery?: number;
+  /** Validation images the monitors read (k-NN queries, collapse diagnostics); the k-NN bank is twice as many train images. Default 128. */
+  readonly monitorImages?: number;
+  /** Steps whose checkpoints are kept in `out/checkpoints/step-N` (a learning curve probes them). */
+  readonly keepSteps?: readonly number[];
 }
 
 /** What a dataset-backed run returns (the model is disposed). */
@@ -100,7 +110,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     ehr = { matrix: e.matrix, dim: e.dim };
     columns = e.columns;
   }
-  const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 } });
+  const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 }, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const b = o.batchSize ?? config.batchSize;
   if (train.length < b) throw new Error(`the MIMIC train split of ${o.data} has ${train.length} images, fewer than one batch of ${b}; use a smaller --batch-size or a larger cohort`);
   const method = methodName(o.ehr);
@@ -120,6 +130,16 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
       throw new Error(`${o.out}: the usable train images changed since this run started (${was.images} → ${plan.images}: files were edited, removed or became unreadable); a resumed run would not continue the same batches. Restore the data, or start over with --overwrite`);
     }
   }
+  let monitor: TrainMonitor | undefined;
+  if ((o.monitorEvery ?? 0) > 0) {
+    // Fixed sets, the same for every method and seed of a study: validation queries, a bank of train images.
+    const q = o.monitorImages ?? 128;
+    const query = await monitorImages(selectSplit(all, "validate"), config, q);
+    const bank = await monitorImages(selectSplit(all, "train"), config, 2 * q);
+    reports.push(query.report, bank.report);
+    monitor = modelMonitor({ every: o.monitorEvery!, bank, query });
+    console.log(`monitors every ${o.monitorEvery} steps: k-NN (k 20) from ${bank.n} train images onto ${query.n} validation images, effective rank, feature std, prototype usage → metrics.csv, monitors.svg`);
+  }
   let images: BatchStream<MsnBatch> | undefined;
   let recorded = false;
   const run = await trainRun(config, {
@@ -131,6 +151,8 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     overwrite: o.overwrite,
     command: "mmsn pretrain",
     progress: o.progress,
+    ...(monitor ? { monitor } : {}),
+    ...(o.keepSteps ? { keepSteps: o.keepSteps } : {}),
     onStep: () => {
       // At the first step of this call (the run directory is then ours): a new run records its plan.
       if (recorded) return;

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
-import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type FeatureSplits, type ImageTrainSplits, type ProtocolOptions, type ProtocolResult } from "../../src/eval/protocols.js";
+import { chexpertProtocol, dropNoFindingOnly, mimicProtocol, nih14Protocol, type FeatureSplits, type ImageTrainSplits, type ProtocolOptions, type ProtocolResult, type TestScores } from "../../src/eval/protocols.js";
 import type { Encoder, ImageTrainSet, LabeledFeatures, TrainPass } from "../../src/eval/types.js";
 import { OFFICIAL_PROBE_OPTIONS } from "../../src/eval/probe_options.js";
 import { checkpointFingerprint } from "../../src/io/checkpoint.js";
@@ -49,12 +49,16 @@ export interface ProbeCommandOptions {
   readonly allowSymlinks?: boolean;
   /** The protocol (default `fast`): its settings choose the split, the CheXpert set, the probe and the interval. */
   readonly protocol?: ResolvedProtocol;
+  /** Seed of the random-init baseline's weights (default: the preset's); ignored with a checkpoint. */
+  readonly seed?: number;
 }
 
 /** Result of {@link probeCommand}: the method's test evaluation and the probe's training run. */
 export interface ProbeCommandResult extends MethodResult {
   readonly training?: ProbeTrainResult;
   readonly dir: string;
+  /** The scored test rows: labels and the probe's logits (for paired comparisons). */
+  readonly test: TestScores;
 }
 
 /** Resolve `RUN` or `RUN/checkpoint` to the checkpoint directory. */
@@ -128,7 +132,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     source = `target encoder of ${ckpt} (step ${model.step})`;
     method = o.method ?? recordedMethod(ckpt) ?? "pretrained";
   } else {
-    model = new MultimodalMSN(checkPreset(o.preset), { init: protocol.settings.init });
+    model = new MultimodalMSN(checkPreset(o.preset), { init: protocol.settings.init, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
     source = `random-init ${o.preset} encoder (${model.config.init} init, seed ${model.config.seed}), no pretraining`;
     method = o.method ?? "random init";
     fingerprint = `random-${o.preset}-${model.config.init}-${model.config.seed}-${RNG_ALGORITHM}`;
@@ -199,7 +203,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     printSkipSummary(reports);
     await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol, { probeEpochs: o.maxEpochs ?? 100, bootstrap: o.bootstrap ?? 1000 }), ...run.notes, skipNote(reports)], skipped, interval: protocol.settings.interval });
     writeSkips(o.out, reports);
-    return { ...result, training: run.training, dir: o.out };
+    return { ...result, training: run.training, dir: o.out, test: run.test };
   } finally {
     model.dispose();
   }

@@ -1,17 +1,23 @@
 /**
  * `mmsn study` (what `npm start` runs) and `mmsn ablate`: the end-to-end comparisons on a cohort.
- *   study   random-init baseline, vanilla MSN and multimodal MSN (the chosen EHR groups) → probe each → report;
- *           the multimodal target encoder is exported for the browser to RUN/web
+ *   study   for each of --seeds seeds: random-init baseline, vanilla MSN and multimodal MSN (the chosen EHR
+ *           groups), every pretraining run monitored, its --curve checkpoints kept → probe each → report with
+ *           mean ± sd over seeds, paired tests and the learning curve; the multimodal target encoder of the
+ *           first seed is exported for the browser to RUN/web
  *   ablate  vanilla MSN and every EHR group combination (each group, each pair, all three) → probe each → report
- * Each run lives in its own directory under --out; the report (report.md, comparison.csv/.svg/.png) is
- * written at the top of --out. Re-running with --resume continues unfinished pretraining runs.
+ * Each run lives in its own directory under --out (study: --out/seed-S/METHOD); the report (report.md,
+ * comparison.csv/.svg/.png, learning_curve.svg/.png) is written at the top of --out. Re-running with --resume
+ * continues unfinished pretraining runs.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeSyntheticCohort } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { ehrCombinations, methodName } from "../study/ehr_groups.js";
-import { comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
+import { comparisonMarkdown, comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
+import { learningCurveChart, learningCurveText, pairedTestNote, seedFindings, seedSummary, seedSummaryMarkdown, seedSummaryText, type CurveProbe, type SeedRun, type SeedSummary } from "../study/seeds.js";
+import { keptCheckpoint } from "../../src/train/run.js";
+import { saveChart } from "../../src/viz/render.js";
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
@@ -19,7 +25,7 @@ import { msnConfig } from "../../src/config/msn.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { Interrupted } from "./interrupted.js";
-import { probeCommand } from "./probe.js";
+import { probeCommand, type ProbeCommandResult } from "./probe.js";
 
 /** Options of {@link runStudy} and {@link runAblation}. */
 export interface StudyOptions {
@@ -47,6 +53,14 @@ export interface StudyOptions {
   /** MIMIC images of a generated cohort (default: the generator's default, 600). */
   readonly synthImages?: number;
   readonly progress?: boolean;
+  /** Pretraining seeds (study only): the preset's seed and the next `seeds − 1` integers. Default 1. */
+  readonly seeds?: number;
+  /** Steps at which the study also probes each pretraining run (the learning curve); the final step is always probed. */
+  readonly curve?: readonly number[];
+  /** Monitor readings every this many steps (0 = off; default 0). */
+  readonly monitorEvery?: number;
+  /** Validation images the monitors read (default 128). */
+  readonly monitorImages?: number;
 }
 
 /** Generate the synthetic cohort in `dir` unless it already holds MIMIC-CXR. */
@@ -77,26 +91,59 @@ function assertStudyRuns(o: StudyOptions, dirNames: readonly string[]): void {
   }
 }
 
-async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], dirName: string, timings: string[], links: Record<string, string>): Promise<MethodResult> {
-  const method = methodName(groups);
-  const run = join(o.out, dirName);
-  const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress });
-  if (pre.signal) throw new Interrupted(pre.signal);
-  const t1 = clock();
-  const r = await probeCommand({ data: o.data, dataset: "mimic", checkpoint: join(run, "checkpoint"), preset: o.preset, out: join(run, "probe-mimic"), method, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress });
-  timings.push(`${method}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s`);
-  links[method] = run;
-  return r;
+/** The probe of a checkpoint (or of the random init of `seed`) on MIMIC, with the study's settings. */
+function probeOf(o: StudyOptions, out: string, extra: { readonly checkpoint?: string; readonly method?: string; readonly seed?: number }): Promise<ProbeCommandResult> {
+  return probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out, maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, ...extra });
 }
 
-async function finish(o: StudyOptions, title: string, results: MethodResult[], timings: string[], links: Record<string, string>, t0: number): Promise<{ results: MethodResult[]; seconds: number; report: string }> {
+/** Pretrain one method (keeping its learning-curve checkpoints), then probe its final and curve checkpoints. */
+async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], run: string, timings: string[], links: Record<string, string>, seed?: number): Promise<{ result: ProbeCommandResult; curve: CurveProbe[] }> {
+  const method = methodName(groups);
+  const keep = (o.curve ?? []).filter((k) => k > 0 && k < o.steps);
+  const t0 = clock();
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, seed, monitorEvery: o.monitorEvery, monitorImages: o.monitorImages, keepSteps: keep });
+  if (pre.signal) throw new Interrupted(pre.signal);
+  const t1 = clock();
+  const result = await probeOf(o, join(run, "probe-mimic"), { checkpoint: join(run, "checkpoint"), method });
+  const curve: CurveProbe[] = [];
+  for (const k of keep) curve.push({ method, steps: k, test: (await probeOf(o, join(run, `probe-mimic-step-${k}`), { checkpoint: keptCheckpoint(run, k), method })).test });
+  timings.push(`${method}${seed !== undefined ? ` (seed ${seed})` : ""}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s${keep.length ? ` (${keep.length + 1} checkpoints)` : ""}`);
+  links[`${method}${seed !== undefined ? ` (seed ${seed})` : ""}`] = run;
+  return { result, curve };
+}
+
+async function finish(
+  o: StudyOptions,
+  title: string,
+  results: MethodResult[],
+  timings: string[],
+  links: Record<string, string>,
+  t0: number,
+  seeded?: { readonly summary: SeedSummary; readonly perSeed: readonly { readonly seed: number; readonly results: readonly MethodResult[] }[] },
+): Promise<{ results: MethodResult[]; seconds: number; report: string; summary?: SeedSummary }> {
   const seconds = clock() - t0;
   const interval = (o.protocol ?? resolvedProtocol("fast")).settings.interval;
+  const s = seeded?.summary;
+  const curveFile = s && s.curve.length > 0 ? await saveChart(learningCurveChart(s, title), join(o.out, "learning_curve")) : undefined;
   const files = await writeStudyReport(o.out, results, {
     interval,
     title,
     links,
+    ...(seeded
+      ? {
+          sections: [
+            `## Over ${s!.seeds.length} seed${s!.seeds.length === 1 ? "" : "s"}`,
+            "",
+            seedSummaryMarkdown(s!),
+            "",
+            ...seedFindings(s!).map((f) => `- ${f}`),
+            "",
+            ...(curveFile ? ["## Learning curve", "", "```", learningCurveText(s!), "```", "", "![learning curve](learning_curve.svg)", ""] : []),
+            ...seeded.perSeed.flatMap((p) => [`## Seed ${p.seed}`, "", comparisonMarkdown(p.results, { interval }), ""]),
+            `The chart below: per-label AUROC of seed ${seeded.perSeed[0]!.seed}.`,
+          ],
+        }
+      : {}),
     notes: [
       ...protocolHeader(o.protocol ?? resolvedProtocol("fast"), { steps: o.steps, batchSize: o.batchSize ?? msnConfig(o.preset).batchSize, probeEpochs: o.probeEpochs, bootstrap: o.bootstrap }),
       `cohort: ${resolve(o.data)}; preset ${o.preset}; ${o.steps} pretraining steps per method; linear probe ≤ ${o.probeEpochs} epochs (early stopping, patience 5); ${o.bootstrap} bootstrap resamples`,
@@ -104,32 +151,51 @@ async function finish(o: StudyOptions, title: string, results: MethodResult[], t
       `total wall time ${seconds.toFixed(0)} s`,
     ],
   });
-  console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results, { interval })}\n`);
-  console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png); ${seconds.toFixed(0)} s in all`);
-  return { results, seconds, report: files.report };
+  if (s) {
+    console.log(`\n${title}: MIMIC-CXR test (${s.n} images), linear probe on frozen target-encoder features, ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"}\n\n${seedSummaryText(s)}\n\n${pairedTestNote(s)}\n`);
+    if (s.curve.length > 0) console.log(`learning curve (seed-averaged macro AUROC, 95% CI):\n${learningCurveText(s)}\n`);
+    for (const f of seedFindings(s)) console.log(`- ${f.replaceAll("**", "")}`);
+    console.log("");
+  } else {
+    console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results, { interval })}\n`);
+  }
+  console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png${curveFile ? ", learning_curve.svg/.png" : ""}); ${seconds.toFixed(0)} s in all`);
+  return { results, seconds, report: files.report, ...(s ? { summary: s } : {}) };
 }
 
 /**
- * The study: random-init baseline, vanilla MSN, multimodal MSN; probe each on MIMIC test; report.
- * @returns the method results, total seconds and the report path.
+ * The study: for each seed, random-init baseline, vanilla MSN and multimodal MSN, each probed on MIMIC test
+ * (and at the --curve steps); the report compares them over seeds with paired tests.
+ * @returns the first seed's method results, the seeded summary, total seconds and the report path.
  */
-export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string }> {
+export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string; summary?: SeedSummary }> {
   const t0 = clock();
   const last = o.ehr.length > 0 ? `msn-ehr-${o.ehr.join("-")}` : "msn";
-  assertStudyRuns(o, ["msn", last]);
+  const base = msnConfig(o.preset).seed;
+  const seeds = Array.from({ length: o.seeds ?? 1 }, (_, i) => base + i);
+  assertStudyRuns(o, seeds.flatMap((sd) => [`seed-${sd}/msn`, `seed-${sd}/${last}`]));
   await ensureCohort(o.data, o.synthImages);
   const timings: string[] = [];
   const links: Record<string, string> = {};
-  const results: MethodResult[] = [];
-  const tr = clock();
-  results.push(await probeCommand({ data: o.data, dataset: "mimic", preset: o.preset, out: join(o.out, "random-init", "probe-mimic"), maxEpochs: o.probeEpochs, bootstrap: o.bootstrap, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress }));
-  timings.push(`random init: features + probe ${(clock() - tr).toFixed(0)} s`);
-  links["random init"] = join(o.out, "random-init");
-  results.push(await pretrainAndProbe(o, [], "msn", timings, links));
-  if (o.ehr.length > 0) results.push(await pretrainAndProbe(o, o.ehr, last, timings, links));
-  // The last method's target encoder, ready for the browser (tfjs model.json + weights + mmsn_encoder.js).
-  await exportCommand(join(o.out, last, "checkpoint"), join(o.out, last, "web"));
-  return finish(o, "Multimodal MSN study", results, timings, links, t0);
+  const runs: SeedRun[] = [];
+  const perSeed: { seed: number; results: MethodResult[] }[] = [];
+  for (const seed of seeds) {
+    const dir = join(o.out, `seed-${seed}`);
+    console.log(`\n== seed ${seed} (${runs.length + 1} of ${seeds.length}) ==`);
+    const tr = clock();
+    const random = await probeOf(o, join(dir, "random-init", "probe-mimic"), { seed });
+    timings.push(`random init (seed ${seed}): features + probe ${(clock() - tr).toFixed(0)} s`);
+    links[`random init (seed ${seed})`] = join(dir, "random-init");
+    const msn = await pretrainAndProbe(o, [], join(dir, "msn"), timings, links, seed);
+    const ehr = o.ehr.length > 0 ? await pretrainAndProbe(o, o.ehr, join(dir, last), timings, links, seed) : undefined;
+    const results = [random, msn.result, ...(ehr ? [ehr.result] : [])];
+    perSeed.push({ seed, results });
+    runs.push({ seed, results: results.map((r) => ({ method: r.method, test: r.test })), curve: [...msn.curve, ...(ehr?.curve ?? [])] });
+  }
+  // The last method's target encoder of the first seed, ready for the browser (tfjs model.json + weights + mmsn_encoder.js).
+  await exportCommand(join(o.out, `seed-${seeds[0]}`, last, "checkpoint"), join(o.out, `seed-${seeds[0]}`, last, "web"));
+  const summary = seedSummary(runs, o.steps, { resamples: Math.max(o.bootstrap, 200) });
+  return finish(o, "Multimodal MSN study", perSeed[0]!.results, timings, links, t0, { summary, perSeed });
 }
 
 /**
@@ -141,7 +207,7 @@ export async function runAblation(o: StudyOptions): Promise<{ results: MethodRes
   await ensureCohort(o.data, o.synthImages);
   const timings: string[] = [];
   const links: Record<string, string> = {};
-  const results: MethodResult[] = [await pretrainAndProbe(o, [], "msn", timings, links)];
-  for (const g of ehrCombinations()) results.push(await pretrainAndProbe(o, g, `msn-ehr-${g.join("-")}`, timings, links));
+  const results: MethodResult[] = [(await pretrainAndProbe(o, [], join(o.out, "msn"), timings, links)).result];
+  for (const g of ehrCombinations()) results.push((await pretrainAndProbe(o, g, join(o.out, `msn-ehr-${g.join("-")}`), timings, links)).result);
   return finish(o, "EHR group ablation", results, timings, links, t0);
 }

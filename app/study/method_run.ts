@@ -5,7 +5,7 @@
  */
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import type { ProbeOptions } from "../../src/eval/probe_options.js";
-import { mimicProtocol, type FeatureSplits, type ImageTrainSplits, type ProtocolResult } from "../../src/eval/protocols.js";
+import { mimicProtocol, type FeatureSplits, type ImageTrainSplits, type ProtocolResult, type TestScores } from "../../src/eval/protocols.js";
 import type { Encoder } from "../../src/eval/types.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import type { MultimodalMSN, StepResult } from "../../src/msn/multimodal_msn.js";
@@ -44,6 +44,8 @@ export interface MethodRun extends MethodResult {
   readonly notes: readonly string[];
   /** Wall-clock seconds of pretraining and of features + probe. */
   readonly seconds: { readonly pretrain: number; readonly evaluate: number };
+  /** The scored test rows (labels and probe logits), for paired comparisons between methods. */
+  readonly test: TestScores;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
     pretraining,
     ...(r.training ? { training: r.training } : {}),
     notes: r.notes,
+    test: r.test,
     seconds: { pretrain: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000 },
   };
 }

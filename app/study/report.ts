@@ -167,7 +167,13 @@ export interface StudyReportFiles {
 export async function writeStudyReport(
   dir: string,
   results: readonly MethodResult[],
-  meta: { readonly title: string; readonly notes?: readonly string[]; readonly links?: Readonly<Record<string, string>> } & IntervalOption,
+  meta: {
+    readonly title: string;
+    readonly notes?: readonly string[];
+    readonly links?: Readonly<Record<string, string>>;
+    /** Markdown lines that replace the comparison table after the title (a seeded study's summary and per-seed tables). */
+    readonly sections?: readonly string[];
+  } & IntervalOption,
 ): Promise<StudyReportFiles> {
   const interval = intervalKind(meta.interval, "writeStudyReport");
   makeDirs(dir);
@@ -184,7 +190,7 @@ export async function writeStudyReport(
   const lines = [
     `# ${meta.title}`,
     "",
-    comparisonMarkdown(results, { interval }),
+    ...(meta.sections ?? [comparisonMarkdown(results, { interval })]),
     "",
     `Intervals: 95% bootstrap ${ciWords(interval)} over test images. Excluded labels have one class in the test set.`,
     "",

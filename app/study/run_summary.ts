@@ -5,20 +5,58 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
 import { lineChart } from "../../src/viz/charts.js";
 import { saveChart } from "../../src/viz/render.js";
 
 /** One parsed row of metrics.csv. */
 export type MetricsRow = Record<string, number>;
 
-/** Parse `dir/metrics.csv` (header + numeric rows). */
+/** Parse `dir/metrics.csv` (header + numeric rows; an empty field, a monitor column of a step without a reading, is NaN). */
 export function readMetrics(dir: string): MetricsRow[] {
   const lines = readFileSync(join(dir, "metrics.csv"), "utf8").split("\n").filter((l) => l.length > 0);
   const head = (lines[0] ?? "").split(",");
   return lines.slice(1).map((l) => {
     const cells = l.split(",");
-    return Object.fromEntries(head.map((h, i) => [h, Number(cells[i])]));
+    return Object.fromEntries(head.map((h, i) => [h, cells[i] === "" || cells[i] === undefined ? NaN : Number(cells[i])]));
   });
+}
+
+/** The monitor readings of a run's metrics rows: the rows with a k-NN value, at the steps taken (step + 1). */
+export function monitorReadings(rows: readonly MetricsRow[]): MetricsRow[] {
+  return rows.filter((r) => Number.isFinite(r.knn_auroc)).map((r) => ({ ...r, steps: r.step! + 1 }));
+}
+
+/**
+ * The monitors of a run as one Vega-Lite spec, a panel per monitor against the steps taken: k-NN macro AUROC on
+ * the validation subset, effective rank, feature std ÷ 1/√D, and the prototype entropies (nats).
+ */
+export function monitorChart(readings: readonly MetricsRow[], title: string, dim: number): TopLevelSpec {
+  const panel = (name: string, value: (r: MetricsRow) => number, series = "value") => readings.map((r) => ({ steps: r.steps!, value: value(r), panel: name, series }));
+  const values = [
+    ...panel("k-NN macro AUROC (validation)", (r) => r.knn_auroc!),
+    ...panel("effective rank", (r) => r.effective_rank!),
+    ...panel("feature std × √D (1 = spread, 0 = collapsed)", (r) => r.feature_std! * Math.sqrt(dim)),
+    ...panel("prototype entropy (nats)", (r) => r.proto_entropy!, "entropy of the mean assignment"),
+    ...panel("prototype entropy (nats)", (r) => r.proto_mean_entropy!, "mean per-image entropy"),
+  ];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: `${title}: monitors`,
+    data: { values },
+    facet: { row: { field: "panel", type: "nominal", title: null, sort: [...new Set(values.map((v) => v.panel))], header: { labelAngle: 0, labelOrient: "top", labelAnchor: "start", labelFontWeight: "bold" } } },
+    spec: {
+      width: 420,
+      height: 110,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "steps", type: "quantitative", title: "steps taken" },
+        y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320 } },
+      },
+    },
+    resolve: { scale: { y: "independent" } },
+  } as TopLevelSpec;
 }
 
 /**
@@ -41,6 +79,11 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
     { step: r.step!, value: r.momentum!, series: "EMA momentum" },
   ]);
   files.push(...Object.values(await saveChart(lineChart(sched, { title: `${title}: schedules`, xTitle: "step", yTitle: "value" }), join(dir, "schedules"))));
+  const readings = monitorReadings(rows);
+  if (readings.length > 0) {
+    const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
+    files.push(...Object.values(await saveChart(monitorChart(readings, title, dim), join(dir, "monitors"))));
+  }
   const n = rows.length;
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   const k = Math.max(1, Math.min(10, Math.floor(n / 4)));
@@ -54,12 +97,32 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
       "",
       ...info.map((l) => `- ${l}`),
       `- steps: ${n}; loss, mean of the first ${k} steps ${first.toFixed(4)} → last ${k} steps ${last.toFixed(4)}; ${ips.toFixed(1)} images/s (training step only)`,
+      ...(readings.length > 0 ? [`- monitors (${readings.length} readings): ${monitorSentence(readings)}`] : []),
       "",
-      "Files: `config.json` (resolved config), `run.json` (command options), `metrics.csv` (per step: loss parts, lr, weight decay, momentum, grad norm, images/s), `checkpoint/` (atomic), `loss.svg`/`.png`, `schedules.svg`/`.png`.",
+      "Files: `config.json` (resolved config), `run.json` (command options), `metrics.csv` (per step: loss parts, lr, weight decay, momentum, grad norm, monitor readings, images/s), `checkpoint/` (atomic), `loss.svg`/`.png`, `schedules.svg`/`.png`" +
+        (readings.length > 0 ? ", `monitors.svg`/`.png`." : "."),
       "",
       "![loss](loss.svg)",
       "",
+      ...(readings.length > 0 ? ["![monitors](monitors.svg)", ""] : []),
     ].join("\n"),
   );
   return files;
+}
+
+/**
+ * One sentence on the monitors, first reading → last: whether the k-NN AUROC rose, and whether the features
+ * collapsed (effective rank, feature std), computed from the numbers.
+ */
+export function monitorSentence(readings: readonly MetricsRow[]): string {
+  const a = readings[0]!;
+  const b = readings[readings.length - 1]!;
+  const arrow = (k: string, d = 3) => `${a[k]!.toFixed(d)} → ${b[k]!.toFixed(d)}`;
+  const knn = b.knn_auroc! - a.knn_auroc!;
+  const rankFell = b.effective_rank! < 0.5 * a.effective_rank!;
+  return (
+    `from step ${a.steps} to ${b.steps}, k-NN macro AUROC ${arrow("knn_auroc")} (${Math.abs(knn) < 0.005 ? "level" : knn > 0 ? "rising" : "falling"}), ` +
+    `effective rank ${arrow("effective_rank", 1)}${rankFell ? " (the features are concentrating in fewer directions)" : ""}, ` +
+    `prototypes in use ${a.protos_in_use} → ${b.protos_in_use}, mean per-image prototype entropy ${arrow("proto_mean_entropy", 2)} nats`
+  );
 }

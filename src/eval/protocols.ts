@@ -85,6 +85,18 @@ export interface ProtocolResult {
   readonly labelFraction: number;
   /** Human-readable notes (rows dropped, label columns removed, …). */
   readonly notes: readonly string[];
+  /** The scored test rows: labels [n, L] (NaN = missing) and the probe's logits [n, L], for paired comparisons. */
+  readonly test: TestScores;
+}
+
+/** The test rows a probe was scored on (plain arrays). */
+export interface TestScores {
+  /** Row-major [n, L], 0/1 with NaN = missing. */
+  readonly labels: Float32Array;
+  /** Row-major [n, L] logits of the probe. */
+  readonly logits: Float32Array;
+  /** L, the label columns. */
+  readonly numLabels: number;
 }
 
 /**
@@ -139,6 +151,7 @@ async function trainAndTest(protocol: ProtocolName, s: FeatureSplits | ImageTrai
     evaluation: testProbe(training.probe, test, opts.evaluate),
     probe: training.probe,
     training,
+    test: { labels: test.labels, logits: training.probe.predictLogits(test.features), numLabels: test.labelNames.length },
     labelFraction: opts.probe?.labelFraction ?? 1,
     notes,
   };
@@ -177,6 +190,7 @@ export function chexpertProtocol(
     protocol: "chexpert",
     evaluation: testProbe(input.probe, input.test, opts.evaluate),
     probe: input.probe,
+    test: { labels: input.test.labels, logits: input.probe.predictLogits(input.test.features), numLabels: input.test.labelNames.length },
     labelFraction: NaN,
     notes: ["MIMIC-trained probe applied without retraining"],
   };

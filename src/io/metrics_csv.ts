@@ -1,5 +1,7 @@
 /**
- * A run's metrics.csv: a header, then one row per optimizer step (the 0-based step first, numbers only). Rows are
+ * A run's metrics.csv: a header, then one row per optimizer step (the 0-based step first, numbers only; the
+ * monitor columns are empty on steps without a monitor reading, and a reading in the row of step s was made
+ * after that step, i.e. after s + 1 steps). Rows are
  * appended as steps finish; on resume the rows of steps after the checkpoint are dropped (that work is
  * redone). The file is read strictly: a garbage line stops the run with the file and line named instead of
  * deleting rows it cannot read.
@@ -7,8 +9,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../utils/atomic.js";
 
+/** The monitor columns of metrics.csv (a `MonitorRow` of src/train/monitor.ts), empty on steps without a reading. */
+export const MONITOR_COLUMNS = ["knn_auroc", "effective_rank", "feature_std", "proto_entropy", "proto_mean_entropy", "protos_in_use"] as const;
+
 /** The columns of metrics.csv, in order. */
-export const METRICS_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", "images_per_second"] as const;
+export const METRICS_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", ...MONITOR_COLUMNS, "images_per_second"] as const;
+
+/** The columns of a metrics.csv written before the monitors existed: read, and upgraded when a run resumes. */
+const LEGACY_COLUMNS = ["step", "loss", "ce", "me_max", "entropy", "lr", "weight_decay", "momentum", "grad_norm", "images_per_second"] as const;
+
+/** Indices of the columns that may be empty (the monitor columns). */
+const OPTIONAL = new Set(MONITOR_COLUMNS.map((c) => METRICS_COLUMNS.indexOf(c)));
 
 /** The header line of metrics.csv (with its newline). */
 export const METRICS_HEADER = METRICS_COLUMNS.join(",") + "\n";
@@ -17,9 +28,10 @@ export const METRICS_HEADER = METRICS_COLUMNS.join(",") + "\n";
 const isNumberField = (v: string): boolean => v.length > 0 && (v === "NaN" || !Number.isNaN(Number(v)));
 
 /**
- * The data rows of `path` and their steps, checked: the header must be {@link METRICS_HEADER}, every row
- * must have one number per column with an integer step ≥ 0, steps strictly increasing. A last line without
- * its newline (a write cut short by a kill) is dropped and reported as `torn`.
+ * The data rows of `path` and their steps, checked: the header must be {@link METRICS_HEADER} (or the
+ * header before the monitor columns, whose rows are returned with empty monitor fields), every row must have
+ * one number per column (monitor columns may be empty) with an integer step ≥ 0, steps strictly increasing.
+ * A last line without its newline (a write cut short by a kill) is dropped and reported as `torn`.
  * @throws Error "PATH line K: … is not a metrics row …; repair or delete the file, or start over with --overwrite".
  */
 export function readMetricsRows(path: string): { rows: string[]; steps: number[]; torn: string | undefined } {
@@ -28,16 +40,19 @@ export function readMetricsRows(path: string): { rows: string[]; steps: number[]
   const torn = lines.pop() || undefined; // "" when the file ends with a newline
   const fix = "the file is corrupt; repair or delete it (the checkpoint does not depend on it), or start over with --overwrite";
   if (lines.length === 0 && torn === undefined) return { rows: [], steps: [], torn };
-  if (lines[0] !== METRICS_COLUMNS.join(",")) throw new Error(`${path} line 1: header ${JSON.stringify((lines[0] ?? torn ?? "").slice(0, 80))} is not ${JSON.stringify(METRICS_COLUMNS.join(","))}; ${fix}`);
-  const rows = lines.slice(1);
+  const legacy = lines[0] === LEGACY_COLUMNS.join(",");
+  if (lines[0] !== METRICS_COLUMNS.join(",") && !legacy) throw new Error(`${path} line 1: header ${JSON.stringify((lines[0] ?? torn ?? "").slice(0, 80))} is not ${JSON.stringify(METRICS_COLUMNS.join(","))}; ${fix}`);
+  const width = legacy ? LEGACY_COLUMNS.length : METRICS_COLUMNS.length;
   const steps: number[] = [];
-  rows.forEach((row, i) => {
+  const rows = lines.slice(1).map((row, i) => {
     const f = row.split(",");
     const step = Number(f[0]);
-    if (f.length !== METRICS_COLUMNS.length || !f.every(isNumberField) || !Number.isInteger(step) || step < 0 || step <= (steps.at(-1) ?? -1)) {
-      throw new Error(`${path} line ${i + 2}: ${JSON.stringify(row.slice(0, 80))} is not a metrics row (${METRICS_COLUMNS.length} numbers, the step first, steps increasing); ${fix}`);
+    const fieldsOk = f.every((v, j) => isNumberField(v) || (!legacy && v === "" && OPTIONAL.has(j)));
+    if (f.length !== width || !fieldsOk || !Number.isInteger(step) || step < 0 || step <= (steps.at(-1) ?? -1)) {
+      throw new Error(`${path} line ${i + 2}: ${JSON.stringify(row.slice(0, 80))} is not a metrics row (${width} numbers, the step first, steps increasing); ${fix}`);
     }
     steps.push(step);
+    return legacy ? [...f.slice(0, 9), ...[...OPTIONAL].map(() => ""), f[9]].join(",") : row;
   });
   return { rows, steps, torn };
 }

@@ -39,9 +39,9 @@ export function describeRun(r: ExistingRun): string {
   return r.checkpoint ? `${ck}, ${r.rows} metric rows` : `${r.rows} metric rows, ${ck}`;
 }
 
-/** Delete the files of the run in `dir` that `trainRun` owns: metrics.csv, config.json, checkpoint/ and its @2 leftovers. */
+/** Delete the files of the run in `dir` that `trainRun` owns: metrics.csv, config.json, checkpoint/ (and its @2 leftovers), checkpoints/. */
 export function clearRun(dir: string): void {
-  for (const f of ["metrics.csv", "config.json", "checkpoint"]) rmSync(join(dir, f), { recursive: true, force: true });
+  for (const f of ["metrics.csv", "config.json", "checkpoint", "checkpoints"]) rmSync(join(dir, f), { recursive: true, force: true });
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
     if (/^\.checkpoint\.(tmp|old)-\d+$/.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }

@@ -28,7 +28,7 @@ import { Rng } from "../utils/rng.js";
 import { type DeviceRead, readAsync, readSync } from "./device_read.js";
 import { copyParams, emaUpdate } from "./ema.js";
 import { type PendingGradients, chunkedGradients, pendingGradients } from "./gradients.js";
-import { msnLoss, msnTargets } from "./loss.js";
+import { msnLoss, msnTargets, prototypeLogProbabilities } from "./loss.js";
 import type { GradientResult, StepOptions, StepResult } from "./types.js";
 import { drawMsnMasks, validateMsnBatch } from "./views.js";
 
@@ -268,6 +268,14 @@ export class MultimodalMSN {
     } finally {
       tf.dispose([...saved, ...(g ? [g.losses, ...g.grads.values()] : []), ...(values ? [values] : [])]);
     }
+  }
+
+  /**
+   * Prototype assignments of target-encoder CLS features, without sharpening or Sinkhorn (what the monitors
+   * read): softmax(cos(targetHead(cls), prototypes) / temperature). [B, D] → [B, K]; caller owns the result.
+   */
+  prototypeAssignments(cls: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.exp(prototypeLogProbabilities(this.targetHead.forward(cls), this.prototypeMatrix, this.config.temperature)) as tf.Tensor2D);
   }
 
   /**

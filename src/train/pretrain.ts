@@ -7,9 +7,10 @@ import type { MsnBatch } from "../types/batch.js";
 import { disposeBatch } from "../types/batch.js";
 import type { MultimodalMSN, StepResult } from "../msn/multimodal_msn.js";
 import { ProgressReporter } from "../utils/progress.js";
+import { monitorDue, monitorText, type MonitorRow, type TrainMonitor } from "./monitor.js";
 
-/** A step's result with its throughput. */
-export type StepReport = StepResult & { readonly imagesPerSecond: number };
+/** A step's result with its throughput, and the monitor reading made after it (on monitored steps). */
+export type StepReport = StepResult & { readonly imagesPerSecond: number; readonly monitor?: MonitorRow };
 
 /** Options of {@link pretrain}. */
 export interface PretrainOptions {
@@ -21,6 +22,8 @@ export interface PretrainOptions {
   readonly onStep?: (r: StepReport) => void | Promise<void>;
   /** Show a progress bar / log lines on stderr (default true). */
   readonly progress?: boolean;
+  /** Read the monitors (e.g. `modelMonitor`: k-NN AUROC, effective rank, feature std, prototype usage) every `monitor.every` steps. */
+  readonly monitor?: TrainMonitor;
 }
 
 /**
@@ -36,12 +39,15 @@ export async function stepLoop(
     stepsPerEpoch: number;
     more: () => boolean;
     progress?: boolean;
+    /** Monitors, read after the steps {@link monitorDue} names (`lastStep`: the run's final step count). */
+    monitor?: TrainMonitor & { readonly lastStep: number };
     onStep?: (r: StepReport) => void | Promise<void>;
     onError?: (e: Error) => Error;
   },
 ): Promise<StepResult[]> {
   const bar = o.progress === false ? undefined : new ProgressReporter({ total: o.total, unit: "step", label: "pretrain", sink: process.stderr });
   const results: StepResult[] = [];
+  let lastReading = ""; // the latest monitor reading stays on the progress line until the next one
   const it = batches[Symbol.asyncIterator]();
   try {
     while (o.more()) {
@@ -59,8 +65,10 @@ export async function stepLoop(
       }
       const imagesPerSecond = batch.target.shape[0] / ((performance.now() - t0) / 1000);
       results.push(r);
-      await o.onStep?.({ ...r, imagesPerSecond });
-      bar?.update(1, `${imagesPerSecond.toFixed(1)} img/s  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}`);
+      const m = o.monitor && monitorDue(model.step, o.monitor.every, o.monitor.lastStep) ? await o.monitor.read(model) : undefined;
+      if (m) lastReading = `  [step ${m.step}] ${monitorText(m, model.config.numPrototypes)}`;
+      await o.onStep?.({ ...r, imagesPerSecond, ...(m ? { monitor: m } : {}) });
+      bar?.update(1, `${imagesPerSecond.toFixed(1)} img/s  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}${lastReading}`);
     }
     bar?.done();
   } finally {
@@ -77,6 +85,7 @@ export async function pretrain(model: MultimodalMSN, batches: AsyncIterable<MsnB
     stepsPerEpoch: opts.stepsPerEpoch ?? Math.max(1, opts.steps),
     more: () => taken < opts.steps,
     progress: opts.progress,
+    ...(opts.monitor ? { monitor: { ...opts.monitor, lastStep: model.step + opts.steps } } : {}),
     onStep: async (r) => {
       taken += 1;
       await opts.onStep?.(r);

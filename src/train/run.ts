@@ -8,8 +8,11 @@
  * `dir/.lock` keeps a second process out while the run lasts.
  *
  *   run/config.json        resolved MsnConfig
- *   run/metrics.csv        step,loss,ce,me_max,entropy,lr,weight_decay,momentum,grad_norm,images_per_second
+ *   run/metrics.csv        step,loss,ce,me_max,entropy,lr,weight_decay,momentum,grad_norm, the monitor columns
+ *                          (knn_auroc,effective_rank,feature_std,proto_entropy,proto_mean_entropy,protos_in_use;
+ *                          empty on steps without a reading), images_per_second
  *   run/checkpoint/        model.json (tfjs weightsManifest + state + digests), weights-STEP-HASH.bin, config.json
+ *   run/checkpoints/step-N/ checkpoints kept at the steps of `keepSteps` (e.g. for a learning curve)
  *   run/.lock              while a run is in progress (src/utils/run_lock.ts)
  */
 import { makeDirs } from "../utils/make_dirs.js";
@@ -25,6 +28,7 @@ import { acquireRunLock } from "../utils/run_lock.js";
 import type { MsnBatch } from "../types/batch.js";
 import { MultimodalMSN, type StepResult } from "../msn/multimodal_msn.js";
 import { stepLoop, type StepReport } from "./pretrain.js";
+import { monitorFields, type TrainMonitor } from "./monitor.js";
 
 export { METRICS_COLUMNS } from "../io/metrics_csv.js";
 
@@ -41,6 +45,8 @@ export interface TrainRunOptions {
   readonly stepsPerEpoch: number;
   /** Write a checkpoint every this many steps (and always at the end). */
   readonly checkpointEvery: number;
+  /** Also keep the checkpoints of these steps, in `dir/checkpoints/step-N` (never overwritten by later steps). */
+  readonly keepSteps?: readonly number[];
   /**
    * The batch stream starting at global step `startStep`; batch k must depend only on k (and a seed) for a
    * resumed run to be bit-identical. Every batch taken is disposed by the run.
@@ -53,6 +59,8 @@ export interface TrainRunOptions {
   /** Names the run in `dir/.lock` and in "in use" messages (default "trainRun"), e.g. "mmsn pretrain". */
   readonly command?: string;
   readonly progress?: boolean;
+  /** Read the monitors (e.g. `modelMonitor` of src/eval/model_monitor.ts) every `monitor.every` steps and at the last step, into metrics.csv. */
+  readonly monitor?: TrainMonitor;
   readonly onStep?: (r: StepReport) => void | Promise<void>;
 }
 
@@ -68,6 +76,11 @@ export interface TrainRunResult {
   readonly interrupted: boolean;
   /** The signal that stopped the run, when `interrupted` (a CLI exits 130 for SIGINT, 143 for SIGTERM). */
   readonly signal?: StopSignal;
+}
+
+/** Where `trainRun` keeps the checkpoint of step `step` of the run in `dir` (option `keepSteps`). */
+export function keptCheckpoint(dir: string, step: number): string {
+  return join(dir, "checkpoints", `step-${step}`);
 }
 
 /** Top-level config keys whose values differ between `a` and `b`. */
@@ -153,12 +166,13 @@ async function trainLocked(config: MsnConfig, opts: TrainRunOptions): Promise<Tr
       stepsPerEpoch: opts.stepsPerEpoch,
       more: () => model.step < opts.steps && signal === undefined,
       progress: opts.progress,
+      ...(opts.monitor ? { monitor: { ...opts.monitor, lastStep: opts.steps } } : {}),
       onError: (e) => {
         const last = existsSync(join(ckpt, "model.json")) ? `the last good checkpoint (${ckpt}) is kept` : "no checkpoint was written yet";
         return new Error(`${e.message}; ${last}`);
       },
       onStep: async (r) => {
-        const row = [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, r.imagesPerSecond.toFixed(3)].join(",") + "\n";
+        const row = [r.step, r.loss, r.ce, r.meMax, r.entropy, r.lr, r.weightDecay, r.momentum, r.gradNorm, ...monitorFields(r.monitor), r.imagesPerSecond.toFixed(3)].join(",") + "\n";
         try {
           appendFileSync(metrics, row);
         } catch (e) {
@@ -166,6 +180,7 @@ async function trainLocked(config: MsnConfig, opts: TrainRunOptions): Promise<Tr
         }
         await opts.onStep?.(r);
         if (model.step % opts.checkpointEvery === 0 || model.step === opts.steps) await save();
+        if (opts.keepSteps?.includes(model.step)) await model.saveAsync(keptCheckpoint(opts.dir, model.step));
         await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop, where signal handlers run
       },
     });
