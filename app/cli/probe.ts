@@ -17,7 +17,8 @@ import { RNG_ALGORITHM } from "../../src/utils/rng.js";
 import { selectSplit, subsetDataset, type CxrDataset, type SplitName } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { methodName } from "../study/ehr_groups.js";
-import { runMethod } from "../study/method_run.js";
+import { seedMeanMacroAuroc } from "../../src/eval/paired.js";
+import { KNN_K, runMethod } from "../study/method_run.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { writeProbeOutputs, type MethodResult } from "../study/report.js";
 import { checkPreset } from "./args.js";
@@ -59,6 +60,8 @@ export interface ProbeCommandResult extends MethodResult {
   readonly dir: string;
   /** The scored test rows: labels and the probe's logits (for paired comparisons). */
   readonly test: TestScores;
+  /** MIMIC with cached features: the test rows scored by a k-NN classifier (k 20) on the frozen train features. */
+  readonly knn?: TestScores;
 }
 
 /** Resolve `RUN` or `RUN/checkpoint` to the checkpoint directory. */
@@ -184,6 +187,7 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
       method,
       dataset: o.dataset,
       model,
+      knn: o.dataset === "mimic" && !augmented,
       features: async (encoder) => {
         const train = augmented ? trainImages(encoder, selectSplit(ds, "train")) : await features(encoder, ds, name, "train");
         const splits = { train, val: await features(encoder, ds, name, "validate"), test: await features(encoder, ds, name, "test") } as FeatureSplits | ImageTrainSplits;
@@ -201,10 +205,16 @@ export async function probeCommand(o: ProbeCommandOptions): Promise<ProbeCommand
     const result: MethodResult = { method, dataset: o.dataset, evaluation: run.evaluation, source };
     const skipped = skipCounts(reports);
     printSkipSummary(reports);
-    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol, { probeEpochs: o.maxEpochs ?? 100, bootstrap: o.bootstrap ?? 1000 }), ...run.notes, skipNote(reports)], skipped, interval: protocol.settings.interval });
+    await writeProbeOutputs(o.out, result, { training: run.training, notes: [...protocolHeader(protocol, { probeEpochs: o.maxEpochs ?? 100, bootstrap: o.bootstrap ?? 1000 }), ...run.notes, ...(run.knn ? [knnNote(run.knn, o.bootstrap ?? 1000)] : []), skipNote(reports)], skipped, interval: protocol.settings.interval });
     writeSkips(o.out, reports);
-    return { ...result, training: run.training, dir: o.out, test: run.test };
+    return { ...result, training: run.training, dir: o.out, test: run.test, ...(run.knn ? { knn: run.knn } : {}) };
   } finally {
     model.dispose();
   }
+}
+
+/** The k-NN read-out in one line: test macro AUROC with its percentile interval. */
+function knnNote(knn: TestScores, bootstrap: number): string {
+  const m = seedMeanMacroAuroc(knn.labels, [knn.logits], knn.numLabels, { resamples: Math.max(bootstrap, 2) });
+  return `k-NN read-out (k ${KNN_K}, cosine, T 0.07, the train features as the bank, no training): test macro AUROC ${m.value.toFixed(3)} (${m.ci.lo.toFixed(3)}, ${m.ci.hi.toFixed(3)})`;
 }

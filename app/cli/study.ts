@@ -15,7 +15,7 @@ import { writeSyntheticCohort } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { ehrCombinations, methodName } from "../study/ehr_groups.js";
 import { comparisonMarkdown, comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
-import { learningCurveChart, learningCurveText, pairedTestNote, seedFindings, seedSummary, seedSummaryMarkdown, seedSummaryText, type CurveProbe, type SeedRun, type SeedSummary } from "../study/seeds.js";
+import { learningCurveChart, learningCurveText, pairedTestNote, READOUT_TITLE, seedFindings, seedSummary, seedSummaryMarkdown, seedSummaryText, type CurveProbe, type SeedRun, type SeedSummary } from "../study/seeds.js";
 import { keptCheckpoint } from "../../src/train/run.js";
 import { saveChart } from "../../src/viz/render.js";
 import { COHORT_LAYOUT } from "../data.js";
@@ -106,7 +106,10 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], ru
   const t1 = clock();
   const result = await probeOf(o, join(run, "probe-mimic"), { checkpoint: join(run, "checkpoint"), method });
   const curve: CurveProbe[] = [];
-  for (const k of keep) curve.push({ method, steps: k, test: (await probeOf(o, join(run, `probe-mimic-step-${k}`), { checkpoint: keptCheckpoint(run, k), method })).test });
+  for (const k of keep) {
+    const p = await probeOf(o, join(run, `probe-mimic-step-${k}`), { checkpoint: keptCheckpoint(run, k), method });
+    curve.push({ method, steps: k, test: p.test, ...(p.knn ? { knn: p.knn } : {}) });
+  }
   timings.push(`${method}${seed !== undefined ? ` (seed ${seed})` : ""}: pretraining ${(t1 - t0).toFixed(0)} s (${o.steps} steps), features + probe ${(clock() - t1).toFixed(0)} s${keep.length ? ` (${keep.length + 1} checkpoints)` : ""}`);
   links[`${method}${seed !== undefined ? ` (seed ${seed})` : ""}`] = run;
   return { result, curve };
@@ -119,12 +122,13 @@ async function finish(
   timings: string[],
   links: Record<string, string>,
   t0: number,
-  seeded?: { readonly summary: SeedSummary; readonly perSeed: readonly { readonly seed: number; readonly results: readonly MethodResult[] }[] },
-): Promise<{ results: MethodResult[]; seconds: number; report: string; summary?: SeedSummary }> {
+  seeded?: { readonly summaries: readonly SeedSummary[]; readonly perSeed: readonly { readonly seed: number; readonly results: readonly MethodResult[] }[] },
+): Promise<{ results: MethodResult[]; seconds: number; report: string; summaries?: readonly SeedSummary[] }> {
   const seconds = clock() - t0;
   const interval = (o.protocol ?? resolvedProtocol("fast")).settings.interval;
-  const s = seeded?.summary;
-  const curveFile = s && s.curve.length > 0 ? await saveChart(learningCurveChart(s, title), join(o.out, "learning_curve")) : undefined;
+  const summaries = seeded?.summaries ?? [];
+  const curveFile = summaries.some((s) => s.curve.length > 0) ? await saveChart(learningCurveChart(summaries, title), join(o.out, "learning_curve")) : undefined;
+  const heading = (s: SeedSummary) => `${READOUT_TITLE[s.readout]} on frozen target-encoder features, ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"}, MIMIC-CXR test (${s.n} images)`;
   const files = await writeStudyReport(o.out, results, {
     interval,
     title,
@@ -132,14 +136,9 @@ async function finish(
     ...(seeded
       ? {
           sections: [
-            `## Over ${s!.seeds.length} seed${s!.seeds.length === 1 ? "" : "s"}`,
-            "",
-            seedSummaryMarkdown(s!),
-            "",
-            ...seedFindings(s!).map((f) => `- ${f}`),
-            "",
-            ...(curveFile ? ["## Learning curve", "", "```", learningCurveText(s!), "```", "", "![learning curve](learning_curve.svg)", ""] : []),
-            ...seeded.perSeed.flatMap((p) => [`## Seed ${p.seed}`, "", comparisonMarkdown(p.results, { interval }), ""]),
+            ...summaries.flatMap((s) => [`## ${heading(s)}`, "", seedSummaryMarkdown(s), "", ...seedFindings(s).map((f) => `- ${f}`), ""]),
+            ...(curveFile ? ["## Learning curve", "", ...summaries.flatMap((s) => [`${READOUT_TITLE[s.readout]}:`, "", "```", learningCurveText(s), "```", ""]), "![learning curve](learning_curve.svg)", ""] : []),
+            ...seeded.perSeed.flatMap((p) => [`## Seed ${p.seed}, linear probe`, "", comparisonMarkdown(p.results, { interval }), ""]),
             `The chart below: per-label AUROC of seed ${seeded.perSeed[0]!.seed}.`,
           ],
         }
@@ -151,16 +150,18 @@ async function finish(
       `total wall time ${seconds.toFixed(0)} s`,
     ],
   });
-  if (s) {
-    console.log(`\n${title}: MIMIC-CXR test (${s.n} images), linear probe on frozen target-encoder features, ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"}\n\n${seedSummaryText(s)}\n\n${pairedTestNote(s)}\n`);
-    if (s.curve.length > 0) console.log(`learning curve (seed-averaged macro AUROC, 95% CI):\n${learningCurveText(s)}\n`);
-    for (const f of seedFindings(s)) console.log(`- ${f.replaceAll("**", "")}`);
-    console.log("");
+  if (summaries.length > 0) {
+    for (const s of summaries) {
+      console.log(`\n${title}: ${heading(s)}\n\n${seedSummaryText(s)}\n`);
+      if (s.curve.length > 0) console.log(`learning curve (seed-averaged macro AUROC, 95% CI):\n${learningCurveText(s)}\n`);
+      for (const f of seedFindings(s)) console.log(`- ${f.replaceAll("**", "")}`);
+    }
+    console.log(`\n${pairedTestNote(summaries[0]!)}\n`);
   } else {
     console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results, { interval })}\n`);
   }
   console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png${curveFile ? ", learning_curve.svg/.png" : ""}); ${seconds.toFixed(0)} s in all`);
-  return { results, seconds, report: files.report, ...(s ? { summary: s } : {}) };
+  return { results, seconds, report: files.report, ...(seeded ? { summaries } : {}) };
 }
 
 /**
@@ -168,7 +169,7 @@ async function finish(
  * (and at the --curve steps); the report compares them over seeds with paired tests.
  * @returns the first seed's method results, the seeded summary, total seconds and the report path.
  */
-export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string; summary?: SeedSummary }> {
+export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult[]; seconds: number; report: string; summaries?: readonly SeedSummary[] }> {
   const t0 = clock();
   const last = o.ehr.length > 0 ? `msn-ehr-${o.ehr.join("-")}` : "msn";
   const base = msnConfig(o.preset).seed;
@@ -190,12 +191,14 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
     const ehr = o.ehr.length > 0 ? await pretrainAndProbe(o, o.ehr, join(dir, last), timings, links, seed) : undefined;
     const results = [random, msn.result, ...(ehr ? [ehr.result] : [])];
     perSeed.push({ seed, results });
-    runs.push({ seed, results: results.map((r) => ({ method: r.method, test: r.test })), curve: [...msn.curve, ...(ehr?.curve ?? [])] });
+    runs.push({ seed, results: results.map((r) => ({ method: r.method, test: r.test, ...(r.knn ? { knn: r.knn } : {}) })), curve: [...msn.curve, ...(ehr?.curve ?? [])] });
   }
   // The last method's target encoder of the first seed, ready for the browser (tfjs model.json + weights + mmsn_encoder.js).
   await exportCommand(join(o.out, `seed-${seeds[0]}`, last, "checkpoint"), join(o.out, `seed-${seeds[0]}`, last, "web"));
-  const summary = seedSummary(runs, o.steps, { resamples: Math.max(o.bootstrap, 200) });
-  return finish(o, "Multimodal MSN study", perSeed[0]!.results, timings, links, t0, { summary, perSeed });
+  const resamples = Math.max(o.bootstrap, 200);
+  const withKnn = runs.every((r) => [...r.results, ...r.curve].every((x) => x.knn));
+  const summaries = (withKnn ? (["probe", "knn"] as const) : (["probe"] as const)).map((readout) => seedSummary(runs, o.steps, { resamples, readout }));
+  return finish(o, "Multimodal MSN study", perSeed[0]!.results, timings, links, t0, { summaries, perSeed });
 }
 
 /**

@@ -6,7 +6,8 @@
 import type { ProbeTrainResult } from "../../src/eval/linear_probe.js";
 import type { ProbeOptions } from "../../src/eval/probe_options.js";
 import { mimicProtocol, type FeatureSplits, type ImageTrainSplits, type ProtocolResult, type TestScores } from "../../src/eval/protocols.js";
-import type { Encoder } from "../../src/eval/types.js";
+import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
+import { knnMacroAuroc } from "../../src/eval/monitors.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import type { MultimodalMSN, StepResult } from "../../src/msn/multimodal_msn.js";
 import { pretrain } from "../../src/train/pretrain.js";
@@ -34,6 +35,11 @@ export interface MethodRunOptions {
   readonly probe?: ProbeOptions;
   /** Bootstrap resamples of the test metrics; default 1000. */
   readonly bootstrap?: number;
+  /**
+   * Also score the test images with a weighted k-NN classifier (k 20, cosine, `knnMacroAuroc`) on the same frozen
+   * train features (cached-feature splits only): a second read-out that needs no training. Default false.
+   */
+  readonly knn?: boolean;
 }
 
 /** Result of {@link runMethod}: plain data, no tensors. */
@@ -46,6 +52,8 @@ export interface MethodRun extends MethodResult {
   readonly seconds: { readonly pretrain: number; readonly evaluate: number };
   /** The scored test rows (labels and probe logits), for paired comparisons between methods. */
   readonly test: TestScores;
+  /** With `knn`: the same test rows scored by the k-NN classifier (its scores in `logits`). */
+  readonly knn?: TestScores;
 }
 
 /**
@@ -61,6 +69,7 @@ export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
   const t1 = performance.now();
   const splits = await o.features((x) => o.model.encode(x));
   const r = o.protocol ? await o.protocol(splits) : await mimicProtocol(splits, { ...(o.probe ? { probe: o.probe } : {}), evaluate: { bootstrap: o.bootstrap ?? 1000 } });
+  const knn = o.knn && "features" in splits.train ? knnScores(splits.train, splits.test) : undefined;
   const t2 = performance.now();
   return {
     method: o.method,
@@ -71,6 +80,16 @@ export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
     ...(r.training ? { training: r.training } : {}),
     notes: r.notes,
     test: r.test,
+    ...(knn ? { knn } : {}),
     seconds: { pretrain: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000 },
   };
 }
+
+/** k-NN scores (k 20, T 0.07, cosine) of every test row from the train features, as {@link TestScores}. */
+export function knnScores(train: LabeledFeatures, test: LabeledFeatures): TestScores {
+  const r = knnMacroAuroc(train, test, { k: KNN_K });
+  return { labels: test.labels, logits: Float32Array.from(r.scores), numLabels: test.labelNames.length };
+}
+
+/** Neighbours of the study's k-NN read-out (DINO's smaller k). */
+export const KNN_K = 20;

@@ -14,18 +14,20 @@ import type { TopLevelSpec } from "vega-lite";
 import { pairedBootstrap, seedMeanMacroAuroc, type PairedComparison, type SeedMeanAuroc } from "../../src/eval/paired.js";
 import type { TestScores } from "../../src/eval/protocols.js";
 
-/** One method's probe on one seed: its name and scored test rows. */
+/** One method's probe on one seed: its name and scored test rows (linear probe, and k-NN when computed). */
 export interface SeedMethodResult {
   readonly method: string;
   readonly test: TestScores;
+  readonly knn?: TestScores;
 }
 
 /** A learning-curve probe: a method's checkpoint after `steps` steps, on one seed. */
-export interface CurveProbe {
-  readonly method: string;
+export interface CurveProbe extends SeedMethodResult {
   readonly steps: number;
-  readonly test: TestScores;
 }
+
+/** The read-outs a summary can be made of: the linear probe's logits, or the k-NN scores. */
+export type Readout = "probe" | "knn";
 
 /** Everything a study measured on one seed. */
 export interface SeedRun {
@@ -66,6 +68,7 @@ export interface CurvePoint {
 
 /** The summary of a seeded study: plain data. */
 export interface SeedSummary {
+  readonly readout: Readout;
   readonly seeds: readonly number[];
   readonly n: number;
   readonly rows: readonly SeedSummaryRow[];
@@ -77,22 +80,30 @@ export interface SeedSummary {
  * Summarise a seeded study. `runs` must hold the same methods in the same order on every seed, scored on the
  * same test rows (the labels are compared).
  * @param steps the pretraining steps of the final checkpoints (the curve's last point).
- * @throws Error when the seeds' methods or test labels differ.
+ * @param opts `readout`: the linear probe (default) or the k-NN scores; `resamples` of the bootstraps (default 1000).
+ * @throws Error when the seeds' methods or test labels differ, or a result lacks the read-out.
  */
-export function seedSummary(runs: readonly SeedRun[], steps: number, opts: { readonly resamples?: number } = {}): SeedSummary {
+export function seedSummary(runs: readonly SeedRun[], steps: number, opts: { readonly resamples?: number; readonly readout?: Readout } = {}): SeedSummary {
   if (runs.length === 0) throw new Error("seedSummary: no seeds");
+  const readout = opts.readout ?? "probe";
+  const scored = (r: SeedMethodResult): TestScores => {
+    const t = readout === "knn" ? r.knn : r.test;
+    if (!t) throw new Error(`seedSummary: ${r.method} has no ${readout} scores`);
+    return t;
+  };
   const methods = runs[0]!.results.map((r) => r.method);
   const labels = runs[0]!.results[0]!.test.labels;
   for (const run of runs) {
     const m = run.results.map((r) => r.method);
     if (m.join("\u0000") !== methods.join("\u0000")) throw new Error(`seedSummary: seed ${run.seed} has methods ${m.join(", ")}, seed ${runs[0]!.seed} has ${methods.join(", ")}`);
     for (const r of [...run.results, ...run.curve]) {
+      scored(r);
       if (r.test.labels.length !== labels.length || r.test.labels.some((v, i) => !Object.is(v, labels[i]))) {
         throw new Error(`seedSummary: ${r.method} of seed ${run.seed} was scored on other test rows than ${methods[0]} of seed ${runs[0]!.seed}; a paired comparison needs the same test images`);
       }
     }
   }
-  const rowsOf = (name: string) => runs.map((run) => run.results.find((r) => r.method === name)!.test.logits);
+  const rowsOf = (name: string) => runs.map((run) => scored(run.results.find((r) => r.method === name)!).logits);
   const numLabels = runs[0]!.results[0]!.test.numLabels;
   const boot = { resamples: opts.resamples ?? 1000 };
   const rows = methods.map((method) => {
@@ -114,12 +125,15 @@ export function seedSummary(runs: readonly SeedRun[], steps: number, opts: { rea
   for (const method of others) {
     point(method, 0, rowsOf(random!));
     for (const s of curveSteps) {
-      const scores = runs.map((run) => run.curve.find((c) => c.method === method && c.steps === s)?.test.logits);
+      const scores = runs.map((run) => {
+        const c = run.curve.find((x) => x.method === method && x.steps === s);
+        return c ? scored(c).logits : undefined;
+      });
       if (scores.every((x): x is Float32Array => x !== undefined)) point(method, s, scores);
     }
     point(method, steps, rowsOf(method));
   }
-  return { seeds: runs.map((r) => r.seed), n: labels.length / numLabels, rows, paired, curve };
+  return { readout, seeds: runs.map((r) => r.seed), n: labels.length / numLabels, rows, paired, curve };
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "n/a");
@@ -169,24 +183,31 @@ export function seedSummaryMarkdown(s: SeedSummary): string {
   return [markdownTable(SUMMARY_HEAD, summaryCells(s)), "", markdownTable(PAIRED_HEAD, pairedCells(s)), "", pairedTestNote(s)].join("\n");
 }
 
+/** A read-out's name in tables and charts. */
+export const READOUT_TITLE: Readonly<Record<Readout, string>> = { probe: "linear probe", knn: `k-NN (k 20)` };
+
 /**
  * The learning curve as a Vega-Lite spec: seed-averaged test macro AUROC against pretraining steps, one line per
- * method with its 95% interval as a band; step 0 is the random-init encoder, also drawn as a dashed rule.
+ * method with its 95% interval as a band, one panel per read-out; step 0 is the random-init encoder.
  */
-export function learningCurveChart(s: SeedSummary, title: string): TopLevelSpec {
-  const random = s.rows[0]!;
-  const values = s.curve.map((p) => ({ method: p.method, steps: p.steps, value: p.value, lo: p.lo, hi: p.hi }));
-  const x = { field: "steps", type: "quantitative", title: "pretraining steps" } as const;
+export function learningCurveChart(summaries: readonly SeedSummary[], title: string): TopLevelSpec {
+  const s0 = summaries[0]!;
+  const values = summaries.flatMap((s) => s.curve.map((p) => ({ readout: READOUT_TITLE[s.readout], method: p.method, steps: p.steps, value: p.value, lo: p.lo, hi: p.hi })));
+  const x = { field: "steps", type: "quantitative", title: "pretraining steps (0 = random init)" } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `${title}: test macro AUROC vs pretraining steps (mean of ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"}, 95% CI)`,
-    width: 520,
-    height: 280,
-    layer: [
-      { data: { values }, mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color: { field: "method", type: "nominal", title: null } } },
-      { data: { values }, mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color: { field: "method", type: "nominal", title: null } } },
-      { data: { values: [{ value: random.mean, label: `${random.method} ${f3(random.mean)}` }] }, mark: { type: "rule", strokeDash: [4, 4], color: "gray" }, encoding: { y: { field: "value", type: "quantitative" } } },
-    ],
+    title: `${title}: test macro AUROC vs pretraining steps (mean of ${s0.seeds.length} seed${s0.seeds.length === 1 ? "" : "s"}, 95% CI over test images)`,
+    data: { values },
+    facet: { column: { field: "readout", type: "nominal", title: null, sort: summaries.map((s) => READOUT_TITLE[s.readout]) } },
+    spec: {
+      width: 360,
+      height: 260,
+      layer: [
+        { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color: { field: "method", type: "nominal", title: null } } },
+        { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color: { field: "method", type: "nominal", title: null } } },
+      ],
+    },
+    resolve: { scale: { y: "independent" } },
   } as TopLevelSpec;
 }
 
@@ -211,7 +232,7 @@ export function seedFindings(s: SeedSummary): string[] {
     const c = p.comparison;
     const wins = c.perSeed.filter((d) => d > 0).length;
     const verdict = c.pValue < 0.05 ? (c.delta > 0 ? `${p.a} is above ${p.b}` : `${p.a} is below ${p.b}`) : `this test does not separate ${p.a} from ${p.b}`;
-    out.push(`**${p.a} vs ${p.b}:** Δ ${signed(c.delta)} macro AUROC (95% CI ${signed(c.ci.lo)} to ${signed(c.ci.hi)}, p ${formatP(c.pValue)}); ${verdict}; higher on ${wins} of ${c.perSeed.length} seeds.`);
+    out.push(`**${p.a} vs ${p.b} (${READOUT_TITLE[s.readout]}):** Δ ${signed(c.delta)} macro AUROC (95% CI ${signed(c.ci.lo)} to ${signed(c.ci.hi)}, p ${formatP(c.pValue)}); ${verdict}; higher on ${wins} of ${c.perSeed.length} seeds.`);
   }
   for (const m of [...new Set(s.curve.map((p) => p.method))]) {
     const pts = s.curve.filter((p) => p.method === m).sort((a, b) => a.steps - b.steps);
@@ -219,7 +240,7 @@ export function seedFindings(s: SeedSummary): string[] {
     const best = pts.reduce((a, b) => (b.value > a.value ? b : a));
     const first = pts.find((p) => p.steps > 0 && p.lo > pts[0]!.hi);
     out.push(
-      `**Learning curve of ${m}:** ${pts.map((p) => `${p.steps}: ${f3(p.value)}`).join(", ")}; highest at ${best.steps} steps` +
+      `**Learning curve of ${m} (${READOUT_TITLE[s.readout]}):** ${pts.map((p) => `${p.steps}: ${f3(p.value)}`).join(", ")}; highest at ${best.steps} steps` +
         (first ? `; its interval first clears the random-init interval at ${first.steps} steps.` : "; no point's interval clears the random-init interval."),
     );
   }

@@ -36,33 +36,28 @@ export interface MonitorOptions {
   readonly batchSize?: number;
 }
 
-/** Target-encoder CLS features [n, D] and prototype assignments [n, K] of a monitor set, as plain arrays. */
-async function embed(model: MultimodalMSN, set: MonitorImages, batchSize: number, assignments: boolean): Promise<{ features: Float32Array; dim: number; probs?: Float32Array }> {
+/** Target-encoder CLS features of a monitor set as a plain array, row-major [n, D]. */
+async function embed(model: MultimodalMSN, set: MonitorImages, batchSize: number): Promise<{ features: Float32Array; dim: number }> {
   const { n, size, channels } = set;
   const per = size * size * channels;
-  const feats: Float32Array[] = [];
-  const probs: Float32Array[] = [];
+  const parts: Float32Array[] = [];
   for (let i = 0; i < n; i += batchSize) {
     const b = Math.min(batchSize, n - i);
-    const x = tf.tensor4d(set.images.subarray(i * per, (i + b) * per), [b, size, size, channels]); // [b, S, S, C]
-    const cls = model.encode(x); // [b, D]
-    x.dispose();
-    feats.push((await cls.data()) as Float32Array);
-    if (assignments) {
-      const p = model.prototypeAssignments(cls); // [b, K]
-      probs.push((await p.data()) as Float32Array);
-      p.dispose();
-    }
+    const cls = tf.tidy(() => model.encode(tf.tensor4d(set.images.subarray(i * per, (i + b) * per), [b, size, size, channels]))); // [b, D]
+    parts.push((await cls.data()) as Float32Array);
     cls.dispose();
   }
-  const cat = (parts: Float32Array[]) => {
-    const out = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
-    let o = 0;
-    for (const p of parts) (out.set(p, o), (o += p.length));
-    return out;
-  };
-  const features = cat(feats);
-  return { features, dim: features.length / n, ...(assignments ? { probs: cat(probs) } : {}) };
+  const features = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
+  parts.reduce((o, p) => (features.set(p, o), o + p.length), 0);
+  return { features, dim: features.length / n };
+}
+
+/** Prototype assignments [n, K] of the CLS features of a whole set: one head pass, so its BatchNorm sees every row. */
+async function assignments(model: MultimodalMSN, features: Float32Array, n: number, dim: number): Promise<Float32Array> {
+  const p = tf.tidy(() => model.prototypeAssignments(tf.tensor2d(features, [n, dim]))); // [n, K]
+  const out = (await p.data()) as Float32Array;
+  p.dispose();
+  return out;
 }
 
 /**
@@ -77,12 +72,12 @@ export async function monitorModel(model: MultimodalMSN, o: MonitorOptions): Pro
   checkInt(o.query.n, "monitor: query images", 2);
   if (o.bank.labels.length / o.bank.n !== o.query.labels.length / o.query.n) throw new Error("monitor: the bank and query sets have different label counts");
   const bs = checkInt(o.batchSize ?? 64, "monitor: batchSize", 1);
-  const bank = await embed(model, o.bank, bs, false);
-  const query = await embed(model, o.query, bs, true);
+  const bank = await embed(model, o.bank, bs);
+  const query = await embed(model, o.query, bs);
+  const probs = await assignments(model, query.features, o.query.n, query.dim);
   const knn = knnMacroAuroc({ features: bank.features, labels: o.bank.labels, n: o.bank.n, dim: bank.dim }, { features: query.features, labels: o.query.labels, n: o.query.n, dim: query.dim }, { k: o.k ?? 20 });
   const std = featureStd(query.features, o.query.n, query.dim);
-  const K = query.probs!.length / o.query.n;
-  const usage = prototypeUsage(query.probs!, o.query.n, K);
+  const usage = prototypeUsage(probs, o.query.n, probs.length / o.query.n);
   return {
     step: model.step,
     knnAuroc: knn.macroAuroc,

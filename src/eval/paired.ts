@@ -41,6 +41,7 @@ export interface PairedComparison {
  * error < 1.2e-7 everywhere).
  */
 export function normalCdf(x: number): number {
+  if (x === 0) return 0.5;
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
   const erfc =

@@ -272,10 +272,12 @@ export class MultimodalMSN {
 
   /**
    * Prototype assignments of target-encoder CLS features, without sharpening or Sinkhorn (what the monitors
-   * read): softmax(cos(targetHead(cls), prototypes) / temperature). [B, D] → [B, K]; caller owns the result.
+   * read): softmax(cos(targetHead(cls), prototypes) / temperature), the head's BatchNorm using the statistics of
+   * these rows (as in training) and its running buffers left untouched: the model is not changed.
+   * [B, D] → [B, K]; caller owns the result.
    */
   prototypeAssignments(cls: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.exp(prototypeLogProbabilities(this.targetHead.forward(cls), this.prototypeMatrix, this.config.temperature)) as tf.Tensor2D);
+    return tf.tidy(() => tf.exp(prototypeLogProbabilities(this.targetHead.forward(cls, false), this.prototypeMatrix, this.config.temperature)) as tf.Tensor2D);
   }
 
   /**

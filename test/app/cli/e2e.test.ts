@@ -123,19 +123,37 @@ describe("mmsn end to end on a tiny cohort", () => {
     }
   });
 
-  it("study: random init, MSN and multimodal MSN, one comparison table", async () => {
+  it("study: random init, MSN and multimodal MSN over two seeds, paired tests, learning curve and monitors", async () => {
     const out = join(TMP, "study");
-    const table = await mmsn("study", "--data", COHORT, "--out", out, "--preset", "test", "--steps", "3", "--ehr", "demographic", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress");
-    for (const m of ["random init", "MSN ", "MSN+EHR(demographic)"]) assert.ok(table.includes(m), m);
+    const args = ["study", "--data", COHORT, "--out", out, "--preset", "test", "--steps", "3", "--seeds", "2", "--monitor-every", "2", "--ehr", "demographic", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress"];
+    const table = await mmsn(...args);
+    for (const m of ["random init", "MSN ", "MSN+EHR(demographic)", "MSN − random init", "MSN+EHR(demographic) − MSN", "learning curve"]) assert.ok(table.includes(m), m);
     const md = readFileSync(join(out, "report.md"), "utf8");
-    assert.equal(md.split("\n").filter((l) => /^\| (random init|MSN|MSN\+EHR\(demographic\)) \| mimic \|/.test(l)).length, 3);
-    assert.ok(existsSync(join(out, "msn/checkpoint/model.json")) && existsSync(join(out, "msn-ehr-demographic/probe-mimic/results.csv")));
-    assert.ok(isPng(join(out, "comparison.png")));
-    assert.ok(existsSync(join(out, "msn-ehr-demographic/web/model.json")) && existsSync(join(out, "msn-ehr-demographic/web/mmsn_encoder.js")), "browser export");
+    // One comparison table per seed, the seeded summary (mean ± sd, per-seed values) and the paired tests.
+    assert.equal(md.split("\n").filter((l) => /^\| (random init|MSN|MSN\+EHR\(demographic\)) \| mimic \|/.test(l)).length, 6);
+    assert.match(md, /\| MSN \| \d\.\d{3} ± \d\.\d{3} \| \d\.\d{3} \(\d\.\d{3}, \d\.\d{3}\) \| \d\.\d{3}, \d\.\d{3} \|/);
+    assert.match(md, /\| MSN − random init \| [+−]\d\.\d{3} \([+−]\d\.\d{3}, [+−]\d\.\d{3}\) \| (< 0\.001|\d\.\d+) \| [+−]\d\.\d{3}, [+−]\d\.\d{3} \|/);
+    assert.match(md, /paired bootstrap over the \d+ test images/);
+    for (const seed of [24, 25]) {
+      const dir = join(out, `seed-${seed}`);
+      assert.ok(existsSync(join(dir, "msn/checkpoint/model.json")) && existsSync(join(dir, "msn-ehr-demographic/probe-mimic/results.csv")), `seed ${seed}`);
+      assert.equal(JSON.parse(readFileSync(join(dir, "msn/config.json"), "utf8")).seed, seed);
+      // --curve auto with --steps 3: the checkpoints of steps 1 and 2 are kept and probed.
+      for (const k of [1, 2]) assert.ok(existsSync(join(dir, `msn/checkpoints/step-${k}/model.json`)) && existsSync(join(dir, `msn/probe-mimic-step-${k}/results.csv`)), `seed ${seed} step ${k}`);
+      // Monitor readings after steps 2 and 3 (the last), in metrics.csv and its chart.
+      const rows = readFileSync(join(dir, "msn/metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
+      const knn = rows[0]!.indexOf("knn_auroc");
+      assert.deepEqual(rows.slice(1).map((r) => r[knn] !== ""), [false, true, true]);
+      assert.ok(isPng(join(dir, "msn/monitors.png")));
+    }
+    // Seed 24's random init is not seed 25's: the seeds change the initial weights.
+    const macro = (seed: number) => JSON.parse(readFileSync(join(out, `seed-${seed}`, "random-init/probe-mimic/evaluation.json"), "utf8")).evaluation.macroAuroc;
+    assert.notEqual(macro(24), macro(25));
+    assert.ok(isPng(join(out, "comparison.png")) && isPng(join(out, "learning_curve.png")));
+    assert.ok(existsSync(join(out, "seed-24/msn-ehr-demographic/web/model.json")) && existsSync(join(out, "seed-24/msn-ehr-demographic/web/mmsn_encoder.js")), "browser export");
     // Run again on the same --out: refused before any work, naming the runs and the ways on; --resume finishes.
-    const again = ["study", "--data", COHORT, "--out", out, "--preset", "test", "--steps", "3", "--ehr", "demographic", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress"];
-    await assert.rejects(mmsn(...again), /already holds runs of a study \(msn: checkpoint at step 3, 3 metric rows; msn-ehr-demographic: .*\); continue them with --resume, replace them with --overwrite/);
-    const resumed = await mmsn(...again, "--resume");
+    await assert.rejects(mmsn(...args), /already holds runs of a study \(seed-24\/msn: checkpoint at step 3, 3 metric rows; seed-24\/msn-ehr-demographic: .*\); continue them with --resume, replace them with --overwrite/);
+    const resumed = await mmsn(...args, "--resume");
     assert.ok(resumed.includes("MSN+EHR(demographic)"));
   });
 

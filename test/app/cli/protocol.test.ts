@@ -30,7 +30,7 @@ describe("protocols", () => {
 
   it("mmsn study --protocol paper runs end to end; its report lists every difference and nothing else differs", async () => {
     const out = join(TMP, "study");
-    const table = await mmsn("study", "--data", COHORT, "--out", out, "--protocol", "paper", "--preset", "test", "--steps", "1", "--batch-size", "8", "--ehr", "demographic,scan", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress");
+    const table = await mmsn("study", "--data", COHORT, "--out", out, "--protocol", "paper", "--preset", "test", "--steps", "1", "--seeds", "1", "--batch-size", "8", "--ehr", "demographic,scan", "--probe-epochs", "2", "--bootstrap", "20", "--no-progress");
     assert.match(table, /MSN\+EHR\(demographic\+scan\)/);
     const notes = readFileSync(join(out, "report.md"), "utf8").split("\n").filter((l) => l.startsWith("- protocol:") || l.startsWith("- differs"));
     assert.deepEqual(
@@ -38,14 +38,14 @@ describe("protocols", () => {
       ["paper", "preset", "scale", "scale", "scale", "always", "always", "always"],
       notes.join("\n"),
     );
-    const run = JSON.parse(readFileSync(join(out, "msn-ehr-demographic-scan", "run.json"), "utf8"));
+    const run = JSON.parse(readFileSync(join(out, "seed-24", "msn-ehr-demographic-scan", "run.json"), "utf8"));
     assert.equal(run.protocol, "paper");
     assert.deepEqual({ ...run.protocolSettings, preset: "cxr_ehr_msn_tiny" }, PROTOCOLS.paper);
     assert.ok(run.trainImages > 1000, `pretrained on every image (${run.trainImages})`);
-    assert.equal(JSON.parse(readFileSync(join(out, "msn", "config.json"), "utf8")).init, "torch");
-    const ev = JSON.parse(readFileSync(join(out, "msn", "probe-mimic", "evaluation.json"), "utf8"));
+    assert.equal(JSON.parse(readFileSync(join(out, "seed-24", "msn", "config.json"), "utf8")).init, "torch");
+    const ev = JSON.parse(readFileSync(join(out, "seed-24", "msn", "probe-mimic", "evaluation.json"), "utf8"));
     assert.equal(ev.evaluation.n % 64, 0, "the official test loader drops its last incomplete batch");
-    assert.match(readFileSync(join(out, "msn", "probe-mimic", "summary.md"), "utf8"), /protocol: paper/);
+    assert.match(readFileSync(join(out, "seed-24", "msn", "probe-mimic", "summary.md"), "utf8"), /protocol: paper/);
   });
 
   it("probe --protocol paper scores CheXpert on its test set; a cohort without MedFuse's listfiles stops with where they come from", async () => {
