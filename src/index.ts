@@ -50,6 +50,7 @@ export { fineTuneEncoder } from "./eval/fine_tune.js";
 export { mimicProtocol, nih14Protocol, chexpertProtocol, labelFractionSweep } from "./eval/protocols.js";
 export type { FeatureSplits, ProtocolResult } from "./eval/protocols.js";
 export { auroc, averagePrecision, macroAuroc, evaluateMultilabel } from "./eval/metrics.js";
+export { modelMonitor } from "./eval/model_monitor.js";
 export type { EvaluateOptions, MultilabelEvaluation } from "./eval/metrics.js";
 export { evaluationRows, formatWithCi, resultsDataFrame, writeResultsCsv } from "./eval/results.js";
 export type { ResultRow } from "./eval/results.js";

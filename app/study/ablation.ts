@@ -28,9 +28,15 @@ import type { ProbeOptions } from "../../src/eval/probe_options.js";
 import { formatWithCi } from "../../src/eval/results.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { groupedComparisonChart, lineChart } from "../../src/viz/charts.js";
-import { ehrColumnShares, evalViews, mimicEhr, pretrainBatches, resolveDataRoots, splitFeatures, type AlignedEhr, type DatasetFeatureOptions } from "../data.js";
+import { ehrColumnShares, evalViews, mimicEhr, monitorImages, pretrainBatches, resolveDataRoots, splitFeatures, type AlignedEhr, type DatasetFeatureOptions } from "../data.js";
 import { methodName } from "./ehr_groups.js";
 import { runMethod, type MethodRun } from "./method_run.js";
+import { learningCurveChart, seedSummary, type CurveProbe, type SeedRun, type SeedSummary } from "./seeds.js";
+import { monitorChart } from "./run_summary.js";
+import { modelMonitor, type MonitorImages } from "../../src/eval/model_monitor.js";
+import type { MonitorRow } from "../../src/train/monitor.js";
+import type { Encoder } from "../../src/eval/types.js";
+import { msnConfig } from "../../src/config/msn.js";
 import { comparisonPoints, comparisonText, perLabelComparison } from "./report.js";
 
 /** Reader-facing name of each EHR group (chart titles). */
@@ -206,6 +212,17 @@ export interface GroupAblationOptions {
   readonly bootstrap?: number;
   /** Called after each method (e.g. to log progress); gets plain data. */
   readonly onMethod?: (run: MethodRun) => void;
+  /**
+   * Pretraining seeds: the preset's seed and the next `seeds − 1` integers; default 1. The three methods of a seed
+   * share their initial weights and batches; `summaries` compares them over seeds with paired tests.
+   */
+  readonly seeds?: number;
+  /** Steps at which each pretrained method is also probed (the learning curve; random init and `steps` are always in it); default none. */
+  readonly curve?: readonly number[];
+  /** Monitor readings every this many steps (k-NN AUROC on validation images, effective rank, feature std, prototype usage); default 0 = off. */
+  readonly monitorEvery?: number;
+  /** Validation images the monitors read (the k-NN bank is twice as many train images); default 64. */
+  readonly monitorImages?: number;
 }
 
 /** Result of {@link runGroupAblation}: plain data, no tensors. */
@@ -222,8 +239,18 @@ export interface GroupAblationResult {
   readonly comparison: string;
   /** Per-label AUROC with CIs, one column per method (`perLabelComparison`). */
   readonly perLabel: Record<string, string | number>[];
-  /** Vega-Lite specs: the pretraining losses of both pretrained methods, per-label and macro AUROC with CIs. */
-  readonly charts: { readonly loss: TopLevelSpec; readonly auroc: TopLevelSpec };
+  /**
+   * Over the seeds, for the linear probe and for a k-NN read-out on the same features: mean ± sd, per-seed values,
+   * paired tests (each pretrained method vs random init, MSN+EHR vs MSN) and the learning curve (`seedSummary`).
+   */
+  readonly summaries: readonly SeedSummary[];
+  /** The pretraining monitor readings of the first seed, by method ({} without `monitorEvery`). */
+  readonly monitors: Readonly<Record<string, readonly MonitorRow[]>>;
+  /**
+   * Vega-Lite specs: the pretraining losses of both pretrained methods, per-label and macro AUROC with CIs (first
+   * seed), the learning curve over seeds, and the monitors of the first seed (with `monitorEvery`).
+   */
+  readonly charts: { readonly loss: TopLevelSpec; readonly auroc: TopLevelSpec; readonly curve: TopLevelSpec; readonly monitors?: TopLevelSpec };
 }
 
 /**
@@ -242,25 +269,65 @@ export async function runGroupAblation(o: GroupAblationOptions): Promise<GroupAb
   const overrides: MsnOverrides = o.model ?? d.model;
   const probe = o.probe ?? d.probe;
   const bootstrap = o.bootstrap ?? d.bootstrap;
-  const newModel = (ehrIn: number) => new MultimodalMSN(preset, { ...overrides, ehr: { ...overrides.ehr, ehrIn } });
+  const base = msnConfig(preset, overrides).seed;
+  const seeds = Array.from({ length: o.seeds ?? 1 }, (_, i) => base + i);
+  const curveSteps = [...new Set(o.curve ?? [])].filter((k) => k > 0 && k < steps).sort((x, y) => x - y);
+  const newModel = (ehrIn: number, seed: number) => new MultimodalMSN(preset, { ...overrides, seed, ehr: { ...overrides.ehr, ehrIn } });
   const methods = { random: "random init", msn: methodName([]), ehr: methodName([data.group]) };
   const runs: MethodRun[] = [];
-  const run = async (method: string, ehr: AlignedEhr | undefined, pretrained: boolean) => {
-    const model = newModel(ehr ? ehr.dim : 0);
+  const seedRuns: SeedRun[] = [];
+  let monitorSets: { bank: MonitorImages; query: MonitorImages } | undefined;
+  // One method on one seed: random init, or pretraining in segments that end at the curve steps (each probed).
+  const run = async (method: string, ehr: AlignedEhr | undefined, pretrained: boolean, seed: number): Promise<{ final: MethodRun; curve: CurveProbe[] }> => {
+    const model = newModel(ehr ? ehr.dim : 0, seed);
     try {
       const c = model.config;
       const fo = o.features ?? evalViews(c);
-      const batches = pretrained ? pretrainBatches(ehr ? ehr.dataset : data.train, c, ehr ? { ehr } : {}) : undefined;
-      const r = await runMethod({ method, model, ...(batches ? { batches, steps } : {}), features: (e) => splitFeatures(e, data.mimic, fo), probe, bootstrap });
-      runs.push(r);
-      o.onMethod?.(r);
+      const common = { method, model, features: (e: Encoder) => splitFeatures(e, data.mimic, fo), probe, bootstrap, knn: true };
+      if (!pretrained) return { final: await runMethod(common), curve: [] };
+      if ((o.monitorEvery ?? 0) > 0 && !monitorSets) {
+        const q = o.monitorImages ?? 64;
+        monitorSets = { query: await monitorImages(selectSplit(data.mimic, "validate"), c, q), bank: await monitorImages(data.train, c, 2 * q) };
+      }
+      const monitor = monitorSets ? modelMonitor({ every: o.monitorEvery!, ...monitorSets }) : undefined;
+      const parts: MethodRun[] = [];
+      const curve: CurveProbe[] = [];
+      let done = 0;
+      for (const k of [...curveSteps, steps]) {
+        const batches = pretrainBatches(ehr ? ehr.dataset : data.train, c, { ...(ehr ? { ehr } : {}), startStep: done });
+        const r = await runMethod({ ...common, batches, steps: k - done, stepsPerEpoch: steps, ...(monitor ? { monitor } : {}) });
+        parts.push(r);
+        if (k < steps) curve.push({ method, steps: k, test: r.test, ...(r.knn ? { knn: r.knn } : {}) });
+        done = k;
+      }
+      const last = parts[parts.length - 1]!;
+      const sum = (f: (r: MethodRun) => number) => parts.reduce((t, r) => t + f(r), 0);
+      const final: MethodRun = {
+        ...last,
+        source: `${steps} pretraining steps`,
+        pretraining: parts.flatMap((r) => r.pretraining),
+        monitors: parts.flatMap((r) => r.monitors),
+        seconds: { pretrain: sum((r) => r.seconds.pretrain), evaluate: sum((r) => r.seconds.evaluate) },
+      };
+      return { final, curve };
     } finally {
       model.dispose();
     }
   };
-  await run(methods.random, undefined, false);
-  await run(methods.msn, undefined, true);
-  await run(methods.ehr, data.ehr, true);
+  const monitors: Record<string, readonly MonitorRow[]> = {};
+  for (const seed of seeds) {
+    const random = await run(methods.random, undefined, false, seed);
+    const msn = await run(methods.msn, undefined, true, seed);
+    const ehr = await run(methods.ehr, data.ehr, true, seed);
+    const three = [random.final, msn.final, ehr.final];
+    if (seed === seeds[0]) {
+      runs.push(...three);
+      for (const r of three) if (r.monitors.length > 0) monitors[r.method] = r.monitors;
+    }
+    for (const r of three) o.onMethod?.(r);
+    seedRuns.push({ seed, results: three.map((r) => ({ method: r.method, test: r.test, ...(r.knn ? { knn: r.knn } : {}) })), curve: [...msn.curve, ...ehr.curve] });
+  }
+  const summaries = (["probe", "knn"] as const).map((readout) => seedSummary(seedRuns, steps, { readout, resamples: Math.max(bootstrap, 200) }));
   const timings = runs.map((r) => ({
     method: r.method,
     "pretraining (s)": +r.seconds.pretrain.toFixed(1),
@@ -278,8 +345,12 @@ export async function runGroupAblation(o: GroupAblationOptions): Promise<GroupAb
       width: 760,
       height: 240,
     }),
+    curve: learningCurveChart(summaries, `${GROUP_TITLE[data.group]} ablation`),
+    ...(Object.keys(monitors).length > 0
+      ? { monitors: monitorChart(Object.entries(monitors).flatMap(([method, rows]) => rows.map((r) => ({ ...r, series: method }))), `${GROUP_TITLE[data.group]} ablation (seed ${seeds[0]})`) }
+      : {}),
   };
-  return { group: data.group, steps, runs, methods, timings, comparison: comparisonText(runs), perLabel: perLabelComparison(runs), charts };
+  return { group: data.group, steps, runs, methods, timings, comparison: comparisonText(runs), perLabel: perLabelComparison(runs), summaries, monitors, charts };
 }
 
 /** "first → last" pretraining loss of a run (3 decimals); undefined without pretraining. */

@@ -10,7 +10,8 @@ import type { Encoder, LabeledFeatures } from "../../src/eval/types.js";
 import { knnMacroAuroc } from "../../src/eval/monitors.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import type { MultimodalMSN, StepResult } from "../../src/msn/multimodal_msn.js";
-import { pretrain } from "../../src/train/pretrain.js";
+import { pretrain, type StepReport } from "../../src/train/pretrain.js";
+import type { MonitorRow, TrainMonitor } from "../../src/train/monitor.js";
 import type { MethodResult } from "./report.js";
 
 /** Options of {@link runMethod}. */
@@ -25,6 +26,10 @@ export interface MethodRunOptions {
   readonly batches?: AsyncIterable<MsnBatch>;
   /** Pretraining steps (required with `batches`). */
   readonly steps?: number;
+  /** Steps per schedule epoch of the pretraining (default `steps`: the call is one schedule epoch). */
+  readonly stepsPerEpoch?: number;
+  /** Pretraining monitors (e.g. `modelMonitor`); their readings are in `monitors`. */
+  readonly monitor?: TrainMonitor;
   /**
    * Frozen-encoder features of the train/val/test splits (e.g. `splitFeatures(encoder, mimic, …)`), or the train
    * images themselves (`ImageTrainSplits`: the official probe, augmented images through the frozen encoder).
@@ -54,6 +59,8 @@ export interface MethodRun extends MethodResult {
   readonly test: TestScores;
   /** With `knn`: the same test rows scored by the k-NN classifier (its scores in `logits`). */
   readonly knn?: TestScores;
+  /** The monitor readings taken while pretraining ([] without `monitor`). */
+  readonly monitors: readonly MonitorRow[];
 }
 
 /**
@@ -65,7 +72,15 @@ export interface MethodRun extends MethodResult {
 export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
   if (o.batches && !(o.steps !== undefined && o.steps > 0)) throw new Error(`runMethod(${o.method}): give steps > 0 with batches`);
   const t0 = performance.now();
-  const pretraining = o.batches ? await pretrain(o.model, o.batches, { steps: o.steps!, progress: false }) : [];
+  const monitors: MonitorRow[] = [];
+  const pretraining = o.batches
+    ? await pretrain(o.model, o.batches, {
+        steps: o.steps!,
+        progress: false,
+        ...(o.stepsPerEpoch !== undefined ? { stepsPerEpoch: o.stepsPerEpoch } : {}),
+        ...(o.monitor ? { monitor: o.monitor, onStep: (r: StepReport) => void (r.monitor && monitors.push(r.monitor)) } : {}),
+      })
+    : [];
   const t1 = performance.now();
   const splits = await o.features((x) => o.model.encode(x));
   const r = o.protocol ? await o.protocol(splits) : await mimicProtocol(splits, { ...(o.probe ? { probe: o.probe } : {}), evaluate: { bootstrap: o.bootstrap ?? 1000 } });
@@ -81,6 +96,7 @@ export async function runMethod(o: MethodRunOptions): Promise<MethodRun> {
     notes: r.notes,
     test: r.test,
     ...(knn ? { knn } : {}),
+    monitors,
     seconds: { pretrain: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000 },
   };
 }

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { lineChart } from "../../src/viz/charts.js";
+import type { MonitorRow } from "../../src/train/monitor.js";
 import { saveChart } from "../../src/viz/render.js";
 
 /** One parsed row of metrics.csv. */
@@ -22,23 +23,41 @@ export function readMetrics(dir: string): MetricsRow[] {
   });
 }
 
-/** The monitor readings of a run's metrics rows: the rows with a k-NN value, at the steps taken (step + 1). */
-export function monitorReadings(rows: readonly MetricsRow[]): MetricsRow[] {
-  return rows.filter((r) => Number.isFinite(r.knn_auroc)).map((r) => ({ ...r, steps: r.step! + 1 }));
+/**
+ * The monitor readings of a run's metrics rows (the rows with a k-NN value), as {@link MonitorRow}s: `step` is
+ * the steps taken (the row's step + 1), `dim` the encoder width that `featureStd` is compared with.
+ */
+export function monitorReadings(rows: readonly MetricsRow[], dim: number): MonitorRow[] {
+  return rows
+    .filter((r) => Number.isFinite(r.knn_auroc))
+    .map((r) => ({
+      step: r.step! + 1,
+      knnAuroc: r.knn_auroc!,
+      effectiveRank: r.effective_rank!,
+      featureStd: r.feature_std!,
+      featureStdRef: 1 / Math.sqrt(dim),
+      protoEntropy: r.proto_entropy!,
+      protoMeanEntropy: r.proto_mean_entropy!,
+      protosInUse: r.protos_in_use!,
+      seconds: NaN,
+    }));
 }
 
 /**
- * The monitors of a run as one Vega-Lite spec, a panel per monitor against the steps taken: k-NN macro AUROC on
- * the validation subset, effective rank, feature std ÷ 1/√D, and the prototype entropies (nats).
+ * Monitor readings as one Vega-Lite spec, a panel per monitor against the steps taken: k-NN macro AUROC on the
+ * validation subset, effective rank, feature std ÷ 1/√D, and the prototype entropies (nats); one line per series.
+ * @param readings e.g. `StepReport.monitor` values collected in `onStep`, or {@link monitorReadings} of a run.
+ * @param series name of the run, for comparing runs in one chart (default: one run).
  */
-export function monitorChart(readings: readonly MetricsRow[], title: string, dim: number): TopLevelSpec {
-  const panel = (name: string, value: (r: MetricsRow) => number, series = "value") => readings.map((r) => ({ steps: r.steps!, value: value(r), panel: name, series }));
+export function monitorChart(readings: readonly (MonitorRow & { readonly series?: string })[], title: string): TopLevelSpec {
+  const panel = (name: string, value: (r: MonitorRow) => number, what?: string) =>
+    readings.map((r) => ({ steps: r.step, value: value(r), panel: name, series: [r.series, what].filter(Boolean).join(": ") || "value" }));
   const values = [
-    ...panel("k-NN macro AUROC (validation)", (r) => r.knn_auroc!),
-    ...panel("effective rank", (r) => r.effective_rank!),
-    ...panel("feature std × √D (1 = spread, 0 = collapsed)", (r) => r.feature_std! * Math.sqrt(dim)),
-    ...panel("prototype entropy (nats)", (r) => r.proto_entropy!, "entropy of the mean assignment"),
-    ...panel("prototype entropy (nats)", (r) => r.proto_mean_entropy!, "mean per-image entropy"),
+    ...panel("k-NN macro AUROC (validation)", (r) => r.knnAuroc),
+    ...panel("effective rank", (r) => r.effectiveRank),
+    ...panel("feature std × √D (1 = spread, 0 = collapsed)", (r) => r.featureStd / r.featureStdRef),
+    ...panel("prototype entropy (nats)", (r) => r.protoEntropy, "entropy of the mean assignment"),
+    ...panel("prototype entropy (nats)", (r) => r.protoMeanEntropy, "mean per-image entropy"),
   ];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -52,7 +71,7 @@ export function monitorChart(readings: readonly MetricsRow[], title: string, dim
       encoding: {
         x: { field: "steps", type: "quantitative", title: "steps taken" },
         y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320 } },
+        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320, columns: 2 } },
       },
     },
     resolve: { scale: { y: "independent" } },
@@ -79,11 +98,9 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
     { step: r.step!, value: r.momentum!, series: "EMA momentum" },
   ]);
   files.push(...Object.values(await saveChart(lineChart(sched, { title: `${title}: schedules`, xTitle: "step", yTitle: "value" }), join(dir, "schedules"))));
-  const readings = monitorReadings(rows);
-  if (readings.length > 0) {
-    const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
-    files.push(...Object.values(await saveChart(monitorChart(readings, title, dim), join(dir, "monitors"))));
-  }
+  const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
+  const readings = monitorReadings(rows, dim);
+  if (readings.length > 0) files.push(...Object.values(await saveChart(monitorChart(readings, title), join(dir, "monitors"))));
   const n = rows.length;
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   const k = Math.max(1, Math.min(10, Math.floor(n / 4)));
@@ -114,15 +131,16 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
  * One sentence on the monitors, first reading → last: whether the k-NN AUROC rose, and whether the features
  * collapsed (effective rank, feature std), computed from the numbers.
  */
-export function monitorSentence(readings: readonly MetricsRow[]): string {
+export function monitorSentence(readings: readonly MonitorRow[]): string {
   const a = readings[0]!;
   const b = readings[readings.length - 1]!;
-  const arrow = (k: string, d = 3) => `${a[k]!.toFixed(d)} → ${b[k]!.toFixed(d)}`;
-  const knn = b.knn_auroc! - a.knn_auroc!;
-  const rankFell = b.effective_rank! < 0.5 * a.effective_rank!;
+  const arrow = (x: number, y: number, d = 3) => `${x.toFixed(d)} → ${y.toFixed(d)}`;
+  const knn = b.knnAuroc - a.knnAuroc;
+  const rankFell = b.effectiveRank < 0.5 * a.effectiveRank;
   return (
-    `from step ${a.steps} to ${b.steps}, k-NN macro AUROC ${arrow("knn_auroc")} (${Math.abs(knn) < 0.005 ? "level" : knn > 0 ? "rising" : "falling"}), ` +
-    `effective rank ${arrow("effective_rank", 1)}${rankFell ? " (the features are concentrating in fewer directions)" : ""}, ` +
-    `prototypes in use ${a.protos_in_use} → ${b.protos_in_use}, mean per-image prototype entropy ${arrow("proto_mean_entropy", 2)} nats`
+    `from step ${a.step} to ${b.step}, k-NN macro AUROC ${arrow(a.knnAuroc, b.knnAuroc)} (${Math.abs(knn) < 0.005 ? "level" : knn > 0 ? "rising" : "falling"}), ` +
+    `effective rank ${arrow(a.effectiveRank, b.effectiveRank, 1)}${rankFell ? " (the features are concentrating in fewer directions)" : ""}, ` +
+    `feature std × √D ${arrow(a.featureStd / a.featureStdRef, b.featureStd / b.featureStdRef, 2)}, ` +
+    `prototypes in use ${a.protosInUse} → ${b.protosInUse}, mean per-image prototype entropy ${arrow(a.protoMeanEntropy, b.protoMeanEntropy, 2)} nats`
   );
 }
