@@ -70,12 +70,12 @@ function protocolOf(a: ParsedArgs): { readonly name: ProtocolName; readonly sett
 
 /**
  * `--curve 50,100`: the learning curve's steps, each a positive integer below `--steps` (the final step is
- * always probed); "auto": ¼ and ½ of `steps`, rounded; "none".
+ * always probed); "auto": ½ of `steps`, rounded (one probe more per run); "none".
  * @throws Error naming the bad value.
  */
 export function parseSteps(text: string, steps: number): number[] {
   if (text.trim() === "none") return [];
-  if (text.trim() === "auto") return [...new Set([Math.round(steps / 4), Math.round(steps / 2)])].filter((k) => k >= 1 && k < steps);
+  if (text.trim() === "auto") return [Math.round(steps / 2)].filter((k) => k >= 1 && k < steps);
   const out = text.split(",").map((t) => t.trim());
   for (const t of out) {
     if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) >= steps) throw new Error(`--curve ${text}: "${t}" is not a step between 1 and ${steps - 1} (--steps ${steps} is always probed); give steps like 50,100, or none`);
@@ -191,8 +191,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: {
       ...studyFlags,
       ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" },
+      steps: { ...studyFlags.steps!, default: 150, help: "pretraining steps per method and seed (150 ≈ 2.5 epochs of the default study cohort's ~950 MIMIC train images at batch 16)" },
+      "synth-images": { ...studyFlags["synth-images"]!, default: 1200, help: "MIMIC images of a generated cohort (default 1200: ~140 test images for the paired tests)" },
       seeds: { type: "int", min: 1, default: 3, help: "pretraining seeds (the preset's seed and the next ones): mean ± sd, per-seed values and paired tests over them" },
-      curve: { type: "string", meta: "STEPS", default: "auto", help: "steps at which each pretraining run is also probed (learning curve; random init and the final step are always in it): comma-separated, auto (¼ and ½ of --steps) or none" },
+      curve: { type: "string", meta: "STEPS", default: "auto", help: "steps at which each pretraining run is also probed (learning curve; random init and the final step are always in it): comma-separated, auto (½ of --steps) or none" },
     },
   },
   ablate: {

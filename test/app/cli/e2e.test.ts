@@ -138,8 +138,9 @@ describe("mmsn end to end on a tiny cohort", () => {
       const dir = join(out, `seed-${seed}`);
       assert.ok(existsSync(join(dir, "msn/checkpoint/model.json")) && existsSync(join(dir, "msn-ehr-demographic/probe-mimic/results.csv")), `seed ${seed}`);
       assert.equal(JSON.parse(readFileSync(join(dir, "msn/config.json"), "utf8")).seed, seed);
-      // --curve auto with --steps 3: the checkpoints of steps 1 and 2 are kept and probed.
-      for (const k of [1, 2]) assert.ok(existsSync(join(dir, `msn/checkpoints/step-${k}/model.json`)) && existsSync(join(dir, `msn/probe-mimic-step-${k}/results.csv`)), `seed ${seed} step ${k}`);
+      // --curve auto with --steps 3: the checkpoint of step 2 (½ of the run) is kept and probed; step 1's is not.
+      assert.ok(!existsSync(join(dir, "msn/checkpoints/step-1")));
+      for (const k of [2]) assert.ok(existsSync(join(dir, `msn/checkpoints/step-${k}/model.json`)) && existsSync(join(dir, `msn/probe-mimic-step-${k}/results.csv`)), `seed ${seed} step ${k}`);
       // Monitor readings after steps 2 and 3 (the last), in metrics.csv and its chart.
       const rows = readFileSync(join(dir, "msn/metrics.csv"), "utf8").trim().split("\n").map((l) => l.split(","));
       const knn = rows[0]!.indexOf("knn_auroc");
