@@ -186,8 +186,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   study: {
-    usage: "[--data runs/cohort] [--out runs/study] [--steps 60] [--ehr all]",
-    description: "The study (npm start): synthetic cohort if absent → random-init baseline, vanilla MSN, multimodal MSN → linear probe of each on MIMIC test → comparison table with CIs, chart, report.md.",
+    usage: "[--data runs/cohort] [--out runs/study] [--steps 150] [--seeds 3] [--curve auto] [--ehr all]",
+    description:
+      "The study (npm start): synthetic cohort if absent → per seed: random-init baseline, vanilla MSN, multimodal MSN (monitored; checkpoints kept at --curve) →\n" +
+      "linear probe and k-NN read-out of each on MIMIC test → mean ± sd over seeds, paired tests, learning curve, per-seed tables, charts, report.md (docs/study.md).",
     flags: {
       ...studyFlags,
       ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" },

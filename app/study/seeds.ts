@@ -188,7 +188,8 @@ export const READOUT_TITLE: Readonly<Record<Readout, string>> = { probe: "linear
 
 /**
  * The learning curve as a Vega-Lite spec: seed-averaged test macro AUROC against pretraining steps, one line per
- * method with its 95% interval as a band, one panel per read-out; step 0 is the random-init encoder.
+ * method with its 95% interval as a band, one panel per read-out; step 0 is the random-init encoder, also drawn as
+ * a dashed line across the panel.
  */
 export function learningCurveChart(summaries: readonly SeedSummary[], title: string): TopLevelSpec {
   const s0 = summaries[0]!;
@@ -205,6 +206,8 @@ export function learningCurveChart(summaries: readonly SeedSummary[], title: str
       layer: [
         { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color: { field: "method", type: "nominal", title: null } } },
         { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color: { field: "method", type: "nominal", title: null } } },
+        // The random-init line: the step-0 value across the panel.
+        { transform: [{ filter: "datum.steps === 0" }], mark: { type: "rule", strokeDash: [4, 4], color: "gray" }, encoding: { y: { field: "value", type: "quantitative" } } },
       ],
     },
     resolve: { scale: { y: "independent" } },

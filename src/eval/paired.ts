@@ -15,25 +15,30 @@ import { rankColumn, rankedMetrics } from "./ranking.js";
 import { Rng } from "../utils/rng.js";
 import { checkInt, checkNumber, checkOptionKeys } from "../utils/validate.js";
 
-/** Result of {@link pairedBootstrap}: plain numbers. */
-export interface PairedComparison {
+/** What {@link seedMeanMacroAuroc} and {@link pairedBootstrap} both return: plain numbers. */
+export interface SeedBootstrap {
+  /** The statistic of each seed on the full test set, in the order given. */
+  readonly perSeed: readonly number[];
+  /** Percentile interval of the statistic's replicates at `level`. */
+  readonly ci: { readonly lo: number; readonly hi: number; readonly level: number };
+  /** Replicates used (those where every averaged label has both classes). */
+  readonly resamples: number;
+  /** Test images. */
+  readonly n: number;
+  /** Averaged label indices: the labels with both classes on the full test set. */
+  readonly labels: readonly number[];
+}
+
+/** Result of {@link pairedBootstrap}; `perSeed` holds macro AUROC A − macro AUROC B of each seed. */
+export interface PairedComparison extends SeedBootstrap {
   /** Δ on the full test set: mean over seeds of (macro AUROC A − macro AUROC B). */
   readonly delta: number;
-  /** Per seed, macro AUROC A − macro AUROC B, in the order given. */
-  readonly perSeed: readonly number[];
-  /** Percentile interval of Δ* at `level`. */
-  readonly ci: { readonly lo: number; readonly hi: number; readonly level: number };
   /** sd of Δ* (the bootstrap standard error of Δ). */
   readonly se: number;
   /** pROC's statistic D = Δ / sd(Δ*). */
   readonly z: number;
   /** Two-sided p = 2·Φ(−|D|); 1 when A and B agree on every resample (sd 0, Δ 0). */
   readonly pValue: number;
-  /** Replicates used (those where every averaged label has both classes). */
-  readonly resamples: number;
-  /** Test images and averaged label indices (the labels with both classes on the full test set). */
-  readonly n: number;
-  readonly labels: readonly number[];
 }
 
 /**
@@ -125,17 +130,10 @@ function replicates(fn: string, labels: ArrayLike<number>, sets: readonly { read
 
 const interval = (r: Replicates) => ({ lo: quantileSorted(r.samples, (1 - r.level) / 2), hi: quantileSorted(r.samples, 1 - (1 - r.level) / 2), level: r.level });
 
-/** Result of {@link seedMeanMacroAuroc}: plain numbers. */
-export interface SeedMeanAuroc {
+/** Result of {@link seedMeanMacroAuroc}; `perSeed` holds each seed's macro AUROC, `ci` covers test-set sampling only. */
+export interface SeedMeanAuroc extends SeedBootstrap {
   /** Macro AUROC averaged over seeds, on the full test set. */
   readonly value: number;
-  /** Macro AUROC of each seed, in the order given. */
-  readonly perSeed: readonly number[];
-  /** Percentile interval of the seed-averaged macro AUROC over image resamples (test-set sampling only). */
-  readonly ci: { readonly lo: number; readonly hi: number; readonly level: number };
-  readonly resamples: number;
-  readonly n: number;
-  readonly labels: readonly number[];
 }
 
 /**

@@ -75,6 +75,21 @@ describe("one-group EHR ablation", () => {
     assert.equal(tensors.after, tensors.before, `tensors: ${tensors.before} → ${tensors.after}`);
   });
 
+  it("runGroupAblation over seeds with a learning curve and monitors: segmented pretraining ends where one run does", async () => {
+    const t0 = tf.memory().numTensors;
+    const seeded = await runGroupAblation({ data, preset: "test", model: {}, steps: 2, probe: { maxEpochs: 2, batchSize: 16 }, bootstrap: 20, seeds: 2, curve: [1], monitorEvery: 1, monitorImages: 8 });
+    assert.equal(tf.memory().numTensors, t0);
+    // Seed 24 with a curve (pretrained in two segments, probed at step 1) ends with the same encoder as the run without one.
+    for (const m of [1, 2]) assert.deepEqual(seeded.runs[m]!.test.logits, result.runs[m]!.test.logits, result.runs[m]!.method);
+    assert.deepEqual(seeded.summaries.map((s) => [s.readout, s.seeds]), [["probe", [24, 25]], ["knn", [24, 25]]]);
+    assert.deepEqual(seeded.summaries[0]!.curve.map((p) => `${p.method}@${p.steps}`), ["MSN@0", "MSN@1", "MSN@2", "MSN+EHR(scan)@0", "MSN+EHR(scan)@1", "MSN+EHR(scan)@2"]);
+    // Readings after steps 1 and 2 (each segment's end is also read), for both pretrained methods.
+    assert.deepEqual(Object.fromEntries(Object.entries(seeded.monitors).map(([k, v]) => [k, v.map((r) => r.step)])), { MSN: [1, 2], "MSN+EHR(scan)": [1, 2] });
+    assert.match(JSON.stringify(seeded.charts.monitors), /k-NN macro AUROC/);
+    assert.match(JSON.stringify(seeded.charts.curve), /"readout":"k-NN \(k 20\)"/);
+    assert.doesNotThrow(() => JSON.stringify(seeded));
+  });
+
   it("ablationFindings: computed sentences on direction, interval overlap, labels, losses and scale", () => {
     const f = ablationFindings(result, { focusLabels: ["Support Devices", "No Such Label"] });
     const text = f.join("\n");
