@@ -133,12 +133,16 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   let monitor: TrainMonitor | undefined;
   if ((o.monitorEvery ?? 0) > 0) {
     // Fixed sets, the same for every method and seed of a study: validation queries, a bank of train images.
+    // Their unreadable images are left out and said here; they are not training inputs, so not in the run's skip counts.
     const q = o.monitorImages ?? 128;
     const query = await monitorImages(selectSplit(all, "validate"), config, q);
     const bank = await monitorImages(selectSplit(all, "train"), config, 2 * q);
-    reports.push(query.report, bank.report);
     monitor = modelMonitor({ every: o.monitorEvery!, bank, query });
-    console.log(`monitors every ${o.monitorEvery} steps: k-NN (k 20) from ${bank.n} train images onto ${query.n} validation images, effective rank, feature std, prototype usage → metrics.csv, monitors.svg`);
+    const lost = [query, bank].map((m) => m.report.read - m.report.kept).reduce((a, b) => a + b, 0);
+    console.log(
+      `monitors every ${o.monitorEvery} steps: k-NN (k 20) from ${bank.n} train images onto ${query.n} validation images, effective rank, feature std, prototype usage → metrics.csv, monitors.svg` +
+        (lost > 0 ? ` (${lost} unreadable image${lost === 1 ? "" : "s"} left out of these sets)` : ""),
+    );
   }
   let images: BatchStream<MsnBatch> | undefined;
   let recorded = false;
