@@ -18,6 +18,7 @@ import { comparisonMarkdown, comparisonText, writeStudyReport, type MethodResult
 import { learningCurveChart, learningCurveText, pairedTestNote, READOUT_TITLE, seedFindings, seedSummary, seedSummaryMarkdown, seedSummaryText, type CurveProbe, type SeedRun, type SeedSummary } from "../study/seeds.js";
 import { keptCheckpoint } from "../../src/train/run.js";
 import { saveChart } from "../../src/viz/render.js";
+import { formatDuration } from "../../src/utils/progress.js";
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
@@ -180,9 +181,12 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const links: Record<string, string> = {};
   const runs: SeedRun[] = [];
   const perSeed: { seed: number; results: MethodResult[] }[] = [];
+  const tSeeds = clock();
   for (const seed of seeds) {
     const dir = join(o.out, `seed-${seed}`);
-    console.log(`\n== seed ${seed} (${runs.length + 1} of ${seeds.length}) ==`);
+    const done = runs.length;
+    const eta = done > 0 ? `, about ${formatDuration(((clock() - tSeeds) / done) * (seeds.length - done))} left` : "";
+    console.log(`\n== seed ${seed} (${done + 1} of ${seeds.length}${eta}) ==`);
     const tr = clock();
     const random = await probeOf(o, join(dir, "random-init", "probe-mimic"), { seed });
     timings.push(`random init (seed ${seed}): features + probe ${(clock() - tr).toFixed(0)} s`);

@@ -56,6 +56,7 @@ export function monitorChart(readings: readonly (MonitorRow & { readonly series?
     ...panel("k-NN macro AUROC (validation)", (r) => r.knnAuroc),
     ...panel("effective rank", (r) => r.effectiveRank),
     ...panel("feature std × √D (1 = spread, 0 = collapsed)", (r) => r.featureStd / r.featureStdRef),
+    ...panel("prototypes in use (argmax of some validation image)", (r) => r.protosInUse),
     ...panel("prototype entropy (nats)", (r) => r.protoEntropy, "entropy of the mean assignment"),
     ...panel("prototype entropy (nats)", (r) => r.protoMeanEntropy, "mean per-image entropy"),
   ];
@@ -138,7 +139,7 @@ export function monitorSentence(readings: readonly MonitorRow[]): string {
   const knn = b.knnAuroc - a.knnAuroc;
   const rankFell = b.effectiveRank < 0.5 * a.effectiveRank;
   return (
-    `from step ${a.step} to ${b.step}, k-NN macro AUROC ${arrow(a.knnAuroc, b.knnAuroc)} (${Math.abs(knn) < 0.005 ? "level" : knn > 0 ? "rising" : "falling"}), ` +
+    `from step ${a.step} to ${b.step}, k-NN macro AUROC ${arrow(a.knnAuroc, b.knnAuroc)} (${Math.abs(knn) < 0.01 ? "within 0.01" : knn > 0 ? "rising" : "falling"}), ` +
     `effective rank ${arrow(a.effectiveRank, b.effectiveRank, 1)}${rankFell ? " (the features are concentrating in fewer directions)" : ""}, ` +
     `feature std × √D ${arrow(a.featureStd / a.featureStdRef, b.featureStd / b.featureStdRef, 2)}, ` +
     `prototypes in use ${a.protosInUse} → ${b.protosInUse}, mean per-image prototype entropy ${arrow(a.protoMeanEntropy, b.protoMeanEntropy, 2)} nats`

@@ -169,7 +169,8 @@ export function pairedTestNote(s: SeedSummary): string {
   const r = s.paired[0]?.comparison.resamples ?? 0;
   return (
     `Δ is averaged over the ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"} (${s.seeds.join(", ")}); each seed's methods share their initial weights and batches. ` +
-    `Interval and p: paired bootstrap over the ${s.n} test images (${r} resamples, every method and seed scored on the same resample), p = 2Φ(−|Δ/sd(Δ*)|) as pROC's bootstrap test.`
+    `Interval and p: paired bootstrap over the ${s.n} test images (${r} resamples used, every method and seed scored on the same resample; a resample in which a label has one class is dropped), p = 2Φ(−|Δ/sd(Δ*)|) as pROC's bootstrap test. ` +
+    `They cover test-set sampling for these trained encoders; variation between pretraining seeds is shown by Δ per seed, not contained in p.`
   );
 }
 
@@ -195,6 +196,7 @@ export function learningCurveChart(summaries: readonly SeedSummary[], title: str
   const s0 = summaries[0]!;
   const values = summaries.flatMap((s) => s.curve.map((p) => ({ readout: READOUT_TITLE[s.readout], method: p.method, steps: p.steps, value: p.value, lo: p.lo, hi: p.hi })));
   const x = { field: "steps", type: "quantitative", title: "pretraining steps (0 = random init)" } as const;
+  const color = { field: "method", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320 } } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: `${title}: test macro AUROC vs pretraining steps (mean of ${s0.seeds.length} seed${s0.seeds.length === 1 ? "" : "s"}, 95% CI over test images)`,
@@ -204,8 +206,8 @@ export function learningCurveChart(summaries: readonly SeedSummary[], title: str
       width: 360,
       height: 260,
       layer: [
-        { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color: { field: "method", type: "nominal", title: null } } },
-        { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color: { field: "method", type: "nominal", title: null } } },
+        { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color } },
+        { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color } },
         // The random-init line: the step-0 value across the panel.
         { transform: [{ filter: "datum.steps === 0" }], mark: { type: "rule", strokeDash: [4, 4], color: "gray" }, encoding: { y: { field: "value", type: "quantitative" } } },
       ],
@@ -234,7 +236,14 @@ export function seedFindings(s: SeedSummary): string[] {
   for (const p of s.paired) {
     const c = p.comparison;
     const wins = c.perSeed.filter((d) => d > 0).length;
-    const verdict = c.pValue < 0.05 ? (c.delta > 0 ? `${p.a} is above ${p.b}` : `${p.a} is below ${p.b}`) : `this test does not separate ${p.a} from ${p.b}`;
+    const same = c.perSeed.filter((d) => Math.sign(d) === Math.sign(c.delta)).length;
+    const direction = c.delta > 0 ? "above" : "below";
+    const verdict =
+      c.pValue >= 0.05
+        ? `this test does not separate ${p.a} from ${p.b}`
+        : same === c.perSeed.length
+          ? `${p.a} is ${direction} ${p.b}, on every seed`
+          : `${p.a} is ${direction} ${p.b} on average, but not on every seed (${same} of ${c.perSeed.length}): the seed-to-seed variation is not in p`;
     out.push(`**${p.a} vs ${p.b} (${READOUT_TITLE[s.readout]}):** Δ ${signed(c.delta)} macro AUROC (95% CI ${signed(c.ci.lo)} to ${signed(c.ci.hi)}, p ${formatP(c.pValue)}); ${verdict}; higher on ${wins} of ${c.perSeed.length} seeds.`);
   }
   for (const m of [...new Set(s.curve.map((p) => p.method))]) {
