@@ -397,8 +397,8 @@ export function ablationFindings(result: GroupAblationResult, opts: { readonly f
       c.overlap === undefined
         ? "without intervals the gap cannot be weighed against test-set noise"
         : c.overlap
-          ? `the two intervals overlap, so this check does not separate fusing the ${result.group} group from vanilla MSN (a conservative check: a paired bootstrap of the difference would be sharper)`
-          : `the gap exceeds the test-set sampling noise; whether it survives another pretraining seed is not tested here`;
+          ? `the two intervals overlap, so this check does not separate fusing the ${result.group} group from vanilla MSN (a conservative check: the paired test of \`summaries\` is sharper)`
+          : `the gap exceeds the test-set sampling noise of this seed; the paired tests over seeds (\`summaries\`) say whether it holds across seeds`;
     out.push(`- **Reading:** ${reading}.`);
   }
   const aurocOf = (r: MethodRun) => new Map(r.evaluation.perLabel.map((l) => [l.label, l.auroc]));
@@ -419,6 +419,9 @@ export function ablationFindings(result: GroupAblationResult, opts: { readonly f
     return p.length ? `${r.method} ${lossRange(r)} (${p[p.length - 1]!.loss < p[0]!.loss ? "falling" : "not falling"})` : `${r.method} –`;
   };
   out.push(`- **Pretraining loss over ${result.steps} steps:** ${loss(msn)}; ${loss(ehr)}.`);
-  out.push(`- **Scale:** ${msn.evaluation.n} test images, ${result.steps} steps, one pretraining seed: the intervals above cover test-set sampling only, not seed-to-seed variation.`);
+  const seeds = result.summaries[0]?.seeds ?? [];
+  out.push(
+    `- **Scale:** ${msn.evaluation.n} test images, ${result.steps} steps; these bullets read the first pretraining seed${seeds.length > 1 ? ` of ${seeds.length} (${seeds.join(", ")})` : ""}: its intervals cover test-set sampling only, not seed-to-seed variation${seeds.length > 1 ? " (the paired tests over seeds are in `summaries`)" : ""}.`,
+  );
   return out;
 }

@@ -137,7 +137,8 @@ export function seedSummary(runs: readonly SeedRun[], steps: number, opts: { rea
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "n/a");
-const signed = (v: number) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(3);
+/** A signed difference to 3 decimals; below the printed precision it is ±0.000 (neither sign). */
+const signed = (v: number) => (Math.abs(v) < 5e-4 ? "±" : v > 0 ? "+" : "−") + Math.abs(v).toFixed(3);
 /** A p-value as reported: two significant digits, "< 0.001" below. */
 export const formatP = (p: number): string => (p < 0.001 ? "< 0.001" : p.toFixed(p < 0.01 ? 3 : 2));
 
@@ -235,7 +236,7 @@ export function seedFindings(s: SeedSummary): string[] {
   const out: string[] = [];
   for (const p of s.paired) {
     const c = p.comparison;
-    const wins = c.perSeed.filter((d) => d > 0).length;
+    const wins = c.perSeed.filter((d) => d >= 5e-4).length;
     const same = c.perSeed.filter((d) => Math.sign(d) === Math.sign(c.delta)).length;
     const direction = c.delta > 0 ? "above" : "below";
     const verdict =

@@ -139,7 +139,7 @@ describe("mmsn end to end on a tiny cohort", () => {
     // One comparison table per seed, the seeded summary (mean ± sd, per-seed values) and the paired tests.
     assert.equal(md.split("\n").filter((l) => /^\| (random init|MSN|MSN\+EHR\(demographic\)) \| mimic \|/.test(l)).length, 6);
     assert.match(md, /\| MSN \| \d\.\d{3} ± \d\.\d{3} \| \d\.\d{3} \(\d\.\d{3}, \d\.\d{3}\) \| \d\.\d{3}, \d\.\d{3} \|/);
-    assert.match(md, /\| MSN − random init \| [+−]\d\.\d{3} \([+−]\d\.\d{3}, [+−]\d\.\d{3}\) \| (< 0\.001|\d\.\d+) \| [+−]\d\.\d{3}, [+−]\d\.\d{3} \|/);
+    assert.match(md, /\| MSN − random init \| [+−±]\d\.\d{3} \([+−±]\d\.\d{3}, [+−±]\d\.\d{3}\) \| (< 0\.001|\d\.\d+) \| [+−±]\d\.\d{3}, [+−±]\d\.\d{3} \|/);
     assert.match(md, /paired bootstrap over the \d+ test images/);
     for (const seed of [24, 25]) {
       const dir = join(out, `seed-${seed}`);
