@@ -193,8 +193,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: {
       ...studyFlags,
       ehr: { type: "string", meta: "GROUPS", default: "all", help: "EHR groups of the multimodal method" },
-      steps: { ...studyFlags.steps!, default: 150, help: "pretraining steps per method and seed (150 ≈ 2.5 epochs of the default study cohort's ~950 MIMIC train images at batch 16)" },
-      "synth-images": { ...studyFlags["synth-images"]!, default: 1200, help: "MIMIC images of a generated cohort (default 1200: ~140 test images for the paired tests)" },
+      steps: { ...studyFlags.steps!, default: 150, help: "pretraining steps per method and seed (150 ≈ 2.5 epochs of the default study cohort's 939 MIMIC train images at batch 16)" },
+      "synth-images": { ...studyFlags["synth-images"]!, default: 1200, help: "MIMIC images of a generated cohort (default 1200: 90 test images for the paired tests)" },
       seeds: { type: "int", min: 1, default: 3, help: "pretraining seeds (the preset's seed and the next ones): mean ± sd, per-seed values and paired tests over them" },
       curve: { type: "string", meta: "STEPS", default: "auto", help: "steps at which each pretraining run is also probed (learning curve; random init and the final step are always in it): comma-separated, auto (½ of --steps) or none" },
     },
