@@ -78,6 +78,7 @@ function corrupt(dir: string, seed: number): { what: string[]; broken: Set<strin
 function assertCleanStop(e: unknown, dir: string, what: string[]): void {
   assert.ok(e instanceof Error, `not an Error: ${String(e)}`);
   assert.ok(!(e instanceof TypeError) && !(e instanceof RangeError), `crash ${e.name}: ${e.message}\n${what.join("\n")}`);
+  assert.ok(!/unknown command|unknown option|must be one of/.test(e.message), `the command line itself was refused, not the data: ${e.message}`);
   assert.ok(e instanceof DataFormatError || /items were skipped|more than the allowed/.test(e.message) || e.message.includes(dir), `no file named in "${e.message}"\n${what.join("\n")}`);
 }
 
@@ -94,7 +95,7 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
       const run = join(TMP, `run-${seed}`);
       let out = "";
       try {
-        out = await mmsn(["pretrain", "--data", dir, "--ehr", "all", "--preset", "test", "--steps", "2", "--out", run, "--no-progress", "--max-skip-fraction", "0.5"]);
+        out = await mmsn(...["pretrain", "--data", dir, "--ehr", "all", "--preset", "test", "--steps", "2", "--out", run, "--no-progress", "--max-skip-fraction", "0.5"]);
       } catch (e) {
         assertCleanStop(e, dir, what);
         t.diagnostic(`pretrain stopped cleanly: ${(e as Error).message.split("\n")[0]}\n  ${what.join("\n  ")}`);
@@ -110,7 +111,7 @@ describe(`corruption fuzz: ${CASES} seeded cases of ${PER_CASE} corruptions`, ()
       for (const p of broken) if (trainImages.has(p)) assert.ok(skips.includes(p), `broken image ${p} is not in skips.csv\n${what.join("\n")}`);
       if (counted > 0) assert.match(out, /skipped \d+ of \d+ in /, "the summary is printed");
       try {
-        await mmsn(["probe", "--data", dir, "--random-init", "--preset", "test", "--probe-epochs", "2", "--bootstrap", "10", "--out", join(TMP, `probe-${seed}`), "--no-progress", "--max-skip-fraction", "0.5"]);
+        await mmsn(...["probe", "--data", dir, "--random-init", "--preset", "test", "--probe-epochs", "2", "--bootstrap", "10", "--out", join(TMP, `probe-${seed}`), "--no-progress", "--max-skip-fraction", "0.5"]);
       } catch (e) {
         assertCleanStop(e, dir, what);
       }
