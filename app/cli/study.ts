@@ -9,7 +9,7 @@
  * comparison.csv/.svg/.png, learning_curve.svg/.png) is written at the top of --out. Re-running with --resume
  * continues unfinished pretraining runs.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { writeSyntheticCohort } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
@@ -19,6 +19,8 @@ import { learningCurveChart, learningCurveText, pairedTestNote, READOUT_TITLE, s
 import { keptCheckpoint } from "../../src/train/run.js";
 import { saveChart } from "../../src/viz/render.js";
 import { formatDuration } from "../../src/utils/progress.js";
+import { monitorChart, monitorReadings, monitorSentence, readMetrics } from "../study/run_summary.js";
+import type { MonitorRow } from "../../src/train/monitor.js";
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainOnDataset } from "./pretrain.js";
@@ -123,12 +125,19 @@ async function finish(
   timings: string[],
   links: Record<string, string>,
   t0: number,
-  seeded?: { readonly summaries: readonly SeedSummary[]; readonly perSeed: readonly { readonly seed: number; readonly results: readonly MethodResult[] }[] },
+  seeded?: {
+    readonly summaries: readonly SeedSummary[];
+    readonly perSeed: readonly { readonly seed: number; readonly results: readonly MethodResult[] }[];
+    /** One sentence per pretraining run on its monitors, and the first seed's readings (charted as monitors.svg). */
+    readonly monitors: { readonly lines: readonly string[]; readonly first: readonly (MonitorRow & { readonly series: string })[] };
+  },
 ): Promise<{ results: MethodResult[]; seconds: number; report: string; summaries?: readonly SeedSummary[] }> {
   const seconds = clock() - t0;
   const interval = (o.protocol ?? resolvedProtocol("fast")).settings.interval;
   const summaries = seeded?.summaries ?? [];
   const curveFile = summaries.some((s) => s.curve.length > 0) ? await saveChart(learningCurveChart(summaries, title), join(o.out, "learning_curve")) : undefined;
+  const mon = seeded?.monitors;
+  const monitorFile = mon && mon.first.length > 0 ? await saveChart(monitorChart(mon.first, `${title} (seed ${seeded!.perSeed[0]!.seed})`), join(o.out, "monitors")) : undefined;
   const heading = (s: SeedSummary) => `${READOUT_TITLE[s.readout]} on frozen target-encoder features, ${s.seeds.length} seed${s.seeds.length === 1 ? "" : "s"}, MIMIC-CXR test (${s.n} images)`;
   const files = await writeStudyReport(o.out, results, {
     interval,
@@ -139,6 +148,7 @@ async function finish(
           sections: [
             ...summaries.flatMap((s) => [`## ${heading(s)}`, "", seedSummaryMarkdown(s), "", ...seedFindings(s).map((f) => `- ${f}`), ""]),
             ...(curveFile ? ["## Learning curve", "", ...summaries.flatMap((s) => [`${READOUT_TITLE[s.readout]}:`, "", "```", learningCurveText(s), "```", ""]), "![learning curve](learning_curve.svg)", ""] : []),
+            ...(mon && mon.lines.length > 0 ? ["## Pretraining monitors (validation images)", "", ...mon.lines.map((l) => `- ${l}`), "", ...(monitorFile ? ["![monitors](monitors.svg)", ""] : [])] : []),
             ...seeded.perSeed.flatMap((p) => [`## Seed ${p.seed}, linear probe`, "", comparisonMarkdown(p.results, { interval }), ""]),
             `The chart below: per-label AUROC of seed ${seeded.perSeed[0]!.seed}.`,
           ],
@@ -158,10 +168,11 @@ async function finish(
       for (const f of seedFindings(s)) console.log(`- ${f.replaceAll("**", "")}`);
     }
     console.log(`\n${pairedTestNote(summaries[0]!)}\n`);
+    if (mon && mon.lines.length > 0) console.log(`pretraining monitors (validation images):\n${mon.lines.map((l) => `- ${l}`).join("\n")}\n`);
   } else {
     console.log(`\n${title}: MIMIC-CXR test, linear probe on frozen target-encoder features\n\n${comparisonText(results, { interval })}\n`);
   }
-  console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png${curveFile ? ", learning_curve.svg/.png" : ""}); ${seconds.toFixed(0)} s in all`);
+  console.log(`report: ${files.report} (comparison.csv, comparison.svg/.png${curveFile ? ", learning_curve.svg/.png" : ""}${monitorFile ? ", monitors.svg/.png" : ""}); ${seconds.toFixed(0)} s in all`);
   return { results, seconds, report: files.report, ...(seeded ? { summaries } : {}) };
 }
 
@@ -202,7 +213,18 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const resamples = Math.max(o.bootstrap, 200);
   const withKnn = runs.every((r) => [...r.results, ...r.curve].every((x) => x.knn));
   const summaries = (withKnn ? (["probe", "knn"] as const) : (["probe"] as const)).map((readout) => seedSummary(runs, o.steps, { resamples, readout }));
-  return finish(o, "Multimodal MSN study", perSeed[0]!.results, timings, links, t0, { summaries, perSeed });
+  const monitors = { lines: [] as string[], first: [] as (MonitorRow & { series: string })[] };
+  for (const seed of seeds) {
+    for (const [dirName, method] of [["msn", methodName([])], ...(o.ehr.length > 0 ? [[last, methodName(o.ehr)]] : [])] as const) {
+      const dir = join(o.out, `seed-${seed}`, dirName);
+      const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
+      const readings = monitorReadings(readMetrics(dir), dim);
+      if (readings.length === 0) continue;
+      monitors.lines.push(`${method} (seed ${seed}): ${monitorSentence(readings)}`);
+      if (seed === seeds[0]) monitors.first.push(...readings.map((r) => ({ ...r, series: method })));
+    }
+  }
+  return finish(o, "Multimodal MSN study", perSeed[0]!.results, timings, links, t0, { summaries, perSeed, monitors });
 }
 
 /**

@@ -157,7 +157,11 @@ describe("mmsn end to end on a tiny cohort", () => {
     // Seed 24's random init is not seed 25's: the seeds change the initial weights.
     const macro = (seed: number) => JSON.parse(readFileSync(join(out, `seed-${seed}`, "random-init/probe-mimic/evaluation.json"), "utf8")).evaluation.macroAuroc;
     assert.notEqual(macro(24), macro(25));
-    assert.ok(isPng(join(out, "comparison.png")) && isPng(join(out, "learning_curve.png")));
+    assert.ok(isPng(join(out, "comparison.png")) && isPng(join(out, "learning_curve.png")) && isPng(join(out, "monitors.png")));
+    // The monitors of every pretraining run, one computed sentence each.
+    for (const run of ["MSN (seed 24)", "MSN (seed 25)", "MSN+EHR(demographic) (seed 24)", "MSN+EHR(demographic) (seed 25)"]) {
+      assert.match(md, new RegExp(`^- ${run.replace(/[()+]/g, "\\$&")}: from step 2 to 3, k-NN macro AUROC \\d\\.\\d{3} → \\d\\.\\d{3}`, "m"), run);
+    }
     assert.ok(existsSync(join(out, "seed-24/msn-ehr-demographic/web/model.json")) && existsSync(join(out, "seed-24/msn-ehr-demographic/web/mmsn_encoder.js")), "browser export");
     // Run again on the same --out: refused before any work, naming the runs and the ways on; --resume finishes.
     await assert.rejects(mmsn(...args), /already holds runs of a study \(seed-24\/msn: checkpoint at step 3, 3 metric rows; seed-24\/msn-ehr-demographic: .*\); continue them with --resume, replace them with --overwrite/);
