@@ -18,7 +18,7 @@ import { modelMonitor } from "../../src/eval/model_monitor.js";
 import type { TrainMonitor } from "../../src/train/monitor.js";
 import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
 import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
-import type { BatchStream } from "../../data-loaders/index.js";
+import type { BatchStream, CxrDataset, LoadReport } from "../../data-loaders/index.js";
 import type { MsnBatch } from "../../src/types/batch.js";
 import { cachedSource, cohortEhr, loadDataset, monitorImages, pretrainBatches } from "../data.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, printSkipSummary, skipNote, writeSkips, type SkipCounts } from "../skips.js";
@@ -74,19 +74,25 @@ export interface DatasetPretrainResult {
   readonly skipped: SkipCounts;
 }
 
+/** What a pretraining run reads, checked: the whole table, the pretraining images and their EHR rows. */
+export interface PretrainInputs {
+  /** MIMIC-CXR with its split (the monitors' validation images come from it). */
+  readonly all: CxrDataset;
+  /** The pretraining images: readable files, linked to EHR rows when groups are given. */
+  readonly train: CxrDataset;
+  readonly ehr?: { readonly matrix: Float32Array; readonly dim: number };
+  readonly columns: readonly string[];
+  /** The skip reports of the table, the image-file check and the EHR tables. */
+  readonly reports: LoadReport[];
+}
+
 /**
- * Pretrain on the MIMIC-CXR train split of `data`. The EHR vector width (columns of the selected groups)
- * sets `ehr.ehrIn`. The preset's schedules (in epochs) are spread over `steps`; the data loop runs over
- * epochs of the train split (batch k of the run depends only on k, so `resume` is bit-identical).
- * @throws Error with how to get the data when `data` is missing; when a table or the image check skips more
- *   than `maxSkipFraction`; when `out` holds a run and neither `resume` nor `overwrite` is set, or another
- *   process trains in it; when a resume would see other train images; on a corrupt checkpoint (file named;
- *   it is left in place); on a NaN/Inf loss (the last good checkpoint is kept).
+ * Load and check what a pretraining run of `o` reads, before any work: the dataset table, the image files of the
+ * pretraining images (not with a cache, which records its own failures) and the EHR tables of `o.ehr`.
+ * @throws Error naming the file and the fix when a load skips more than `o.maxSkipFraction`.
  */
-export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
-  checkPreset(o.preset);
+export function pretrainInputs(o: Pick<DatasetPretrainOptions, "data" | "ehr" | "cache" | "maxSkipFraction" | "allowSymlinks" | "protocol">): PretrainInputs {
   const protocol = o.protocol ?? resolvedProtocol("fast");
-  const t0 = performance.now();
   const maxSkip = o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION;
   const all = loadDataset(o.data, "mimic", { allowSymlinks: o.allowSymlinks, split: protocol.settings.split });
   assertSkipFraction(all.report, maxSkip);
@@ -100,16 +106,27 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
     reports.push(checked.report);
     train = checked.dataset;
   }
-  let ehr: { matrix: Float32Array; dim: number } | undefined;
-  let columns: readonly string[] = [];
-  if (o.ehr.length > 0) {
-    const e = cohortEhr(o.data, train, o.ehr, { scanImputation: protocol.settings.imputation });
-    assertSkipFraction(e.report, maxSkip);
-    reports.push(e.report);
-    train = e.dataset;
-    ehr = { matrix: e.matrix, dim: e.dim };
-    columns = e.columns;
-  }
+  if (o.ehr.length === 0) return { all, train, columns: [], reports };
+  const e = cohortEhr(o.data, train, o.ehr, { scanImputation: protocol.settings.imputation });
+  assertSkipFraction(e.report, maxSkip);
+  reports.push(e.report);
+  return { all, train: e.dataset, ehr: { matrix: e.matrix, dim: e.dim }, columns: e.columns, reports };
+}
+
+/**
+ * Pretrain on the MIMIC-CXR train split of `data`. The EHR vector width (columns of the selected groups)
+ * sets `ehr.ehrIn`. The preset's schedules (in epochs) are spread over `steps`; the data loop runs over
+ * epochs of the train split (batch k of the run depends only on k, so `resume` is bit-identical).
+ * @throws Error with how to get the data when `data` is missing; when a table or the image check skips more
+ *   than `maxSkipFraction`; when `out` holds a run and neither `resume` nor `overwrite` is set, or another
+ *   process trains in it; when a resume would see other train images; on a corrupt checkpoint (file named;
+ *   it is left in place); on a NaN/Inf loss (the last good checkpoint is kept).
+ */
+export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<DatasetPretrainResult> {
+  checkPreset(o.preset);
+  const protocol = o.protocol ?? resolvedProtocol("fast");
+  const t0 = performance.now();
+  const { all, train, ehr, columns, reports } = pretrainInputs(o);
   const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 }, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
   const b = o.batchSize ?? config.batchSize;
   if (train.length < b) throw new Error(`the MIMIC train split of ${o.data} has ${train.length} images, fewer than one batch of ${b}; use a smaller --batch-size or a larger cohort`);

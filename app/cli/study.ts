@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeSyntheticCohort } from "../../data-loaders/index.js";
+import { checkImageFiles, writeSyntheticCohort } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { ehrCombinations, methodName } from "../study/ehr_groups.js";
 import { comparisonMarkdown, comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
@@ -23,7 +23,8 @@ import { monitorChart, monitorReadings, monitorSentence, readMetrics } from "../
 import type { MonitorRow } from "../../src/train/monitor.js";
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
-import { pretrainOnDataset } from "./pretrain.js";
+import { pretrainInputs, pretrainOnDataset } from "./pretrain.js";
+import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction } from "../skips.js";
 import { msnConfig } from "../../src/config/msn.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
@@ -92,6 +93,18 @@ function assertStudyRuns(o: StudyOptions, dirNames: readonly string[]): void {
   if (found.length > 0) {
     throw new Error(`${o.out} already holds runs of a study (${found.join("; ")}); continue them with --resume, replace them with --overwrite (npm start -- --overwrite), or choose another --out`);
   }
+}
+
+/**
+ * Before the first run: every method's pretraining inputs (the table, the image files, each EHR group set's
+ * tables) and the probe's image files pass `--max-skip-fraction`, so a study never stops halfway on its data.
+ * @throws Error naming the file and the fix, as the run that would have failed.
+ */
+function checkStudyInputs(o: StudyOptions, groupSets: readonly (readonly EhrGroup[])[]): void {
+  const common = { data: o.data, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol };
+  const { all } = pretrainInputs({ ...common, ehr: [] });
+  assertSkipFraction(checkImageFiles(all).report, o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION); // what the probes read
+  for (const ehr of groupSets) if (ehr.length > 0) pretrainInputs({ ...common, ehr });
 }
 
 /** The probe of a checkpoint (or of the random init of `seed`) on MIMIC, with the study's settings. */
@@ -188,6 +201,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const seeds = Array.from({ length: o.seeds ?? 1 }, (_, i) => base + i);
   assertStudyRuns(o, seeds.flatMap((sd) => [`seed-${sd}/msn`, `seed-${sd}/${last}`]));
   await ensureCohort(o.data, o.synthImages);
+  checkStudyInputs(o, [[], o.ehr]);
   const timings: string[] = [];
   const links: Record<string, string> = {};
   const runs: SeedRun[] = [];
@@ -234,6 +248,7 @@ export async function runAblation(o: StudyOptions): Promise<{ results: MethodRes
   const t0 = clock();
   assertStudyRuns(o, ["msn", ...ehrCombinations().map((g) => `msn-ehr-${g.join("-")}`)]);
   await ensureCohort(o.data, o.synthImages);
+  checkStudyInputs(o, [[], ...ehrCombinations()]);
   const timings: string[] = [];
   const links: Record<string, string> = {};
   const results: MethodResult[] = [(await pretrainAndProbe(o, [], join(o.out, "msn"), timings, links)).result];

@@ -74,6 +74,22 @@ describe("mmsn: nothing silent (issue 18)", () => {
     await assert.rejects(mmsn(...probe(dir, join(TMP, "many-missing-probe"))), /more than the allowed 5\.0%/);
   });
 
+  it("a study whose multimodal method's EHR tables skip too much stops before its first run, not after MSN", async () => {
+    // Only the EHR side is bad: most patients rows gone, so most images have no sex/age (the table and images are fine).
+    const { dir } = copyCohort("study-ehr");
+    const patients = join(dir, COHORT_LAYOUT.mimicIv, "hosp", "patients.csv.gz");
+    const lines = gunzipSync(readFileSync(patients)).toString("utf8").split("\n");
+    writeFileSync(patients, gzipSync(lines.filter((_, i) => i === 0 || i % 3 === 0).join("\n")));
+    const out = join(TMP, "study-ehr-out");
+    const study = ["study", "--data", dir, "--out", out, "--preset", "test", "--steps", "1", "--seeds", "1", "--ehr", "demographic", "--probe-epochs", "1", "--bootstrap", "10", "--no-progress"];
+    await assert.rejects(mmsn(...study), (e: Error) => {
+      assert.match(e.message, /mimic-iv ehr .*more than the allowed 5\.0%; nothing was run/);
+      assert.match(e.message, /missing sex \(subject not in patients\)/);
+      return true;
+    });
+    assert.equal(existsSync(out), false, "no run directory, no probe: the study stopped before its first method");
+  });
+
   it("re-probing into the same --out after the cohort changed recomputes the features (no stale cache, no stale labels)", async () => {
     const { dir, mimic } = copyCohort("changing");
     const pdir = join(TMP, "changing-probe");
