@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../src/utils/atomic.js";
 import { join, resolve } from "node:path";
-import { msnConfig } from "../../src/config/msn.js";
+import { msnConfig, type MsnConfig } from "../../src/config/msn.js";
 import { checkPreset } from "./args.js";
 import type { StepResult } from "../../src/msn/multimodal_msn.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
@@ -20,7 +20,7 @@ import { scheduleStepsPerEpoch, stepsPerEpoch } from "../../src/train/steps.js";
 import { checkImageFiles, selectSplit } from "../../data-loaders/index.js";
 import type { BatchStream, CxrDataset, LoadReport } from "../../data-loaders/index.js";
 import type { MsnBatch } from "../../src/types/batch.js";
-import { cachedSource, cohortEhr, loadDataset, monitorImages, pretrainBatches } from "../data.js";
+import { cachedSource, cohortEhr, loadDataset, monitorImages, pretrainBatches, type MonitorImageSet } from "../data.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction, missingCounts, skipCounts, printSkipSummary, skipNote, writeSkips, type SkipCounts } from "../skips.js";
 
 /** Options of {@link pretrainOnDataset}. */
@@ -54,6 +54,8 @@ export interface DatasetPretrainOptions {
   readonly monitorEvery?: number;
   /** Validation images the monitors read (k-NN queries, collapse diagnostics); the k-NN bank is twice as many train images. Default 128. */
   readonly monitorImages?: number;
+  /** Monitor sets built once for several runs (the study's), instead of `pretrainMonitorSets` per run. */
+  readonly monitorSets?: PretrainMonitorSets;
   /** Steps whose checkpoints are kept in `out/checkpoints/step-N` (a learning curve probes them). */
   readonly keepSteps?: readonly number[];
 }
@@ -113,6 +115,21 @@ export function pretrainInputs(o: Pick<DatasetPretrainOptions, "data" | "ehr" | 
   return { all, train: e.dataset, ehr: { matrix: e.matrix, dim: e.dim }, columns: e.columns, reports };
 }
 
+/** The fixed monitor sets of a pretraining run: validation queries and a bank of train images. */
+export interface PretrainMonitorSets {
+  readonly query: MonitorImageSet;
+  readonly bank: MonitorImageSet;
+}
+
+/**
+ * The monitor sets of `all` at `config`'s input size: `images` (default 128) validation images and twice as many
+ * train images, the same for every method and seed of a study. Their unreadable images are left out (counted in
+ * each set's report); they are not training inputs, so not in a run's skip counts.
+ */
+export async function pretrainMonitorSets(all: CxrDataset, config: MsnConfig, images = 128): Promise<PretrainMonitorSets> {
+  return { query: await monitorImages(selectSplit(all, "validate"), config, images), bank: await monitorImages(selectSplit(all, "train"), config, 2 * images) };
+}
+
 /**
  * Pretrain on the MIMIC-CXR train split of `data`. The EHR vector width (columns of the selected groups)
  * sets `ehr.ehrIn`. The preset's schedules (in epochs) are spread over `steps`; the data loop runs over
@@ -149,11 +166,7 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   }
   let monitor: TrainMonitor | undefined;
   if ((o.monitorEvery ?? 0) > 0) {
-    // Fixed sets, the same for every method and seed of a study: validation queries, a bank of train images.
-    // Their unreadable images are left out and said here; they are not training inputs, so not in the run's skip counts.
-    const q = o.monitorImages ?? 128;
-    const query = await monitorImages(selectSplit(all, "validate"), config, q);
-    const bank = await monitorImages(selectSplit(all, "train"), config, 2 * q);
+    const { bank, query } = o.monitorSets ?? (await pretrainMonitorSets(all, config, o.monitorImages));
     monitor = modelMonitor({ every: o.monitorEvery!, bank, query });
     const lost = [query, bank].map((m) => m.report.read - m.report.kept).reduce((a, b) => a + b, 0);
     console.log(

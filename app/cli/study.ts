@@ -9,9 +9,9 @@
  * comparison.csv/.svg/.png, learning_curve.svg/.png) is written at the top of --out. Re-running with --resume
  * continues unfinished pretraining runs.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { checkImageFiles, writeSyntheticCohort } from "../../data-loaders/index.js";
+import { checkImageFiles, writeSyntheticCohort, type CxrDataset } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { ehrCombinations, methodName } from "../study/ehr_groups.js";
 import { comparisonMarkdown, comparisonText, writeStudyReport, type MethodResult } from "../study/report.js";
@@ -19,11 +19,11 @@ import { learningCurveChart, learningCurveText, pairedTestNote, READOUT_TITLE, s
 import { keptCheckpoint } from "../../src/train/run.js";
 import { saveChart } from "../../src/viz/render.js";
 import { formatDuration } from "../../src/utils/progress.js";
-import { monitorChart, monitorReadings, monitorSentence, readMetrics } from "../study/run_summary.js";
+import { monitorChart, monitorSentence, runMonitorReadings } from "../study/run_summary.js";
 import type { MonitorRow } from "../../src/train/monitor.js";
 import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
-import { pretrainInputs, pretrainOnDataset } from "./pretrain.js";
+import { pretrainInputs, pretrainMonitorSets, pretrainOnDataset, type PretrainMonitorSets } from "./pretrain.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction } from "../skips.js";
 import { msnConfig } from "../../src/config/msn.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
@@ -98,13 +98,20 @@ function assertStudyRuns(o: StudyOptions, dirNames: readonly string[]): void {
 /**
  * Before the first run: every method's pretraining inputs (the table, the image files, each EHR group set's
  * tables) and the probe's image files pass `--max-skip-fraction`, so a study never stops halfway on its data.
+ * @returns MIMIC-CXR as loaded (the monitor sets are drawn from it).
  * @throws Error naming the file and the fix, as the run that would have failed.
  */
-function checkStudyInputs(o: StudyOptions, groupSets: readonly (readonly EhrGroup[])[]): void {
+function checkStudyInputs(o: StudyOptions, groupSets: readonly (readonly EhrGroup[])[]): CxrDataset {
   const common = { data: o.data, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol };
   const { all } = pretrainInputs({ ...common, ehr: [] });
   assertSkipFraction(checkImageFiles(all).report, o.maxSkipFraction ?? DEFAULT_MAX_SKIP_FRACTION); // what the probes read
   for (const ehr of groupSets) if (ehr.length > 0) pretrainInputs({ ...common, ehr });
+  return all;
+}
+
+/** The monitor sets of every pretraining run of a study, built once (undefined when the monitors are off). */
+async function studyMonitorSets(o: StudyOptions, all: CxrDataset): Promise<PretrainMonitorSets | undefined> {
+  return (o.monitorEvery ?? 0) > 0 ? pretrainMonitorSets(all, msnConfig(o.preset), o.monitorImages) : undefined;
 }
 
 /** The probe of a checkpoint (or of the random init of `seed`) on MIMIC, with the study's settings. */
@@ -113,11 +120,11 @@ function probeOf(o: StudyOptions, out: string, extra: { readonly checkpoint?: st
 }
 
 /** Pretrain one method (keeping its learning-curve checkpoints), then probe its final and curve checkpoints. */
-async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], run: string, timings: string[], links: Record<string, string>, seed?: number): Promise<{ result: ProbeCommandResult; curve: CurveProbe[] }> {
+async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], run: string, timings: string[], links: Record<string, string>, seed?: number, monitorSets?: PretrainMonitorSets): Promise<{ result: ProbeCommandResult; curve: CurveProbe[] }> {
   const method = methodName(groups);
   const keep = (o.curve ?? []).filter((k) => k > 0 && k < o.steps);
   const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, seed, monitorEvery: o.monitorEvery, monitorImages: o.monitorImages, keepSteps: keep });
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, seed, monitorEvery: o.monitorEvery, monitorImages: o.monitorImages, ...(monitorSets ? { monitorSets } : {}), keepSteps: keep });
   if (pre.signal) throw new Interrupted(pre.signal);
   const t1 = clock();
   const result = await probeOf(o, join(run, "probe-mimic"), { checkpoint: join(run, "checkpoint"), method });
@@ -201,7 +208,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const seeds = Array.from({ length: o.seeds ?? 1 }, (_, i) => base + i);
   assertStudyRuns(o, seeds.flatMap((sd) => [`seed-${sd}/msn`, `seed-${sd}/${last}`]));
   await ensureCohort(o.data, o.synthImages);
-  checkStudyInputs(o, [[], o.ehr]);
+  const sets = await studyMonitorSets(o, checkStudyInputs(o, [[], o.ehr]));
   const timings: string[] = [];
   const links: Record<string, string> = {};
   const runs: SeedRun[] = [];
@@ -216,8 +223,8 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
     const random = await probeOf(o, join(dir, "random-init", "probe-mimic"), { seed });
     timings.push(`random init (seed ${seed}): features + probe ${(clock() - tr).toFixed(0)} s`);
     links[`random init (seed ${seed})`] = join(dir, "random-init");
-    const msn = await pretrainAndProbe(o, [], join(dir, "msn"), timings, links, seed);
-    const ehr = o.ehr.length > 0 ? await pretrainAndProbe(o, o.ehr, join(dir, last), timings, links, seed) : undefined;
+    const msn = await pretrainAndProbe(o, [], join(dir, "msn"), timings, links, seed, sets);
+    const ehr = o.ehr.length > 0 ? await pretrainAndProbe(o, o.ehr, join(dir, last), timings, links, seed, sets) : undefined;
     const results = [random, msn.result, ...(ehr ? [ehr.result] : [])];
     perSeed.push({ seed, results });
     runs.push({ seed, results: results.map((r) => ({ method: r.method, test: r.test, ...(r.knn ? { knn: r.knn } : {}) })), curve: [...msn.curve, ...(ehr?.curve ?? [])] });
@@ -230,9 +237,7 @@ export async function runStudy(o: StudyOptions): Promise<{ results: MethodResult
   const monitors = { lines: [] as string[], first: [] as (MonitorRow & { series: string })[] };
   for (const seed of seeds) {
     for (const [dirName, method] of [["msn", methodName([])], ...(o.ehr.length > 0 ? [[last, methodName(o.ehr)]] : [])] as const) {
-      const dir = join(o.out, `seed-${seed}`, dirName);
-      const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
-      const readings = monitorReadings(readMetrics(dir), dim);
+      const readings = runMonitorReadings(join(o.out, `seed-${seed}`, dirName));
       if (readings.length === 0) continue;
       monitors.lines.push(`${method} (seed ${seed}): ${monitorSentence(readings)}`);
       if (seed === seeds[0]) monitors.first.push(...readings.map((r) => ({ ...r, series: method })));
@@ -248,10 +253,10 @@ export async function runAblation(o: StudyOptions): Promise<{ results: MethodRes
   const t0 = clock();
   assertStudyRuns(o, ["msn", ...ehrCombinations().map((g) => `msn-ehr-${g.join("-")}`)]);
   await ensureCohort(o.data, o.synthImages);
-  checkStudyInputs(o, [[], ...ehrCombinations()]);
+  const sets = await studyMonitorSets(o, checkStudyInputs(o, [[], ...ehrCombinations()]));
   const timings: string[] = [];
   const links: Record<string, string> = {};
-  const results: MethodResult[] = [(await pretrainAndProbe(o, [], join(o.out, "msn"), timings, links)).result];
-  for (const g of ehrCombinations()) results.push((await pretrainAndProbe(o, g, join(o.out, `msn-ehr-${g.join("-")}`), timings, links)).result);
+  const results: MethodResult[] = [(await pretrainAndProbe(o, [], join(o.out, "msn"), timings, links, undefined, sets)).result];
+  for (const g of ehrCombinations()) results.push((await pretrainAndProbe(o, g, join(o.out, `msn-ehr-${g.join("-")}`), timings, links, undefined, sets)).result);
   return finish(o, "EHR group ablation", results, timings, links, t0);
 }

@@ -31,7 +31,7 @@ import { groupedComparisonChart, lineChart } from "../../src/viz/charts.js";
 import { ehrColumnShares, evalViews, mimicEhr, monitorImages, pretrainBatches, resolveDataRoots, splitFeatures, type AlignedEhr, type DatasetFeatureOptions } from "../data.js";
 import { methodName } from "./ehr_groups.js";
 import { runMethod, type MethodRun } from "./method_run.js";
-import { learningCurveChart, seedSummary, type CurveProbe, type SeedRun, type SeedSummary } from "./seeds.js";
+import { LEVEL, learningCurveChart, seedSummary, signed, type CurveProbe, type SeedRun, type SeedSummary } from "./seeds.js";
 import { monitorChart } from "./run_summary.js";
 import { modelMonitor, type MonitorImages } from "../../src/eval/model_monitor.js";
 import type { MonitorRow } from "../../src/train/monitor.js";
@@ -366,9 +366,6 @@ function contrast(a: MethodRun, b: MethodRun): { delta: number; overlap: boolean
   return { delta: x.macroAuroc - y.macroAuroc, overlap };
 }
 
-/** Differences below the printed precision (3 decimals) count as level. */
-const LEVEL = 5e-4;
-const signed = (x: number) => (Math.abs(x) < LEVEL ? "±0.000" : (x > 0 ? "+" : "−") + Math.abs(x).toFixed(3));
 const direction = (d: number) => (Math.abs(d) < LEVEL ? "level with" : d > 0 ? "above" : "below");
 const overlapText = (o: boolean | undefined) => (o === undefined ? "no intervals" : o ? "intervals overlap" : "intervals do not overlap");
 

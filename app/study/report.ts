@@ -129,12 +129,11 @@ function probeSummaryMarkdown(r: MethodResult, rows: readonly ResultRow[], extra
 export function comparisonMarkdown(results: readonly MethodResult[], opts: IntervalOption = {}): string {
   checkOptionKeys(opts, ["interval"], "comparisonMarkdown");
   const kind = intervalKind(opts.interval, "comparisonMarkdown");
-  const lines = ["| method | dataset | macro AUROC (95% CI) | macro AUPRC (95% CI) | test images | labels excluded |", "|---|---|---|---|---|---|"];
-  for (const r of results) {
-    const ev = r.evaluation;
-    lines.push(`| ${r.method} | ${r.dataset} | ${fmtCi(ev.macroAuroc, ev.macroAurocCi, kind)} | ${fmtCi(ev.macroAuprc, ev.macroAuprcCi, kind)} | ${ev.n} | ${ev.excluded.map((e) => e.label).join(", ") || "none"} |`);
-  }
-  return lines.join("\n");
+  const head = ["method", "dataset", "macro AUROC (95% CI)", "macro AUPRC (95% CI)", "test images", "labels excluded"];
+  return markdownTable(
+    head,
+    results.map(({ method, dataset, evaluation: ev }) => [method, dataset, fmtCi(ev.macroAuroc, ev.macroAurocCi, kind), fmtCi(ev.macroAuprc, ev.macroAuprcCi, kind), String(ev.n), ev.excluded.map((e) => e.label).join(", ") || "none"]),
+  );
 }
 
 /**
@@ -145,9 +144,19 @@ export function comparisonText(results: readonly MethodResult[], opts: IntervalO
   const kind = intervalKind(opts.interval, "comparisonText");
   const head = ["method", "dataset", "macro AUROC (95% CI)", "macro AUPRC (95% CI)", "n"];
   const body = results.map((r) => [r.method, r.dataset, fmtCi(r.evaluation.macroAuroc, r.evaluation.macroAurocCi, kind), fmtCi(r.evaluation.macroAuprc, r.evaluation.macroAuprcCi, kind), String(r.evaluation.n)]);
+  return alignedTable(head, body);
+}
+
+/** A table as aligned plain text: columns padded to their widest cell, a dashed rule under the header. */
+export function alignedTable(head: readonly string[], body: readonly (readonly string[])[]): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join("  ");
+  const fmt = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
   return [fmt(head), w.map((n) => "-".repeat(n)).join("  "), ...body.map(fmt)].join("\n");
+}
+
+/** A table as markdown: a header row, the separator and one row per body entry. */
+export function markdownTable(head: readonly string[], body: readonly (readonly string[])[]): string {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...body.map((b) => `| ${b.join(" | ")} |`)].join("\n");
 }
 
 /** Files written by {@link writeStudyReport}. */

@@ -43,6 +43,16 @@ export function monitorReadings(rows: readonly MetricsRow[], dim: number): Monit
     }));
 }
 
+/** The encoder width of the run in `dir` (its config.json), what its `feature_std` column is compared with. */
+export function runEmbedDim(dir: string): number {
+  return (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
+}
+
+/** The monitor readings of the run in `dir`: {@link monitorReadings} of its metrics.csv. */
+export function runMonitorReadings(dir: string): MonitorRow[] {
+  return monitorReadings(readMetrics(dir), runEmbedDim(dir));
+}
+
 /**
  * Monitor readings as one Vega-Lite spec, a panel per monitor against the steps taken: k-NN macro AUROC on the
  * validation subset, effective rank, feature std ÷ 1/√D, and the prototype entropies (nats); one line per series.
@@ -99,8 +109,7 @@ export async function writeRunSummary(dir: string, title: string, info: readonly
     { step: r.step!, value: r.momentum!, series: "EMA momentum" },
   ]);
   files.push(...Object.values(await saveChart(lineChart(sched, { title: `${title}: schedules`, xTitle: "step", yTitle: "value" }), join(dir, "schedules"))));
-  const dim = (JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as { vit: { embedDim: number } }).vit.embedDim;
-  const readings = monitorReadings(rows, dim);
+  const readings = monitorReadings(rows, runEmbedDim(dir));
   if (readings.length > 0) files.push(...Object.values(await saveChart(monitorChart(readings, title), join(dir, "monitors"))));
   const n = rows.length;
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);

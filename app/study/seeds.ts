@@ -13,6 +13,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import { pairedBootstrap, seedMeanMacroAuroc, type PairedComparison, type SeedMeanAuroc } from "../../src/eval/paired.js";
 import type { TestScores } from "../../src/eval/protocols.js";
+import { alignedTable, markdownTable } from "./report.js";
 
 /** One method's probe on one seed: its name and scored test rows (linear probe, and k-NN when computed). */
 export interface SeedMethodResult {
@@ -137,8 +138,10 @@ export function seedSummary(runs: readonly SeedRun[], steps: number, opts: { rea
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "n/a");
+/** Differences below the printed precision (3 decimals) count as level. */
+export const LEVEL = 5e-4;
 /** A signed difference to 3 decimals; below the printed precision it is ±0.000 (neither sign). */
-const signed = (v: number) => (Math.abs(v) < 5e-4 ? "±" : v > 0 ? "+" : "−") + Math.abs(v).toFixed(3);
+export const signed = (v: number): string => (Math.abs(v) < LEVEL ? "±" : v > 0 ? "+" : "−") + Math.abs(v).toFixed(3);
 /** A p-value as reported: two significant digits, "< 0.001" below. */
 export const formatP = (p: number): string => (p < 0.001 ? "< 0.001" : p.toFixed(p < 0.01 ? 3 : 2));
 
@@ -155,16 +158,6 @@ function pairedCells(s: SeedSummary): string[][] {
 const SUMMARY_HEAD = ["method", "macro AUROC mean ± sd over seeds", "seed-averaged (95% CI over test images)", "per seed"];
 const PAIRED_HEAD = ["paired comparison", "Δ macro AUROC (95% CI)", "p", "Δ per seed"];
 
-function alignedText(head: string[], body: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
-  return [fmt(head), w.map((k) => "-".repeat(k)).join("  "), ...body.map(fmt)].join("\n");
-}
-
-function markdownTable(head: string[], body: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...body.map((b) => `| ${b.join(" | ")} |`)].join("\n");
-}
-
 /** What the paired test is, in one sentence (printed under its table). */
 export function pairedTestNote(s: SeedSummary): string {
   const r = s.paired[0]?.comparison.resamples ?? 0;
@@ -177,7 +170,7 @@ export function pairedTestNote(s: SeedSummary): string {
 
 /** The summary and paired tables as aligned text for the terminal. */
 export function seedSummaryText(s: SeedSummary): string {
-  return `${alignedText(SUMMARY_HEAD, summaryCells(s))}\n\n${alignedText(PAIRED_HEAD, pairedCells(s))}`;
+  return `${alignedTable(SUMMARY_HEAD, summaryCells(s))}\n\n${alignedTable(PAIRED_HEAD, pairedCells(s))}`;
 }
 
 /** The summary and paired tables as markdown, with the note on the test. */
@@ -225,7 +218,7 @@ export function learningCurveText(s: SeedSummary): string {
     const p = s.curve.find((c) => c.method === m && c.steps === st);
     return p ? `${f3(p.value)} (${f3(p.lo)}, ${f3(p.hi)})` : "";
   })]);
-  return alignedText(["steps", ...methods], body);
+  return alignedTable(["steps", ...methods], body);
 }
 
 /**
@@ -236,7 +229,7 @@ export function seedFindings(s: SeedSummary): string[] {
   const out: string[] = [];
   for (const p of s.paired) {
     const c = p.comparison;
-    const wins = c.perSeed.filter((d) => d >= 5e-4).length;
+    const wins = c.perSeed.filter((d) => d >= LEVEL).length;
     const same = c.perSeed.filter((d) => Math.sign(d) === Math.sign(c.delta)).length;
     const direction = c.delta > 0 ? "above" : "below";
     const verdict =

@@ -10,6 +10,8 @@ import { effectiveRank, featureStd, knnMacroAuroc, prototypeUsage } from "./moni
 import type { MultimodalMSN } from "../msn/multimodal_msn.js";
 import type { MonitorRow, TrainMonitor } from "../train/monitor.js";
 import { checkInt } from "../utils/validate.js";
+import { extractFeatures } from "./features.js";
+import type { LabeledBatch } from "./types.js";
 
 /** A fixed set of monitor images: plain data. */
 export interface MonitorImages {
@@ -36,20 +38,20 @@ export interface MonitorOptions {
   readonly batchSize?: number;
 }
 
-/** Target-encoder CLS features of a monitor set as a plain array, row-major [n, D]. */
+/** Target-encoder CLS features of a monitor set as a plain array, row-major [n, D] (`extractFeatures` over its batches). */
 async function embed(model: MultimodalMSN, set: MonitorImages, batchSize: number): Promise<{ features: Float32Array; dim: number }> {
   const { n, size, channels } = set;
   const per = size * size * channels;
-  const parts: Float32Array[] = [];
-  for (let i = 0; i < n; i += batchSize) {
-    const b = Math.min(batchSize, n - i);
-    const cls = tf.tidy(() => model.encode(tf.tensor4d(set.images.subarray(i * per, (i + b) * per), [b, size, size, channels]))); // [b, D]
-    parts.push((await cls.data()) as Float32Array);
-    cls.dispose();
+  const L = set.labels.length / n;
+  function* batches(): Generator<LabeledBatch> {
+    for (let i = 0; i < n; i += batchSize) {
+      const b = Math.min(batchSize, n - i);
+      // images [b, S, S, C], disposed by extractFeatures
+      yield { images: tf.tensor4d(set.images.subarray(i * per, (i + b) * per), [b, size, size, channels]), labels: set.labels.subarray(i * L, (i + b) * L) };
+    }
   }
-  const features = new Float32Array(parts.reduce((t, p) => t + p.length, 0));
-  parts.reduce((o, p) => (features.set(p, o), o + p.length), 0);
-  return { features, dim: features.length / n };
+  const f = await extractFeatures((x) => model.encode(x), batches(), { progress: false });
+  return { features: f.features, dim: f.dim };
 }
 
 /** Prototype assignments [n, K] of the CLS features of a whole set: one head pass, so its BatchNorm sees every row. */
