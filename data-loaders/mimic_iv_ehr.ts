@@ -15,7 +15,7 @@
  * Reads MIMIC-IV v1.0 (`core/`, `icu/`) and v2.x (`hosp/`, `icu/`) layouts, `.csv` or `.csv.gz`. Every
  * value is validated (data-loaders/mimic_iv_tables.ts): invalid ones are read as missing and counted.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { readCsv } from "./csv.js";
 import { encodeRecord, selectionColumns, type EhrRecord, type EhrSelection, EHR_VIEWS } from "./ehr_features.js";
@@ -24,6 +24,8 @@ import { readAdmissions, readIcuStays, readPatients } from "./mimic_iv_tables.js
 import { AGE_RANGE } from "./values.js";
 import { mimicImagePath, readMimicMetadata } from "./mimic_cxr.js";
 import { checkChoice, checkOptionKeys } from "../src/utils/validate.js";
+import { dataFrame, type DataFrameLike } from "../src/utils/dataframe.js";
+import { renderCsv, writeTextSync } from "./synth/csv.js";
 import { DataFormatError, LoadReport } from "./report.js";
 
 /** Options of {@link extractEhrFeatures}. Unknown keys throw. */
@@ -52,8 +54,8 @@ const EHR_KEYS = ["mimicIvRoot", "metadata", "selection", "outCsv", "layout", "p
 
 /** Result of {@link extractEhrFeatures}. */
 export interface EhrFeatures extends EhrMatrix {
-  /** danfojs DataFrame: `path` + the named feature columns. */
-  readonly df: import("danfojs-node").DataFrame;
+  /** danfojs-node DataFrame (an optional peer dependency): `path` + the named feature columns. */
+  readonly df: DataFrameLike;
 }
 
 /** The EHR features without the DataFrame (what training needs). */
@@ -97,26 +99,14 @@ export function findMimicIvTable(root: string, dirs: readonly string[], name: st
  */
 export async function extractEhrFeatures(opts: EhrOptions): Promise<EhrFeatures> {
   const m = extractEhrMatrix(opts, "extractEhrFeatures");
-  // Step 5: DataFrame and CSV (danfojs-node is loaded lazily: it takes ~1.5 s to import).
-  // The DataFrame keeps float64 values (age_norm is not rounded to float32), so rows are re-encoded here.
-  const { variables, age } = selectionColumns(opts.selection);
-  const row = new Float64Array(m.columns.length);
-  const table = m.records.map((rec, i) => {
-    encodeRecord(rec, variables, age, row);
-    return [m.paths[i]!, ...row];
-  });
-  const dfd = await import("danfojs-node");
-  const df = new dfd.DataFrame(table.length > 0 ? table : [], { columns: ["path", ...m.columns] });
-  if (opts.outCsv !== undefined) {
-    mkdirSync(path.dirname(path.resolve(opts.outCsv)), { recursive: true });
-    dfd.toCSV(df, { filePath: opts.outCsv });
-  }
+  // Step 6: the DataFrame (danfojs-node, an optional peer dependency, is loaded lazily: ~1.5 s to import).
+  const df = await dataFrame(ehrTable(m, opts.selection), ["path", ...m.columns], "extractEhrFeatures");
   return { ...m, df };
 }
 
 /**
- * Steps 1–4 of {@link extractEhrFeatures}: the linked, imputed and encoded features as a float matrix, without
- * loading danfojs or building a DataFrame (pretraining needs only the matrix). `outCsv` is ignored here.
+ * Steps 1–5 of {@link extractEhrFeatures}: the linked, imputed and encoded features as a float matrix, without
+ * loading danfojs or building a DataFrame (pretraining needs only the matrix); writes `outCsv` when given.
  *
  * Missing-value policy (every case is counted in `report` with file and line; nothing is read as 0):
  * - `anchor_age` blank, non-numeric, negative or outside [0, 120], or `anchor_year` not a year: read as missing
@@ -220,5 +210,18 @@ export function extractEhrMatrix(opts: EhrOptions, where = "extractEhrMatrix"): 
   });
   report.read = meta.length;
   report.kept = records.length;
-  return { columns, matrix, paths, dicomIds: kept.map((k) => k.dicomId), subjectIds: kept.map((k) => k.subjectId), records, report };
+  const m: EhrMatrix = { columns, matrix, paths, dicomIds: kept.map((k) => k.dicomId), subjectIds: kept.map((k) => k.subjectId), records, report };
+  // Step 5: the CSV (path + feature columns, the paper's format).
+  if (opts.outCsv !== undefined) writeTextSync(path.resolve(opts.outCsv), renderCsv(["path", ...columns].join(","), ehrTable(m, opts.selection)));
+  return m;
+}
+
+/** `path` + the features of each row as float64 (age_norm is not rounded to float32, as in the paper's CSV). */
+function ehrTable(m: EhrMatrix, selection: EhrSelection): (string | number)[][] {
+  const { variables, age } = selectionColumns(selection);
+  const row = new Float64Array(m.columns.length);
+  return m.records.map((rec, i) => {
+    encodeRecord(rec, variables, age, row);
+    return [m.paths[i]!, ...row];
+  });
 }

@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { buildKernels } from "./cuda/build_kernels.mjs";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -50,3 +51,15 @@ if (rc.status === 0 && existsSync(join(cudaDir, "build/Release/mmsn_cuda.node"))
 } else {
   console.log(`[mmsn] optional CUDA device addon not built (${firstErrors(rc) || "node-gyp failed"}); the package will not use an NVIDIA GPU.`);
 }
+
+// The GPU, said once at install: what is here, what the package will use, and what to do about the rest.
+const hasDriver = spawnSync("sh", ["-c", "ldconfig -p 2>/dev/null | grep -q 'libcuda\\.so\\.1'"]).status === 0;
+let tfjsNodeGpu = "not installed (an optional peer dependency: npm install @tensorflow/tfjs-node-gpu@4.22.0 downloads libtensorflow, so it needs network access)";
+try {
+  const m = createRequire(import.meta.url)("@tensorflow/tfjs-node-gpu/package.json");
+  tfjsNodeGpu = m.name === "@tensorflow/tfjs-node-gpu" ? `installed (${m.version})` : `an alias of ${m.name}@${m.version}, not the native binding`;
+} catch { /* not installed: the default text */ }
+const cudaBuilt = existsSync(join(cudaDir, "build/mmsn_kernels.fatbin"));
+console.log(`[mmsn] GPU: NVIDIA driver ${hasDriver ? "found (libcuda.so.1)" : "not found"}; this package's cuda backend ${cudaBuilt ? "built with GPU kernels" : "has no GPU kernels (no nvcc at install)"}` +
+  `${hasDriver && cudaBuilt ? " and will be chosen automatically" : hasDriver ? ": install the CUDA toolkit (nvcc), then npm rebuild multimodal-msn" : ": training runs on the CPU"}; @tensorflow/tfjs-node-gpu ${tfjsNodeGpu}. ` +
+  "Check at run time: npx mmsn backend.");

@@ -2,7 +2,7 @@
  * `mmsn prepare` (image cache) and `mmsn ehr` (EHR feature CSV): the data-preparation steps of the pipeline.
  */
 import { join, resolve } from "node:path";
-import { buildCache, extractEhrFeatures, type AgeEncoding } from "../../data-loaders/index.js";
+import { buildCache, extractEhrMatrix, type AgeEncoding } from "../../data-loaders/index.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
 import { printSkipSummary, skipSummary } from "../skips.js";
 import { cohortMimicRoots, loadDataset, requireMimicMetadata, requirePath, type DatasetName } from "../data.js";
@@ -30,7 +30,7 @@ export async function prepareCommand(data: string, dataset: DatasetName, shortSi
 export async function ehrCommand(data: string, groups: readonly EhrGroup[], age: AgeEncoding, outCsv: string): Promise<void> {
   requirePath(resolve(data), "dataset directory --data");
   const { mimicRoot, mimicIvRoot } = cohortMimicRoots(data);
-  const ehr = await extractEhrFeatures({ mimicIvRoot, metadata: requireMimicMetadata(mimicRoot), selection: { groups, age }, outCsv });
+  const ehr = extractEhrMatrix({ mimicIvRoot, metadata: requireMimicMetadata(mimicRoot), selection: { groups, age }, outCsv });
   const skipped = skipSummary([ehr.report]);
   console.log(`EHR features ${ehr.columns.join(", ")} for ${ehr.paths.length} images → ${outCsv}${skipped ? `\n${skipped}` : ""}`);
 }

@@ -2,6 +2,7 @@
  * Minimal RFC-4180 CSV writing (LF line endings by default, quotes only where needed) and gzip, as the
  * real MIMIC tables are stored. Node's gzip header carries no timestamp, so output is reproducible.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -35,6 +36,12 @@ export async function writeText(file: string, text: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   if (file.endsWith(".gz")) await writeFile(file, new Uint8Array(gzipSync(text, { level: 9 })));
   else await writeFile(file, text, "utf8");
+}
+
+/** {@link writeText}, synchronously. */
+export function writeTextSync(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, file.endsWith(".gz") ? new Uint8Array(gzipSync(text, { level: 9 })) : text);
 }
 
 /** Format a float with up to 17 significant digits and no trailing zeros (as MIMIC-IV prints `los`). */

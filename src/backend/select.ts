@@ -51,22 +51,50 @@ export interface BackendInfo {
 
 let chosen: BackendInfo | undefined;
 
+/** How to get TensorFlow's native binding, said wherever it is missing. */
+const TFJS_NODE_GPU_FIX = "it is optional; to use it: npm install @tensorflow/tfjs-node-gpu@4.22.0, whose install downloads libtensorflow from " +
+  "storage.googleapis.com and so needs network access (on an NVIDIA GPU this package's own cuda backend needs no download)";
+
+/**
+ * What `require(pkg)` would load: not installed, an npm alias of another package (danfojs-node's override maps
+ * `@tensorflow/tfjs-node` to the pure-JS `@tensorflow/tfjs`, which has no native binding), or the package itself.
+ */
+function installedAs(pkg: string): { readonly found: false } | { readonly found: true; readonly name: string; readonly version: string } {
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${pkg}/package.json`);
+  } catch {
+    return { found: false };
+  }
+  const { name, version } = require(manifest) as { name: string; version: string };
+  return { found: true, name, version };
+}
+
 async function tryTensorflow(): Promise<string> {
   const errors: string[] = [];
   for (const pkg of ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"]) {
+    const inst = installedAs(pkg);
+    if (!inst.found) {
+      errors.push(`${pkg} not installed`);
+      continue;
+    }
+    if (inst.name !== pkg) {
+      errors.push(`${pkg} here is an npm alias of the pure-JS ${inst.name}@${inst.version} (a package.json override), not TensorFlow's native binding`);
+      continue;
+    }
     try {
       // Loading a real tfjs-node registers the "tensorflow" backend in *its* tfjs-core copy; only a
       // registration visible to our tfjs-core counts.
       require(pkg);
       if (tf.findBackendFactory("tensorflow") && (await tf.setBackend("tensorflow")) && tf.getBackend() === "tensorflow") {
-        return pkg;
+        return `${pkg}@${inst.version}`;
       }
-      errors.push(`${pkg} loaded but registered no "tensorflow" backend in this tfjs-core`);
+      errors.push(`${pkg}@${inst.version} loaded but registered its "tensorflow" backend in another copy of tfjs-core (install the tfjs 4.22.0 it expects)`);
     } catch (e) {
-      errors.push(`${pkg}: ${(e as Error).message.split("\n")[0]}`);
+      errors.push(`${pkg}@${inst.version} is installed but its native binding did not load: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  throw new Error(errors.join("; "));
+  throw new Error(`${errors.join("; ")}. ${TFJS_NODE_GPU_FIX[0]!.toUpperCase()}${TFJS_NODE_GPU_FIX.slice(1)}`);
 }
 
 /** Forced: the device from MMSN_CUDA_DEVICE (default "cuda"); automatic: a real GPU only. */

@@ -10,7 +10,7 @@ import { checkOptionKeys } from "../utils/validate.js";
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { intervalKind, type BootstrapCi, type IntervalKind, type MultilabelEvaluation } from "./metrics.js";
-import type { DataFrame } from "danfojs-node";
+import { dataFrame, type DataFrameLike } from "../utils/dataframe.js";
 
 /** One row of a results table. NaN = not available (excluded label, or no bootstrap). */
 export interface ResultRow {
@@ -174,11 +174,10 @@ export function writeResultsCsv(rows: readonly ResultRow[], path: string): void 
 }
 
 /**
- * A danfojs-node DataFrame of result rows (danfojs-node is imported on first use).
- * @example const df = await resultsDataFrame(rows); df.query(df["label"].eq("macro")).print();
+ * A danfojs-node DataFrame of result rows (danfojs-node is an optional peer dependency, imported on first use).
+ * @throws Error with the install command when danfojs-node is not installed
+ * @example (await resultsDataFrame(rows)).print();
  */
-export async function resultsDataFrame(rows: readonly ResultRow[]): Promise<DataFrame> {
-  const dfd = await import("danfojs-node");
-  const data = rows.map((r) => RESULT_COLUMNS.map((c) => r[c]));
-  return new dfd.DataFrame(data, { columns: [...RESULT_COLUMNS] });
+export async function resultsDataFrame(rows: readonly ResultRow[]): Promise<DataFrameLike> {
+  return dataFrame(rows.map((r) => RESULT_COLUMNS.map((c) => r[c])), RESULT_COLUMNS, "resultsDataFrame");
 }

@@ -24,6 +24,13 @@ describe("initBackend", () => {
     const info = JSON.parse(r.stdout.trim().split("\n").pop()!);
     assert.ok(["tensorflow", "cuda", "native", "wasm"].includes(info.name), `chose ${info.name}`);
     if (info.name !== "tensorflow") assert.match(info.skipped.tensorflow, /tfjs-node/);
+    // Here tfjs-node-gpu is not installed and tfjs-node is danfojs-node's override, an alias of pure-JS tfjs:
+    // the reason says so, and how to get the native binding.
+    if (info.name !== "tensorflow") {
+      assert.match(info.skipped.tensorflow, /@tensorflow\/tfjs-node-gpu not installed/);
+      assert.match(info.skipped.tensorflow, /@tensorflow\/tfjs-node here is an npm alias of the pure-JS @tensorflow\/tfjs@4\.22\.0/);
+      assert.match(info.skipped.tensorflow, /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0.*needs network access/);
+    }
     // wasm only when the native addon could not load, and then the reason is given
     if (info.name === "wasm") assert.match(info.skipped.native, /native backend addon|mmsn_native/);
     assert.equal(info.skipped.webgpu, undefined, "webgpu is used only when named");

@@ -1,35 +1,66 @@
 /** Notebook display helpers of src/viz: Vega-Lite + SVG bundles, image grids, attention overlays, chart options. */
 import "../eval/tf_setup.js";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import sharp from "sharp";
-import { VEGA_LITE_MIME, chartMimeBundle, displayChart, tslabWriter, type MimeBundle } from "../../src/viz/notebook.js";
+import { VEGA_LITE_MIME, displayChart, tslabDisplay, type TslabDisplay } from "../../src/viz/notebook.js";
 import { attentionOverlayRows, clsAttention } from "../../src/viz/attention.js";
 import { batchTiles, imageGridJpeg, imageGridPixels, imageGridPng, upscaleTile } from "../../src/viz/image_grid.js";
 import { groupedComparisonChart, histogramChart, lineChart } from "../../src/viz/charts.js";
 import { renderSvg } from "../../src/viz/render.js";
 
+const REPO = path.resolve(import.meta.dirname, "../..");
+
 describe("displayChart", () => {
-  it("writes one bundle with the Vega-Lite spec, its SVG and a text title", async () => {
-    const spec = lineChart([{ step: 0, value: 1, series: "a" }, { step: 1, value: 0.5, series: "a" }], { title: "loss curve" });
-    const written: MimeBundle[] = [];
-    assert.equal(await displayChart(spec, { write: (x) => written.push(x) }), undefined);
-    assert.equal(written.length, 1);
-    const b = written[0]!;
-    assert.deepEqual(b[VEGA_LITE_MIME], spec);
-    assert.match(String(b["image/svg+xml"]), /^<svg/);
-    assert.equal(b["text/plain"], "[chart: loss curve]");
+  const spec = lineChart([{ step: 0, value: 1, series: "a" }, { step: 1, value: 0.5, series: "a" }], { title: "loss curve" });
+  /** A tslab `Display` that records what it is given. */
+  const recorder = () => {
+    const out: { type: string; data: unknown }[] = [];
+    const display: TslabDisplay = {
+      svg: (s) => out.push({ type: "image/svg+xml", data: s }),
+      png: (b) => out.push({ type: "image/png", data: b }),
+      raw: (type, b) => out.push({ type, data: b }),
+    };
+    return { out, display };
+  };
+
+  it("sends one SVG output by default, a PNG or the Vega-Lite spec on request", async () => {
+    const r = recorder();
+    assert.equal(await displayChart(spec, { display: r.display }), undefined);
+    await displayChart(spec, { display: r.display, format: "png" });
+    await displayChart(spec, { display: r.display, format: "vega-lite" });
+    assert.deepEqual(r.out.map((o) => o.type), ["image/svg+xml", "image/png", VEGA_LITE_MIME]);
+    assert.match(String(r.out[0]!.data), /^<svg/);
+    assert.equal((await sharp(Buffer.from(r.out[1]!.data as Uint8Array)).metadata()).format, "png");
+    assert.deepEqual(r.out[2]!.data, spec);
+    await assert.rejects(displayChart(spec, { display: r.display, format: "html" as never }), /format "html" is not one of/);
   });
 
-  it("chartMimeBundle takes the title text of a title object, and a placeholder without title", async () => {
-    const spec = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", title: { text: "T", subtitle: ["s"] }, mark: "point", data: { values: [] } } as const;
-    assert.equal(chartMimeBundle(spec as never, "<svg/>")["text/plain"], "[chart: T]");
-    assert.equal(chartMimeBundle({ mark: "point", data: { values: [] } } as never, "<svg/>")["text/plain"], "[chart: vega-lite]");
+  it("outside a tslab kernel it says what to use instead", () => {
+    assert.throws(() => tslabDisplay(), /not running in a tslab kernel cell.*saveChart/);
   });
 
-  it("outside a tslab cell the default writer says what to use instead", () => {
-    assert.throws(() => tslabWriter(), /not running in a tslab kernel cell.*saveChart/);
+  it("in a kernel, writes through the public display of the tslab the kernel loaded", () => {
+    // A child process plays the kernel: it loads tslab's modules (as tslab's main does) and sets the cell's
+    // display writer; displayChart must find that tslab and write one display-data message through it.
+    const kernelTslab = createRequire(import.meta.url).resolve("tslab/dist/jupyter.js");
+    const script = `
+      import { createRequire } from "node:module";
+      const jupyter = createRequire(import.meta.url)(${JSON.stringify(kernelTslab)});
+      const msgs = [];
+      jupyter.lastWriteDisplayData = (msg) => msgs.push(Object.keys(msg.data));
+      const { displayChart } = await import(${JSON.stringify(pathToFileURL(path.join(REPO, "src/viz/notebook.ts")).href)});
+      const { lineChart } = await import(${JSON.stringify(pathToFileURL(path.join(REPO, "src/viz/charts.ts")).href)});
+      await displayChart(lineChart([{ step: 0, value: 1, series: "a" }], { title: "t" }));
+      console.log(JSON.stringify(msgs));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), [["image/svg+xml"]]);
   });
 });
 
