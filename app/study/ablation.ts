@@ -144,7 +144,8 @@ export function ehrPreview(ehr: AlignedEhr, n = 5): Record<string, string | numb
  */
 export function ehrShareChart(ehr: AlignedEhr, opts: { readonly title: string }): TopLevelSpec {
   const points = ehrColumnShares(ehr).filter((c) => c.oneHot).map((c) => ({ category: c.column, series: c.variable, value: c.mean }));
-  return groupedComparisonChart(points, { title: opts.title, yTitle: "fraction of images", seriesTitle: "variable", width: 420, height: 200 });
+  // One bar per column (sideBySide false), coloured by its variable.
+  return groupedComparisonChart(points, { title: opts.title, yTitle: "fraction of images", seriesTitle: "variable", sideBySide: false, width: 420, height: 200 });
 }
 
 /** One linked EHR record (sex, age, view, orientation, died, icu) of an {@link AlignedEhr}. */

@@ -82,11 +82,18 @@ export function monitorChart(readings: readonly (MonitorRow & { readonly series?
       encoding: {
         x: { field: "steps", type: "quantitative", title: "steps taken" },
         y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
-        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320, columns: 2 } },
+        // Full series names (no label limit); two columns only while they fit beside each other under the panels.
+        color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 0, columns: legendColumns(values.map((v) => v.series)) } },
       },
     },
     resolve: { scale: { y: "independent" } },
   } as TopLevelSpec;
+}
+
+/** Legend columns for `names` under a 420-px panel: 2 while two of the longest (vega's 8 px a character) fit, else 1. */
+function legendColumns(names: readonly string[]): number {
+  const longest = Math.max(0, ...names.map((n) => n.length));
+  return 2 * (longest * 8 + 40) <= 420 ? 2 : 1;
 }
 
 /**

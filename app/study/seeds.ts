@@ -181,29 +181,53 @@ export function seedSummaryMarkdown(s: SeedSummary): string {
 /** A read-out's name in tables and charts. */
 export const READOUT_TITLE: Readonly<Record<Readout, string>> = { probe: "linear probe", knn: `k-NN (k 20)` };
 
+/** Where a learning-curve caret sits inside the plot, px from the clipped end. */
+const CARET_INSET = 4;
+
 /**
  * The learning curve as a Vega-Lite spec: seed-averaged test macro AUROC against pretraining steps, one line per
  * method with its 95% interval as a band, one panel per read-out; step 0 is the random-init encoder, also drawn as
- * a dashed line across the panel.
+ * a dashed line across the panel. Bands are clipped to AUROC's [0, 1] (a caret marks a cut end; the tooltip has
+ * the full interval), and the legend, below the panels, shows full method names.
  */
 export function learningCurveChart(summaries: readonly SeedSummary[], title: string): TopLevelSpec {
   const s0 = summaries[0]!;
-  const values = summaries.flatMap((s) => s.curve.map((p) => ({ readout: READOUT_TITLE[s.readout], method: p.method, steps: p.steps, value: p.value, lo: p.lo, hi: p.hi })));
+  const clamp = (v: number) => Math.min(1, Math.max(0, v));
+  const values = summaries.flatMap((s) => s.curve.map((p) => ({
+    readout: READOUT_TITLE[s.readout], method: p.method, steps: p.steps, value: p.value, lo: p.lo, hi: p.hi,
+    loShown: clamp(p.lo), hiShown: clamp(p.hi), clippedLo: p.lo < 0, clippedHi: p.hi > 1,
+  })));
+  const clipped = values.some((v) => v.clippedLo || v.clippedHi);
   const x = { field: "steps", type: "quantitative", title: "pretraining steps (0 = random init)" } as const;
-  const color = { field: "method", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 320 } } as const;
+  const color = { field: "method", type: "nominal", title: null, legend: { orient: "bottom", labelLimit: 0, columns: 2 } } as const;
+  const tooltip = [
+    { field: "method", type: "nominal" },
+    { field: "steps", type: "quantitative" },
+    { field: "value", type: "quantitative", format: ".3f" },
+    { field: "lo", type: "quantitative", title: "95% CI lo", format: ".3f" },
+    { field: "hi", type: "quantitative", title: "95% CI hi", format: ".3f" },
+  ];
+  // A cut end: a caret at the axis edge pointing past it, in the method's colour.
+  const caret = (end: "Lo" | "Hi") => ({
+    transform: [{ filter: `datum.clipped${end}` }],
+    mark: { type: "point", shape: end === "Hi" ? "triangle-up" : "triangle-down", filled: true, opacity: 1, size: 36, yOffset: end === "Hi" ? CARET_INSET : -CARET_INSET },
+    encoding: { x, y: { field: end === "Hi" ? "hiShown" : "loShown", type: "quantitative" }, color, tooltip },
+  });
+  const text = `${title}: test macro AUROC vs pretraining steps (mean of ${s0.seeds.length} seed${s0.seeds.length === 1 ? "" : "s"}, 95% CI over test images)`;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: `${title}: test macro AUROC vs pretraining steps (mean of ${s0.seeds.length} seed${s0.seeds.length === 1 ? "" : "s"}, 95% CI over test images)`,
+    title: clipped ? { text, subtitle: ["▲ ▼ interval clipped at AUROC 0 or 1 (full interval in the tooltip)"] } : text,
     data: { values },
     facet: { column: { field: "readout", type: "nominal", title: null, sort: summaries.map((s) => READOUT_TITLE[s.readout]) } },
     spec: {
       width: 360,
       height: 260,
       layer: [
-        { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "lo", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hi" }, color } },
-        { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color } },
+        { mark: { type: "errorband", opacity: 0.2 }, encoding: { x, y: { field: "loShown", type: "quantitative", title: "macro AUROC", scale: { zero: false } }, y2: { field: "hiShown" }, color } },
+        { mark: { type: "line", point: true }, encoding: { x, y: { field: "value", type: "quantitative" }, color, tooltip } },
         // The random-init line: the step-0 value across the panel.
         { transform: [{ filter: "datum.steps === 0" }], mark: { type: "rule", strokeDash: [4, 4], color: "gray" }, encoding: { y: { field: "value", type: "quantitative" } } },
+        ...(clipped ? [caret("Hi"), caret("Lo")] : []),
       ],
     },
     resolve: { scale: { y: "independent" } },

@@ -12,7 +12,10 @@ import { checkOptionKeys } from "../utils/validate.js";
 /** Common chart options. */
 export interface ChartOptions {
   readonly title?: string;
-  /** Plot width/height in px (default 480 × 260). */
+  /**
+   * Plot width/height in px (default 480 × 260). Charts with categories on x widen past `width` when their labels
+   * (or the bars of a side-by-side group) need more room.
+   */
   readonly width?: number;
   readonly height?: number;
 }
@@ -20,6 +23,111 @@ export interface ChartOptions {
 const rejectUnknown = checkOptionKeys;
 
 const BASE_KEYS = ["title", "width", "height"] as const;
+
+/** vega's default size of axis and legend labels, px. */
+const LABEL_FONT = 10;
+/** Space kept between neighbouring axis labels, px. */
+const LABEL_GAP = 3;
+/** Narrowest bar of a side-by-side group, px: the plot widens rather than draw thinner bars. */
+const MIN_BAR = 3;
+
+/** The width vega gives a label when it has no canvas to measure with (0.8 em per character; fonts draw narrower). */
+function labelWidth(text: string): number {
+  return 0.8 * LABEL_FONT * text.length;
+}
+
+/** Layout of a discrete x axis: the label angle (degrees) and the plot width. */
+interface BandAxisLayout {
+  readonly labelAngle: number;
+  readonly width: number;
+}
+
+/**
+ * Lay out a discrete x axis of `labels` so that no two labels overlap and none is cut. Neighbouring labels sit one
+ * band apart; rotated by θ, two of them are clear when that step is at least one line height across the text
+ * (h / |sin θ|) or one label length along it (w / |cos θ|). With `angle` given, the plot widens until that angle
+ * fits; without, the first of 0°, −45° and −90° that fits the width is taken, else −90° on a widened plot.
+ * @param minStep the narrowest band, px (e.g. room for every bar of a side-by-side group).
+ */
+function bandAxisLayout(labels: readonly string[], width: number, angle: number | undefined, minStep = 0): BandAxisLayout {
+  const n = Math.max(1, labels.length);
+  const w = Math.max(0, ...labels.map(labelWidth)) + LABEL_GAP;
+  const h = LABEL_FONT + LABEL_GAP;
+  const stepAt = (deg: number) => {
+    const [c, s] = [Math.abs(Math.cos((deg * Math.PI) / 180)), Math.abs(Math.sin((deg * Math.PI) / 180))];
+    return Math.max(minStep, Math.min(s > 1e-9 ? h / s : Infinity, c > 1e-9 ? w / c : Infinity));
+  };
+  const fits = (deg: number) => n * stepAt(deg) <= width;
+  const labelAngle = angle ?? [0, -45, -90].find(fits) ?? -90;
+  return { labelAngle, width: Math.max(width, Math.ceil(n * stepAt(labelAngle))) };
+}
+
+/** The x axis of a discrete chart: the laid-out angle, and labels never truncated (vega cuts at 180 px by default). */
+function bandAxis(layout: BandAxisLayout) {
+  return { labelAngle: layout.labelAngle, labelLimit: 0 } as const;
+}
+
+/** Legend of full names: vega cuts legend labels at 160 px by default ("MSN+EHR(demographi…"). */
+const FULL_LEGEND = { labelLimit: 0 } as const;
+
+/** Note under the title when an interval was cut at the axis. */
+const CLIP_NOTE = "▲ ▼ interval clipped at the axis (full interval in the tooltip)";
+
+/** One datum's interval as drawn: the ends clamped into the y domain, and which end was cut. */
+interface ShownInterval {
+  readonly lo: number | null;
+  readonly hi: number | null;
+  readonly loShown: number | null;
+  readonly hiShown: number | null;
+  readonly clippedLo: boolean;
+  readonly clippedHi: boolean;
+}
+
+/** {@link ShownInterval} of `[lo, hi]` (NaN or absent ends: no interval) on the y domain `[d0, d1]`. */
+function shownInterval(lo: number | undefined, hi: number | undefined, [d0, d1]: readonly [number, number]): ShownInterval {
+  if (lo === undefined || hi === undefined || Number.isNaN(lo) || Number.isNaN(hi)) {
+    return { lo: null, hi: null, loShown: null, hiShown: null, clippedLo: false, clippedHi: false };
+  }
+  const clamp = (v: number) => Math.min(d1, Math.max(d0, v));
+  return { lo, hi, loShown: clamp(lo), hiShown: clamp(hi), clippedLo: lo < d0, clippedHi: hi > d1 };
+}
+
+/** A layer of a layered spec. */
+type Layer = NonNullable<Extract<TopLevelSpec, { layer: unknown }>["layer"]>[number];
+
+/** Caret distance from the axis edge, px: the caret's centre sits inside the plot. */
+const CARET_INSET = 4;
+
+/**
+ * Interval layers over data of {@link ShownInterval} fields: the rule between the clamped ends (tooltip: the full
+ * interval), and where an end was cut, a caret at the axis edge pointing past it (▲ above, ▼ below).
+ * @param position the x (and x offset) encoding of the bars the intervals belong to.
+ */
+function intervalLayers(position: Record<string, unknown>, clipped: { readonly lo: boolean; readonly hi: boolean }, strokeWidth = 1): Layer[] {
+  const tooltip = [
+    { field: "lo", type: "quantitative", title: "interval lo", format: ".3f" },
+    { field: "hi", type: "quantitative", title: "interval hi", format: ".3f" },
+  ];
+  const caret = (end: "Lo" | "Hi"): Layer => ({
+    transform: [{ filter: `datum.clipped${end}` }],
+    mark: { type: "point", shape: end === "Hi" ? "triangle-up" : "triangle-down", filled: true, color: "#222", opacity: 1, size: 36, yOffset: end === "Hi" ? CARET_INSET : -CARET_INSET },
+    encoding: { ...position, y: { field: end === "Hi" ? "hiShown" : "loShown", type: "quantitative" }, tooltip },
+  } as Layer);
+  return [
+    {
+      transform: [{ filter: "datum.lo != null" }],
+      mark: { type: "rule", color: "#222", strokeWidth },
+      encoding: { ...position, y: { field: "loShown", type: "quantitative" }, y2: { field: "hiShown" }, tooltip },
+    } as Layer,
+    ...(clipped.hi ? [caret("Hi")] : []),
+    ...(clipped.lo ? [caret("Lo")] : []),
+  ];
+}
+
+/** Which ends of the intervals in `values` were cut. */
+function anyClipped(values: readonly ShownInterval[]): { lo: boolean; hi: boolean } {
+  return { lo: values.some((v) => v.clippedLo), hi: values.some((v) => v.clippedHi) };
+}
 
 /** Options of {@link perLabelChart}. */
 export interface PerLabelChartOptions extends ChartOptions {
@@ -29,7 +137,8 @@ export interface PerLabelChartOptions extends ChartOptions {
 
 /**
  * Bars of a per-label metric with percentile-interval (official) error bars, a dashed line at the macro value, and the
- * excluded labels named in the subtitle.
+ * excluded labels named in the subtitle. Intervals past [0, 1] end at the axis with a caret (the full interval is in
+ * the tooltip); the labels turn only as far as they must to clear each other, and the plot widens if even −90° does not fit.
  * @param rows rows of one evaluation (`evaluationRows`), including its "macro" row.
  * @example await saveChart(perLabelChart(rows, { title: "MIMIC test" }), "out/mimic_auroc");
  */
@@ -39,26 +148,27 @@ export function perLabelChart(rows: readonly ResultRow[], opts: PerLabelChartOpt
   const name = metric.toUpperCase();
   const lo = metric === "auroc" ? "aurocLo" : "auprcLo";
   const hi = metric === "auroc" ? "aurocHi" : "auprcHi";
+  const domain = [0, 1] as const;
   const labels = rows.filter((r) => r.label !== "macro" && !r.excluded);
   const macro = rows.find((r) => r.label === "macro");
   const excluded = rows.filter((r) => r.excluded).map((r) => r.label);
-  const values = labels.map((r) => ({
-    label: r.label,
-    value: r[metric],
-    lo: Number.isNaN(r[lo]) ? null : r[lo],
-    hi: Number.isNaN(r[hi]) ? null : r[hi],
-  }));
+  const values = labels.map((r) => ({ label: r.label, value: r[metric], ...shownInterval(r[lo], r[hi], domain) }));
+  const clipped = anyClipped(values);
   const order = labels.map((r) => r.label);
+  const layout = bandAxisLayout(order, opts.width ?? 480, undefined);
   const subtitle = [
     macro ? `macro ${name} ${macro[metric].toFixed(3)}` : "",
     excluded.length ? `excluded (one class): ${excluded.join(", ")}` : "",
+    clipped.lo || clipped.hi ? CLIP_NOTE : "",
   ].filter((s) => s !== "");
-  const layers: NonNullable<Extract<TopLevelSpec, { layer: unknown }>["layer"]> = [
+  const x = { field: "label", type: "nominal", sort: order } as const;
+  const layers: Layer[] = [
     {
       mark: { type: "bar", color: "#4c78a8" },
       encoding: {
-        x: { field: "label", type: "nominal", sort: order, title: null, axis: { labelAngle: -40 } },
-        y: { field: "value", type: "quantitative", title: name, scale: { domain: [0, 1] } },
+        x: { ...x, title: null, axis: bandAxis(layout) },
+        // clamp: nothing is drawn past the axis (the intervals are also clamped in the data, to mark the cut).
+        y: { field: "value", type: "quantitative", title: name, scale: { domain: [...domain], clamp: true } },
         tooltip: [
           { field: "label", type: "nominal" },
           { field: "value", type: "quantitative", format: ".3f" },
@@ -67,15 +177,7 @@ export function perLabelChart(rows: readonly ResultRow[], opts: PerLabelChartOpt
         ],
       },
     },
-    {
-      transform: [{ filter: "datum.lo != null" }],
-      mark: { type: "rule", color: "#222", strokeWidth: 1.5 },
-      encoding: {
-        x: { field: "label", type: "nominal", sort: order },
-        y: { field: "lo", type: "quantitative" },
-        y2: { field: "hi" },
-      },
-    },
+    ...intervalLayers({ x }, clipped, 1.5),
   ];
   if (macro && !Number.isNaN(macro[metric])) {
     layers.push({
@@ -87,7 +189,7 @@ export function perLabelChart(rows: readonly ResultRow[], opts: PerLabelChartOpt
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: { text: opts.title ?? `Per-label ${name}`, ...(subtitle.length ? { subtitle } : {}) },
-    width: opts.width ?? 480,
+    width: layout.width,
     height: opts.height ?? 260,
     data: { values },
     layer: layers,
@@ -112,7 +214,10 @@ export interface ComparisonChartOptions extends ChartOptions {
   readonly seriesTitle?: string;
   /** y-axis domain; default [0, 1]. */
   readonly yDomain?: readonly [number, number];
-  /** Rotation of the x-axis category labels in degrees (e.g. -40 for many long labels); default 0. */
+  /**
+   * Rotation of the x-axis category labels in degrees (e.g. -40 for many long labels); the plot widens until the
+   * labels clear each other at that angle. Default: 0° when the labels fit side by side, else −45° or −90°.
+   */
   readonly labelAngle?: number;
   /**
    * true (default): the series of a category stand side by side. false: one bar per category, coloured by its
@@ -122,43 +227,47 @@ export interface ComparisonChartOptions extends ChartOptions {
 }
 
 /**
- * Grouped bars: one group per category, one coloured bar per series, optional error bars.
+ * Grouped bars: one group per category, one coloured bar per series, optional error bars. Intervals past the y domain
+ * end at the axis with a caret (full interval in the tooltip); the legend shows full series names; the category labels
+ * never overlap (see {@link ComparisonChartOptions.labelAngle}).
  * @example groupedComparisonChart(results.map((r) => ({ category: r.dataset, series: r.method, value: r.auroc, lo: r.aurocLo, hi: r.aurocHi })));
  */
 export function groupedComparisonChart(points: readonly ComparisonPoint[], opts: ComparisonChartOptions = {}): TopLevelSpec {
   rejectUnknown(opts, [...BASE_KEYS, "yTitle", "seriesTitle", "yDomain", "labelAngle", "sideBySide"], "groupedComparisonChart");
-  const labelAngle = opts.labelAngle ?? 0;
-  if (!Number.isFinite(labelAngle) || Math.abs(labelAngle) > 90) throw new Error(`groupedComparisonChart: labelAngle must be in [-90, 90], got ${labelAngle}`);
+  if (opts.labelAngle !== undefined && (!Number.isFinite(opts.labelAngle) || Math.abs(opts.labelAngle) > 90)) {
+    throw new Error(`groupedComparisonChart: labelAngle must be in [-90, 90], got ${opts.labelAngle}`);
+  }
+  const domain = opts.yDomain ?? ([0, 1] as const);
   const categories = [...new Set(points.map((p) => p.category))];
   const series = [...new Set(points.map((p) => p.series))];
-  const values = points.map((p) => ({
-    category: p.category,
-    series: p.series,
-    value: p.value,
-    lo: p.lo === undefined || Number.isNaN(p.lo) ? null : p.lo,
-    hi: p.hi === undefined || Number.isNaN(p.hi) ? null : p.hi,
-  }));
-  const x = { field: "category", type: "nominal", sort: categories, title: null, axis: { labelAngle } } as const;
-  const offset = opts.sideBySide === false ? {} : { xOffset: { field: "series", type: "nominal", sort: series } as const };
+  const sideBySide = opts.sideBySide !== false;
+  const values = points.map((p) => ({ category: p.category, series: p.series, value: p.value, ...shownInterval(p.lo, p.hi, domain) }));
+  const clipped = anyClipped(values);
+  // Without an angle, a small one is taken when the labels fit; each band holds its group's bars at MIN_BAR or more.
+  const layout = bandAxisLayout(categories, opts.width ?? 480, opts.labelAngle, sideBySide ? series.length * MIN_BAR : 0);
+  const x = { field: "category", type: "nominal", sort: categories } as const;
+  const offset = sideBySide ? { xOffset: { field: "series", type: "nominal", sort: series } as const } : {};
+  const title = opts.title ?? "Comparison";
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: opts.title ?? "Comparison",
-    width: opts.width ?? 480,
+    title: clipped.lo || clipped.hi ? { text: title, subtitle: [CLIP_NOTE] } : title,
+    width: layout.width,
     height: opts.height ?? 260,
     data: { values },
     layer: [
       {
         mark: { type: "bar" },
         encoding: {
-          x,
+          x: { ...x, title: null, axis: bandAxis(layout) },
           ...offset,
           y: {
             field: "value",
             type: "quantitative",
             title: opts.yTitle ?? "macro AUROC",
-            scale: { domain: [...(opts.yDomain ?? [0, 1])] },
+            // clamp: bars past the domain end at the axis (the intervals are also clamped in the data, to mark the cut).
+            scale: { domain: [...domain], clamp: true },
           },
-          color: { field: "series", type: "nominal", sort: series, title: opts.seriesTitle ?? "method" },
+          color: { field: "series", type: "nominal", sort: series, title: opts.seriesTitle ?? "method", legend: FULL_LEGEND },
           tooltip: [
             { field: "category", type: "nominal" },
             { field: "series", type: "nominal" },
@@ -166,11 +275,7 @@ export function groupedComparisonChart(points: readonly ComparisonPoint[], opts:
           ],
         },
       },
-      {
-        transform: [{ filter: "datum.lo != null" }],
-        mark: { type: "rule", color: "#222" },
-        encoding: { x, ...offset, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
-      },
+      ...intervalLayers({ x, ...offset }, clipped),
     ],
   };
 }
@@ -213,7 +318,7 @@ export function lineChart(points: readonly CurvePoint[], opts: LineChartOptions 
         title: opts.yTitle ?? "loss",
         scale: opts.logY ? { type: "log" } : { zero: false },
       },
-      color: { field: "series", type: "nominal", sort: series, title: null },
+      color: { field: "series", type: "nominal", sort: series, title: null, legend: FULL_LEGEND },
     },
   };
 }
@@ -252,7 +357,7 @@ export function histogramChart(values: readonly HistogramValue[], opts: Histogra
     encoding: {
       x: { field: "value", type: "quantitative", bin: opts.binStep !== undefined ? { step: opts.binStep } : true, title: opts.xTitle ?? "value" },
       y: { aggregate: "count", type: "quantitative", title: opts.yTitle ?? "count" },
-      ...(hasSeries ? { color: { field: "series", type: "nominal", title: opts.seriesTitle ?? null } } : {}),
+      ...(hasSeries ? { color: { field: "series", type: "nominal", title: opts.seriesTitle ?? null, legend: FULL_LEGEND } } : {}),
     },
   };
 }
