@@ -29,10 +29,12 @@ import { deriveSeed, IMAGENET_NORMALIZATION, readGrayImage } from "../../data-lo
 import { jpegDecoderName } from "../../data-loaders/image.js";
 import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "../../data-loaders/msn_views.js";
 import { sharedViewArrays, ViewPool } from "../../data-loaders/view_pool.js";
+import { SAMPLES } from "../data-loaders/helpers.js";
 import type { BenchRow } from "./types.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const NIH_IMAGES = path.resolve(REPO, "../shared/data/real-samples/nih-chestxray14/images");
+/** The 9 real NIH PNGs committed in the repository (test/fixtures/real-samples). */
+const NIH_IMAGES = path.join(SAMPLES, "nih-chestxray14/images");
 const PYTHON = "/usr/bin/python3";
 const PARAMS: MsnViewParams = { randSize: 224, focalSize: 96, randViews: 1, focalViews: 10, randScale: [0.3, 1], focalScale: [0.05, 0.3], flipP: 0.5, channels: 3, norm: IMAGENET_NORMALIZATION };
 
@@ -121,7 +123,7 @@ async function bestOf2(ours: () => Promise<Rate>, reference: () => Rate): Promis
  * @returns per format (PNG, JPEG) a 1-core row and an N-core row, ours vs Pillow in img/s
  */
 export async function benchPreprocess(): Promise<BenchRow[]> {
-  if (!existsSync(NIH_IMAGES)) throw new Error(`${NIH_IMAGES}: NIH sample images not found (the shared folder must sit beside the repo)`);
+  if (!existsSync(NIH_IMAGES)) throw new Error(`${NIH_IMAGES}: NIH sample images not found (they are committed under test/fixtures/real-samples)`);
   const pngs = readdirSync(NIH_IMAGES).filter((f) => f.endsWith(".png")).sort().map((f) => path.join(NIH_IMAGES, f));
   const n = Math.max(2, availableParallelism());
   const dir = mkdtempSync(path.join(tmpdir(), "mmsn-bench-"));

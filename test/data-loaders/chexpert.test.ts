@@ -1,7 +1,9 @@
 /**
- * CheXpert loader. Real files: the authors' public test-label release in ../shared (groundtruth.csv,
- * the labeler output with -1/blank, and bc4.csv whose column order differs). Independent check:
- * test/reference/loaders_chexpert_counts.py counts each raw value per label name with Python's csv module.
+ * CheXpert loader. Real files: the authors' public test-label release (groundtruth.csv, the labeler output with
+ * -1/blank, and bc4.csv whose column order differs). It has no licence, so it is not in the repository: it is read
+ * from ../shared/data/real-samples/chexpert when that folder sits beside the repository (CI), and each test that
+ * needs it skips loudly otherwise. Independent check: test/reference/loaders_chexpert_counts.py counts each raw
+ * value per label name with Python's csv module.
  * Synthetic: test/fixtures/data-loaders/chexpert/train.csv (invented rows, real header).
  */
 import assert from "node:assert/strict";
@@ -11,12 +13,13 @@ import { after, describe, it } from "node:test";
 import sharp from "sharp";
 import { CHEXPERT_LABELS, labelRow, loadChexpert, stripChexpertPrefix, type CxrDataset, type LabelPolicy } from "../../data-loaders/index.js";
 import { requirePython } from "../helpers/python.js";
-import { FIXTURES, pythonJson, SAMPLES, tempDir } from "./helpers.js";
+import { FIXTURES, pythonJson, tempDir, unlicensedSample } from "./helpers.js";
 
-const TESTSET = path.join(SAMPLES, "chexpert/cheXpert-test-set-labels");
-const GROUNDTRUTH = path.join(TESTSET, "groundtruth.csv");
-const LABELER = path.join(TESTSET, "labeler/chexpert_labels.csv");
-const BC4 = path.join(TESTSET, "radiologists/benchmark_radiologists/bc4.csv");
+/** The test-label release, relative to the unlicensed samples folder (read only when present). */
+const TESTSET = "chexpert/cheXpert-test-set-labels";
+const GROUNDTRUTH = `${TESTSET}/groundtruth.csv`;
+const LABELER = `${TESTSET}/labeler/chexpert_labels.csv`;
+const BC4 = `${TESTSET}/radiologists/benchmark_radiologists/bc4.csv`;
 const FIX = path.join(FIXTURES, "chexpert");
 
 interface PyCounts {
@@ -35,8 +38,10 @@ const col = (ds: CxrDataset, label: string) => {
 };
 
 describe("CheXpert test-set label files (real)", () => {
-  for (const [name, file] of [["groundtruth.csv", GROUNDTRUTH], ["labeler/chexpert_labels.csv", LABELER], ["bc4.csv", BC4]] as const) {
+  for (const [name, rel] of [["groundtruth.csv", GROUNDTRUTH], ["labeler/chexpert_labels.csv", LABELER], ["bc4.csv", BC4]] as const) {
     it(`${name}: values per label match Python under every policy`, (t) => {
+      const file = unlicensedSample(t, rel);
+      if (!file) return;
       const py = requirePython(t, ["csv"], ["python3"]);
       if (!py) return;
       const ref = pythonJson<PyCounts>(py, "loaders_chexpert_counts.py", [file]);
@@ -71,33 +76,47 @@ describe("CheXpert test-set label files (real)", () => {
     });
   }
 
-  it("groundtruth is binary and keyed by study; bc4's different column order is mapped by name", () => {
-    const gt = studyOnly(GROUNDTRUTH, { uncertain: "ignore", blank: "ignore" });
+  it("groundtruth is binary and keyed by study; bc4's different column order is mapped by name", (t) => {
+    const groundtruth = unlicensedSample(t, GROUNDTRUTH);
+    const bc4File = groundtruth && unlicensedSample(t, BC4);
+    if (!groundtruth || !bc4File) return;
+    const gt = studyOnly(groundtruth, { uncertain: "ignore", blank: "ignore" });
     assert.ok(Array.from(gt.labels).every((v) => v === 0 || v === 1));
     assert.equal(gt.ids[0], "test/patient64741/study1");
     assert.equal(gt.patientIds[0], "patient64741");
     assert.equal(gt.split[0], "test");
     // Hand-read first data rows (groundtruth: Lung Opacity 1, Lung Lesion 0; bc4: Lung Lesion 0, Lung Opacity 0).
-    const bc4 = studyOnly(BC4, { uncertain: "ignore", blank: "ignore" });
+    const bc4 = studyOnly(bc4File, { uncertain: "ignore", blank: "ignore" });
     const j = (l: string) => CHEXPERT_LABELS.indexOf(l as never);
     assert.deepEqual([labelRow(gt, 0)[j("Lung Opacity")], labelRow(gt, 0)[j("Lung Lesion")]], [1, 0]);
     assert.deepEqual([labelRow(bc4, 1)[j("Lung Lesion")], labelRow(bc4, 1)[j("Lung Opacity")]], [0, 1]);
   });
 
-  it("expands a study folder into its images and skips studies without a folder", async () => {
+  it("expands a study folder into its images and skips studies without a folder", async (t) => {
+    const groundtruth = unlicensedSample(t, GROUNDTRUTH);
+    if (!groundtruth) return;
     const root = path.join(tmp.dir, "CheXpert-v1.0");
     const study = path.join(root, "test/patient64741/study1");
     mkdirSync(study, { recursive: true });
     const px = Buffer.alloc(16 * 16, 128);
     for (const f of ["view1_frontal.jpg", "view2_lateral.jpg"]) await sharp(px, { raw: { width: 16, height: 16, channels: 1 } }).jpeg().toFile(path.join(study, f));
-    const ds = loadChexpert({ root, csv: GROUNDTRUTH });
+    const ds = loadChexpert({ root, csv: groundtruth });
     assert.deepEqual(ds.ids, ["test/patient64741/study1/view1_frontal.jpg", "test/patient64741/study1/view2_lateral.jpg"]);
     assert.deepEqual(ds.views, ["FRONTAL", "LATERAL"]);
     assert.equal(ds.report.total("study directory not found"), 499);
   });
 });
 
+/** The header line of the synthetic train.csv fixture, with its LF: a copy of the real train.csv header. */
+const realHeader = () => readFileSync(path.join(FIX, "train.csv"), "utf8").split("\n")[0]! + "\n";
+
 describe("CheXpert train.csv format (synthetic rows)", () => {
+  it("the fixture's header is byte-identical to the real train.csv header", (t) => {
+    const real = unlicensedSample(t, "chexpert/train.csv.header-only.csv");
+    if (!real) return;
+    assert.equal(realHeader(), readFileSync(real, "utf8"));
+  });
+
   const load = (policy?: LabelPolicy) => loadChexpert({ root: FIX, csv: "train.csv", ...(policy ? { policy } : {}) });
 
   it("resolves Path under the root, parses views, sex, age", () => {
@@ -143,8 +162,10 @@ describe("CheXpert train.csv format (synthetic rows)", () => {
 
   it("missing file and missing label column name the file and column", () => {
     assert.throws(() => loadChexpert({ root: FIX, csv: "valid.csv" }), /valid\.csv: file not found/);
-    // The real header with no rows is a valid, empty dataset.
-    assert.equal(loadChexpert({ root: FIX, csv: path.join(SAMPLES, "chexpert/train.csv.header-only.csv") }).length, 0);
+    // The real header with no rows is a valid, empty dataset (the fixture's header line is the real one).
+    const headerOnly = path.join(tmp.dir, "train.csv.header-only.csv");
+    writeFileSync(headerOnly, realHeader());
+    assert.equal(loadChexpert({ root: FIX, csv: headerOnly }).length, 0);
     const noEdema = path.join(tmp.dir, "no_edema.csv");
     writeFileSync(noEdema, readFileSync(path.join(FIX, "train.csv"), "utf8").replace(",Edema,", ",Oedema,"));
     assert.throws(() => loadChexpert({ root: FIX, csv: noEdema }), /no_edema\.csv: required column missing.*\(column "Edema"\)\. Fix:/);

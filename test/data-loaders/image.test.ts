@@ -1,6 +1,6 @@
 /**
  * Image decoding against Pillow and pydicom computed live (test/reference/loaders_image_ref.py): every real
- * NIH PNG in ../shared (8-bit L and the RGBA one: channel 0), a 16-bit PNG and JPEGs written by Pillow, and
+ * NIH PNG in test/fixtures/real-samples (8-bit L and the RGBA one: channel 0), a 16-bit PNG and JPEGs written by Pillow, and
  * the three real DICOMs (uncompressed Implicit VR, JPEG baseline, MONOCHROME1). Bad files each have a test.
  */
 import assert from "node:assert/strict";

@@ -1,7 +1,8 @@
 /**
- * MIMIC-IV EHR features from the real MIMIC-IV demo tables (../shared, v2.2 `hosp/` + `icu/`) and the
- * synthetic schema-only MIMIC-CXR metadata (test/fixtures/data-loaders/mimic-cxr), whose dates fall inside
- * (or deliberately outside / on the boundary of) the demo patients' admissions and ICU stays.
+ * MIMIC-IV EHR features from the real MIMIC-IV demo tables (test/fixtures/real-samples/mimic-iv-demo, v2.2
+ * `hosp/` + `icu/`) and the synthetic schema-only MIMIC-CXR metadata (test/fixtures/data-loaders/mimic-cxr),
+ * whose dates fall inside (or deliberately outside / on the boundary of) the demo patients' admissions and ICU
+ * stays.
  * Independent check: test/reference/loaders_ehr_reference.py re-implements the linking rules with Python's
  * csv module, and runs the paper's own imputer (scikit-learn IterativeImputer + RandomForestRegressor).
  */

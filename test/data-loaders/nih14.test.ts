@@ -1,7 +1,8 @@
 /**
- * NIH ChestX-ray14 loader on the real shared files. Independent check: test/reference/loaders_nih_counts.py
- * re-reads each CSV with Python's csv module and counts rows, patients, labels, views and sexes; the
- * per-image rows are also stated by hand from nih-chestxray14/PROVENANCE.md (verbatim v2020 rows).
+ * NIH ChestX-ray14 loader on the real files in test/fixtures/real-samples/nih-chestxray14. Independent check:
+ * test/reference/loaders_nih_counts.py re-reads each CSV with Python's csv module and counts rows, patients,
+ * labels, views and sexes; the per-image rows are also stated by hand from nih-chestxray14/PROVENANCE.md
+ * (verbatim v2020 rows).
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -10,11 +11,10 @@ import { gunzipSync } from "node:zlib";
 import { after, describe, it } from "node:test";
 import { labelRow, loadNih14, loadNihBBoxes, NIH14_LABELS, parseNihAge, parseNihDataEntry, DataFormatError } from "../../data-loaders/index.js";
 import { requirePython } from "../helpers/python.js";
-import { bytes, NIH, pythonJson, tempDir } from "./helpers.js";
+import { bytes, NIH, NIH_SAMPLE_IDS, pythonJson, tempDir } from "./helpers.js";
 
 const V2020 = path.join(NIH, "Data_Entry_2017_v2020.csv.gz");
 const LEGACY = path.join(NIH, "legacy-2017-format/Data_Entry_2017.csv.gz");
-const SHARED_IMAGES = ["00000001_000.png", "00000284_000.png", "00000404_000.png", "00001369_000.png", "00001524_000.png", "00004296_000.png", "00005618_000.png", "00008752_000.png", "00026911_000.png"];
 
 interface PyCounts {
   rows: number;
@@ -63,7 +63,7 @@ describe("NIH-14 Data_Entry (real files)", () => {
   it("v2020 file: counts, labels, ages, views match Python's csv module", (t) => {
     const py = requirePython(t, ["csv"], ["python3"]);
     if (!py) return;
-    const ref = pythonJson<PyCounts>(py, "loaders_nih_counts.py", [V2020, ...SHARED_IMAGES]);
+    const ref = pythonJson<PyCounts>(py, "loaders_nih_counts.py", [V2020, ...NIH_SAMPLE_IDS]);
     assert.equal(ref.rows, 112120); // docs/data-formats.md#nih-14-csv
     checkAgainstPython(V2020, ref);
   });
@@ -71,7 +71,7 @@ describe("NIH-14 Data_Entry (real files)", () => {
   it("legacy 2017 file (CRLF, 058Y ages, padded ids, trailing header comma) matches Python", (t) => {
     const py = requirePython(t, ["csv"], ["python3"]);
     if (!py) return;
-    const ref = pythonJson<PyCounts>(py, "loaders_nih_counts.py", [LEGACY, ...SHARED_IMAGES]);
+    const ref = pythonJson<PyCounts>(py, "loaders_nih_counts.py", [LEGACY, ...NIH_SAMPLE_IDS]);
     checkAgainstPython(LEGACY, ref);
     const { report } = parseNihDataEntry(LEGACY);
     assert.equal(ref.agesOver100, 16);

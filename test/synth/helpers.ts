@@ -5,10 +5,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 
-/** Repository root and the shared folder beside it. */
+/** Repository root. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const sharedDir = path.resolve(repoRoot, "../shared");
-export const realSamples = path.join(sharedDir, "data", "real-samples");
+/**
+ * The openly licensed real samples committed in the repository (test/fixtures/real-samples), and the optional
+ * unlicensed ones beside it (CheXpert): one definition, in the data-loader tests' helpers.
+ */
+export { SAMPLES as realSamples, unlicensedSample } from "../data-loaders/helpers.js";
 
 /** Text of a file, gunzipped when it ends in .gz. */
 export function readText(file: string): string {
