@@ -5,7 +5,7 @@
  * - EHR rows aligned with images: {@link alignEhr}, {@link mimicEhr}, {@link cohortEhr}, {@link ehrColumnShares};
  * - pretraining batches with the views of an `MsnConfig`, from any global step: {@link pretrainBatches};
  * - frozen-encoder features with the paper's eval transform at the model's size: {@link evalImageBatches},
- *   {@link datasetFeatures}, {@link splitFeatures};
+ *   {@link datasetFeatures}, {@link splitFeatures} (each split capped by `MMSN_SUBSET`: {@link stratifiedSubset});
  * - fixed image sets for the pretraining monitors: {@link monitorImages}.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -437,13 +437,17 @@ export interface DatasetFeatures extends LabeledFeatures {
 }
 
 /**
- * Frozen-encoder features of every image of `ds` ({@link evalImageBatches}), with the dataset's label names.
+ * Frozen-encoder features of every image of `ds` ({@link evalImageBatches}), with the dataset's label names;
+ * with `subset`, of at most that many images ({@link stratifiedSubset}; only when passed: `MMSN_SUBSET` is
+ * read by {@link splitFeatures}, not here).
  * No tensors are returned; the encoder's outputs are disposed. `extract` passes caching and progress options
  * to `extractFeatures` (default: silent, no cache); a cache key must cover the data too ({@link dataFingerprint}).
  * @example const test = await datasetFeatures((x) => model.encode(x), selectSplit(mimic, "test"), { size: 64, channels: 1 });
  */
-export async function datasetFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}, extract: ExtractOptions = { progress: false }): Promise<DatasetFeatures> {
-  const batches = evalImageBatches(ds, opts);
+export async function datasetFeatures(encoder: Encoder, all: CxrDataset, opts: DatasetFeatureOptions & SubsetOptions = {}, extract: ExtractOptions = { progress: false }): Promise<DatasetFeatures> {
+  const { subset, subsetSeed, ...featureOpts } = opts;
+  const ds = subset === undefined ? all : stratifiedSubset(all, subset, subsetSeed);
+  const batches = evalImageBatches(ds, featureOpts);
   const f = await extractFeatures(encoder, batches, { total: ds.length, ...extract });
   const report = batches.report;
   if (f.fromCache && f.n < ds.length) {
@@ -474,18 +478,112 @@ export function dataFingerprint(ds: CxrDataset, prep: unknown): string {
   return h.digest("hex").slice(0, 16);
 }
 
+/** The environment variable that caps the images per split of {@link splitFeatures} (the notebooks' feature extraction). */
+export const SUBSET_ENV = "MMSN_SUBSET";
+
+/** Datasets with more images than this make {@link splitFeatures} warn when no subset is set. */
+export const LARGE_DATASET_IMAGES = 5000;
+
+/**
+ * The per-split cap set by `MMSN_SUBSET` ({@link SUBSET_ENV}) in `env`: a positive integer, or undefined when the
+ * variable is unset, empty or `0` (every image).
+ * @throws Error for any other value (a typo must not silently run on every image).
+ */
+export function subsetFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const v = (env[SUBSET_ENV] ?? "").trim();
+  if (v === "" || v === "0") return undefined;
+  if (!/^[0-9]+$/.test(v)) throw new Error(`${SUBSET_ENV} must be a positive integer (images per split), or empty/0 for every image; got "${v}"`);
+  return Number(v);
+}
+
+/** The subset options of {@link splitFeatures} and {@link datasetFeatures}. */
+export interface SubsetOptions {
+  /**
+   * At most this many images per split: a seeded, label-stratified sample ({@link stratifiedSubset}), the same
+   * for every encoder. `splitFeatures` default: `MMSN_SUBSET` ({@link subsetFromEnv}); `Infinity` (or 0) reads every
+   * image whatever the environment says.
+   */
+  readonly subset?: number;
+  /** Seed of the sample; default 24. */
+  readonly subsetSeed?: number;
+}
+
+/**
+ * At most `n` images of `ds`, drawn by a seeded sample stratified by label: each image's stratum is its rarest
+ * positive label (prevalence within `ds`; images without a positive, NaN included, form one stratum), each
+ * stratum keeps its share of `n` (largest remainder), and the images of a stratum are drawn by a seeded shuffle.
+ * The kept images stay in `ds` order. The same (`ds`, `n`, `seed`) gives the same images; `ds` itself is
+ * returned when it has at most `n` images (or `n` is not finite or ≤ 0).
+ * @example const small = stratifiedSubset(selectSplit(mimic, "test"), 1000);
+ */
+export function stratifiedSubset(ds: CxrDataset, n: number, seed = 24): CxrDataset {
+  if (!(n > 0) || !Number.isFinite(n) || ds.length <= n) return ds;
+  const k = Math.floor(n);
+  const L = ds.labelNames.length;
+  const positives = new Float64Array(L);
+  for (let i = 0; i < ds.length; i++) for (let j = 0; j < L; j++) if (ds.labels[i * L + j] === 1) positives[j]! += 1;
+  const strata = new Map<number, number[]>();
+  for (let i = 0; i < ds.length; i++) {
+    let key = -1;
+    for (let j = 0; j < L; j++) if (ds.labels[i * L + j] === 1 && (key < 0 || positives[j]! < positives[key]!)) key = j;
+    const rows = strata.get(key);
+    if (rows) rows.push(i);
+    else strata.set(key, [i]);
+  }
+  const groups = [...strata.entries()].sort((a, b) => a[0] - b[0]).map(([, rows]) => rows);
+  const exact = groups.map((g) => (k * g.length) / ds.length);
+  const quota = exact.map(Math.floor);
+  let left = k - quota.reduce((t, q) => t + q, 0);
+  const order = groups.map((_, s) => s).sort((a, b) => exact[b]! - quota[b]! - (exact[a]! - quota[a]!) || a - b);
+  for (const s of order) {
+    if (left === 0) break;
+    quota[s]! += 1;
+    left -= 1;
+  }
+  const rng = new Rng(seed);
+  const keep = groups.flatMap((g, s) => rng.shuffle(g.slice()).slice(0, quota[s]));
+  return subsetDataset(ds, keep.sort((a, b) => a - b));
+}
+
+const warnedLarge = new Set<string>();
+
+/** The warning of {@link splitFeatures} for a large dataset without a subset (once per dataset and process). */
+function warnLarge(ds: CxrDataset, counts: Readonly<Record<"train" | "validate" | "test", number>>): void {
+  const total = counts.train + counts.validate + counts.test;
+  if (total <= LARGE_DATASET_IMAGES) return;
+  const key = `${ds.name}\0${ds.root}\0${total}`;
+  if (warnedLarge.has(key)) return;
+  warnedLarge.add(key);
+  const f = (v: number) => v.toLocaleString("en-US");
+  console.warn(
+    `splitFeatures: ${ds.name} has ${f(total)} images (train ${f(counts.train)}, validate ${f(counts.validate)}, test ${f(counts.test)}) ` +
+      `and ${SUBSET_ENV} is not set, so the features of every one are extracted for each encoder read out: ` +
+      `${f(total)} images × the number of passes (notebook 07: 9 = ${f(9 * total)} images; 04–06: 21; hours per pass on ` +
+      `2 CPU cores at MIMIC-CXR scale, see notebooks/README.md, "Real-data scale"). For a quicker run cap each split with a seeded, label-stratified sample ` +
+      `(the same images for every encoder): start Jupyter with ${SUBSET_ENV}=2000 (images per split), e.g. ` +
+      `\`${SUBSET_ENV}=2000 bash environment/jupyter.sh\`, or pass { subset: 2000 }.`,
+  );
+}
+
 /**
  * {@link datasetFeatures} of the train, validate and test splits of `ds`, ready for `mimicProtocol` /
- * `nih14Protocol`.
- * @throws Error naming an empty split.
+ * `nih14Protocol`. Each split is capped at `subset` images ({@link SubsetOptions}; default `MMSN_SUBSET`, read
+ * when called), the same images for every encoder; without a cap, a dataset of more than
+ * {@link LARGE_DATASET_IMAGES} images prints a warning (once) with the cost and how to set `MMSN_SUBSET`.
+ * @throws Error naming an empty split; Error for an invalid `MMSN_SUBSET`.
  */
-export async function splitFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions = {}): Promise<FeatureSplits> {
-  const part = (s: "train" | "validate" | "test") => {
-    const p = selectSplit(ds, s);
+export async function splitFeatures(encoder: Encoder, ds: CxrDataset, opts: DatasetFeatureOptions & SubsetOptions = {}): Promise<FeatureSplits> {
+  const { subset, subsetSeed, ...featureOpts } = opts;
+  const cap = subset ?? subsetFromEnv();
+  const part = (s: "train" | "validate" | "test") => selectSplit(ds, s);
+  const parts = { train: part("train"), validate: part("validate"), test: part("test") };
+  if (cap === undefined) warnLarge(ds, { train: parts.train.length, validate: parts.validate.length, test: parts.test.length });
+  const features = (s: "train" | "validate" | "test") => {
+    const p = cap === undefined ? parts[s] : stratifiedSubset(parts[s], cap, subsetSeed);
     if (p.length === 0) throw new Error(`splitFeatures: the ${s} split of ${ds.name} is empty`);
-    return datasetFeatures(encoder, p, opts);
+    return datasetFeatures(encoder, p, featureOpts);
   };
-  return { train: await part("train"), val: await part("validate"), test: await part("test") };
+  return { train: await features("train"), val: await features("validate"), test: await features("test") };
 }
 
 /** {@link monitorImages}' result: the monitor set, and the images that could not be read for it. */

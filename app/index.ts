@@ -22,8 +22,12 @@ export {
   pretrainBatches,
   resolveDataRoots,
   splitFeatures,
+  stratifiedSubset,
+  subsetFromEnv,
+  SUBSET_ENV,
+  LARGE_DATASET_IMAGES,
 } from "./data.js";
-export type { AlignedEhr, DataRootName, DataRoots, DatasetFeatureOptions, DatasetName, EhrColumnShare, MonitorImageSet, PretrainBatchOptions } from "./data.js";
+export type { AlignedEhr, DataRootName, DataRoots, DatasetFeatureOptions, DatasetName, EhrColumnShare, MonitorImageSet, PretrainBatchOptions, SubsetOptions } from "./data.js";
 export { ehrCombinations, methodName, parseEhrGroups } from "./study/ehr_groups.js";
 export { knnScores, runMethod } from "./study/method_run.js";
 export { formatP, learningCurveChart, learningCurveText, pairedTestNote, seedFindings, seedSummary, seedSummaryMarkdown, seedSummaryText, READOUT_TITLE } from "./study/seeds.js";

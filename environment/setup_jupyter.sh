@@ -11,7 +11,7 @@
 #      python (never pyenv's `python3`) and the absolute path of node_modules/.bin/tslab, so the kernel
 #      starts without node_modules/.bin on PATH. The kernelspec holds an absolute path: re-run this script
 #      after moving the checkout.
-#   3. Prints how to start Jupyter.
+#   3. Prints how to start Jupyter (environment/jupyter.sh).
 # Environment: MMSN_JUPYTER_PREFIX (default $PWD/.jupyter), MMSN_PYTHON (default /usr/bin/python3),
 #              MMSN_WITH_NOTEBOOK=1 also installs Debian's classic `jupyter-notebook` server.
 set -euo pipefail
@@ -74,13 +74,14 @@ fi
 cat <<MSG
 [setup_jupyter] done. Kernels: tslab (TypeScript), jslab (JavaScript) in $PREFIX/share/jupyter/kernels
 
-Start a notebook server (Debian has no JupyterLab package):
+Open the notebooks (root or not; jupyter lab when installed, else jupyter notebook):
+  bash environment/jupyter.sh                                         # MMSN_SUBSET=2000 … caps real data per split
+A server, if you have none (Debian has no JupyterLab package):
   sudo apt-get install --no-install-recommends jupyter-notebook      # classic Notebook, or MMSN_WITH_NOTEBOOK=1 bash $0
-  JUPYTER_PATH=$PREFIX/share/jupyter jupyter notebook notebooks/
 JupyterLab (renders the vega-lite charts natively) from pip or conda, in a venv/env of your own:
   python3 -m venv ~/.venvs/jlab && ~/.venvs/jlab/bin/pip install jupyterlab
-  JUPYTER_PATH=$PREFIX/share/jupyter ~/.venvs/jlab/bin/jupyter lab notebooks/
-  # conda: conda create -n jlab -c conda-forge jupyterlab && conda activate jlab && JUPYTER_PATH=... jupyter lab notebooks/
+  MMSN_JUPYTER=~/.venvs/jlab/bin/jupyter bash environment/jupyter.sh
+  # conda: conda create -n jlab -c conda-forge jupyterlab && conda activate jlab && bash environment/jupyter.sh
 Execute every notebook headless (what npm test does):   bash environment/execute_notebooks.sh --check
 Re-execute them in place (refresh committed outputs):  bash environment/execute_notebooks.sh
 MSG

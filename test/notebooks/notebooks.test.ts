@@ -75,7 +75,7 @@ describe("notebooks execute headless with the tslab kernel", () => {
       assert.ok(first?.cell_type === "markdown" && /expected runtime/i.test([first.source].flat().join("")), `${name}: the first cell must state the expected runtime`);
       assert.equal(nb.metadata?.kernelspec?.name, "tslab", `${name}: kernelspec must be tslab`);
       const env = { ...process.env, JUPYTER_PATH, PYDEVD_DISABLE_FILE_VALIDATION: "1" };
-      for (const k of ["MMSN_MIMIC_DIR", "MMSN_MIMIC_IV_DIR", "MMSN_NIH14_DIR", "MMSN_CHEXPERT_DIR"]) delete env[k]; // run on the synthetic cohort
+      for (const k of ["MMSN_MIMIC_DIR", "MMSN_MIMIC_IV_DIR", "MMSN_NIH14_DIR", "MMSN_CHEXPERT_DIR", "MMSN_SUBSET"]) delete env[k]; // run on the whole synthetic cohort
       const r = spawnSync(PYTHON, [join(ROOT, "test", "notebooks", "run_notebook.py"), "--timeout", String(CELL_TIMEOUT_S), "--out", out, join(ROOT, "notebooks", name)], {
         cwd: ROOT,
         encoding: "utf8",
