@@ -33,6 +33,7 @@ export async function exportCommand(checkpoint: string, out: string | undefined,
     const r = await exportEncoder(model, target, EVAL_NORMALIZATION);
     const how = r.replaced === "previous export" ? " (replaced the previous export)" : r.replaced === "overwritten files" ? " (replaced its previous contents: --overwrite)" : "";
     console.log(`exported the target encoder (step ${model.step}) to ${r.dir}${how}: ${r.files.map((f) => f.split("/").pop()).join(", ")}`);
+    console.log(`open it over HTTP (not file://, which the browser blocks): cd ${r.dir} && python3 -m http.server 8000, then http://localhost:8000/index.html`);
     for (const w of r.warnings) console.warn(`mmsn export: warning: ${w}`);
   } finally {
     model.dispose();

@@ -212,7 +212,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   export: {
     usage: "--checkpoint RUN/checkpoint [--out DIR] [--overwrite]",
-    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), index.html example, README.md, tf.min.js (pinned by an integrity hash, no CDN) and THIRD_PARTY_LICENSES.txt. Never writes into a checkpoint or a run directory; replaces only a previous export unless --overwrite.",
+    description: "Exports the target encoder for the browser: model.json (tfjs weightsManifest + config), weights.bin, mmsn_encoder.js (plain-tfjs forward), mmsn_preprocess.js (the package's evaluation transform, in plain JS), index.html (a page that encodes a picked image offline, served over HTTP), README.md, tf.min.js (pinned by an integrity hash, no CDN) and THIRD_PARTY_LICENSES.txt. Never writes into a checkpoint or a run directory; replaces only a previous export unless --overwrite.",
     flags: {
       checkpoint: { type: "string", meta: "DIR", help: "checkpoint (RUN/checkpoint) or run directory" },
       out: { type: "string", meta: "DIR", help: "output folder (default RUN/web)" },

@@ -1,14 +1,17 @@
 // @ts-check
 // mmsn_encoder.js: the frozen MSN target encoder (ViT, CLS after the final LayerNorm) in plain tfjs.
-// Usage (browser): <script src="tf.min.js" integrity="sha384-…"></script>  (mmsn export ships tf.min.js; see its index.html)
-//   import { loadEncoder } from "./mmsn_encoder.js";
-//   const enc = await loadEncoder(tf, "./");                 // folder holding model.json + weights.bin
-//   const x = enc.preprocess(tf.browser.fromPixels(img, 1)); // [1, S, S, C], the evaluation transform
-//   const features = enc.encode(x);                           // [1, D]; dispose x and features when done
-// Tensors returned by preprocess/encode belong to the caller (dispose them); enc.dispose() frees the weights.
+// Usage (browser, served over HTTP): <script src="tf.min.js" integrity="sha384-…"></script>  (mmsn export ships tf.min.js)
+//   const { loadEncoder } = await import("./mmsn_encoder.js");
+//   const enc = await loadEncoder(tf, "./");                  // folder holding model.json + weights.bin
+//   const x = enc.preprocessPixels(imageData);                 // [1, S, S, C]: the package's evaluation transform
+//   const features = enc.encode(x);                            // [1, D]; dispose x and features when done
+// Tensors returned by preprocess/preprocessPixels/encode belong to the caller; enc.dispose() frees the weights.
 //
 // (Source: app/export/mmsn_encoder.js in multimodal-msn, type-checked by `npm run typecheck` through the JSDoc
-// types below; `mmsn export` copies it verbatim next to model.json. It needs nothing but the tfjs it is given.)
+// types below; `mmsn export` copies it verbatim next to model.json with mmsn_preprocess.js, its one import. It
+// needs nothing but the tfjs it is given.)
+
+import { evalTransform } from "./mmsn_preprocess.js";
 
 /** @typedef {typeof import("@tensorflow/tfjs-core")} Tfjs */
 /** @typedef {import("@tensorflow/tfjs-core").Tensor} Tensor */
@@ -50,9 +53,24 @@
  */
 
 /**
- * What loadEncoder needs of fetch: a response with json() and arrayBuffer().
- * @typedef {(url: string) => Promise<{ json(): Promise<any>; arrayBuffer(): Promise<ArrayBuffer> }>} FetchLike
+ * What loadEncoder needs of fetch: a response with json() and arrayBuffer(); `ok`/`status` where it has them.
+ * @typedef {{ ok?: boolean; status?: number; json(): Promise<any>; arrayBuffer(): Promise<ArrayBuffer> }} FetchResponse
+ * @typedef {(url: string) => Promise<FetchResponse>} FetchLike
  */
+
+/** @typedef {import("./mmsn_preprocess.js").Pixels} Pixels */
+
+/**
+ * fetchFn(url), refusing an HTTP error status (a 404 page is not model.json).
+ * @param {FetchLike} fetchFn
+ * @param {string} url
+ * @returns {Promise<FetchResponse>}
+ */
+async function fetchOk(fetchFn, url) {
+  const res = await fetchFn(url);
+  if (res.ok === false) throw new Error(url + ": HTTP " + res.status + " (is the file in the exported folder?)");
+  return res;
+}
 
 /**
  * Load the encoder from a folder URL; fetchFn defaults to the global fetch (pass another one in Node).
@@ -64,10 +82,10 @@
 export async function loadEncoder(tf, baseUrl, fetchFn = globalThis.fetch) {
   const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
   /** @type {EncoderManifest} */
-  const manifest = await (await fetchFn(base + "model.json")).json();
+  const manifest = await (await fetchOk(fetchFn, base + "model.json")).json();
   if (manifest.format !== "multimodal-msn/vit-encoder@1") throw new Error("model.json: not an exported multimodal-msn encoder");
   const group = /** @type {WeightsGroup} */ (manifest.weightsManifest[0]);
-  const parts = await Promise.all(group.paths.map(async (p) => (await fetchFn(base + p)).arrayBuffer()));
+  const parts = await Promise.all(group.paths.map(async (p) => (await fetchOk(fetchFn, base + p)).arrayBuffer()));
   const weights = tf.io.decodeWeights(parts.length === 1 ? /** @type {ArrayBuffer} */ (parts[0]) : parts, group.weights);
   return new Encoder(tf, manifest, weights);
 }
@@ -91,33 +109,27 @@ class Encoder {
   }
 
   /**
-   * The evaluation transform: resize the shorter side to round(S*256/224), centre-crop S×S, scale to [0, 1],
-   * normalise. image: [H, W, C] (e.g. tf.browser.fromPixels(img, 1)) with values 0..255. Returns [1, S, S, C].
+   * The package's evaluation transform (mmsn_preprocess.js: resize the shorter side to round(S·256/224) with an
+   * antialiased triangle filter, centre-crop S×S, scale to [0, 1], normalise) of decoded pixels, e.g. a canvas
+   * ImageData (RGBA: channel 0 is used, as the package does). Returns [1, S, S, C].
+   * @param {Pixels} pixels
+   * @returns {Tensor4D}
+   */
+  preprocessPixels(pixels) {
+    const { imgSize: S, inChans: C } = this.config;
+    const x = evalTransform(pixels, { size: S, channels: C === 1 ? 1 : 3, normalization: this.normalization });
+    return this.tf.tensor4d(x, [1, S, S, C === 1 ? 1 : 3]);
+  }
+
+  /**
+   * {@link preprocessPixels} of an image tensor [H, W, K] with values 0..255 (e.g. tf.browser.fromPixels(img)):
+   * channel 0 is used. Reads the tensor synchronously (dataSync). Returns [1, S, S, C].
    * @param {Tensor3D} image
    * @returns {Tensor4D}
    */
   preprocess(image) {
-    const tf = this.tf;
-    const { imgSize: S, inChans: C } = this.config;
-    return tf.tidy(() => {
-      let x = tf.cast(image, "float32");
-      if (x.shape[2] !== 1) x = tf.mean(tf.slice(x, [0, 0, 0], [-1, -1, Math.min(3, x.shape[2])]), 2, true); // grayscale, as the loaders
-      const [h, w] = x.shape;
-      const r = Math.round((S * 256) / 224);
-      const k = r / Math.min(h, w);
-      const rh = Math.max(S, Math.round(h * k));
-      const rw = Math.max(S, Math.round(w * k));
-      x = tf.image.resizeBilinear(x, [rh, rw], false, true);
-      x = tf.slice(x, [Math.round((rh - S) / 2), Math.round((rw - S) / 2), 0], [S, S, 1]);
-      const n = this.normalization;
-      if (C === 1) {
-        const m = (n.mean[0] + n.mean[1] + n.mean[2]) / 3;
-        const s = (n.std[0] + n.std[1] + n.std[2]) / 3;
-        return tf.expandDims(tf.div(tf.sub(tf.div(x, 255), m), s), 0);
-      }
-      const rgb = tf.tile(tf.div(x, 255), [1, 1, 3]);
-      return tf.expandDims(tf.div(tf.sub(rgb, tf.tensor1d(n.mean)), tf.tensor1d(n.std)), 0);
-    });
+    const [height, width, channels] = image.shape;
+    return this.preprocessPixels({ data: image.dataSync(), width, height, channels });
   }
 
   /**

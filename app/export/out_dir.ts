@@ -14,7 +14,7 @@ import { makeDirs, removeEmptyDirs } from "../../src/utils/make_dirs.js";
 export const ENCODER_FORMAT = "multimodal-msn/vit-encoder@1";
 
 /** Every file an export may write; a folder holding only these, with an exported model.json, is a previous export. */
-export const EXPORT_FILES = ["model.json", "weights.bin", "mmsn_encoder.js", "index.html", "README.md", "tf.min.js", "THIRD_PARTY_LICENSES.txt"] as const;
+export const EXPORT_FILES = ["model.json", "weights.bin", "mmsn_encoder.js", "mmsn_preprocess.js", "index.html", "README.md", "tf.min.js", "THIRD_PARTY_LICENSES.txt"] as const;
 
 /** Where the export goes and what `overwrite` allows. */
 export interface ExportDirOptions {
