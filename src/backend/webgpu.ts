@@ -141,7 +141,13 @@ export async function registerWebgpuBackend(): Promise<string> {
   // A dynamic import (not a require) so that bundlers follow it; the package reads navigator.gpu as it loads.
   // Its Node build is CommonJS: module.exports is the default export, in Node and in an esbuild bundle alike.
   type Pkg = typeof import("@tensorflow/tfjs-backend-webgpu");
-  const { WebGPUBackend } = ((await import("@tensorflow/tfjs-backend-webgpu")) as unknown as { default: Pkg }).default;
+  let pkg: { default: Pkg };
+  try {
+    pkg = (await import("@tensorflow/tfjs-backend-webgpu")) as unknown as { default: Pkg };
+  } catch (e) {
+    throw new Error(`the optional package "@tensorflow/tfjs-backend-webgpu" is not installed or does not load (${(e as Error).message.split("\n")[0]}); run: npm install @tensorflow/tfjs-backend-webgpu@4.22.0`);
+  }
+  const { WebGPUBackend } = pkg.default;
 
   const requiredLimits: Record<string, number> = {};
   for (const k of LIMITS) if (typeof adapter.limits[k] === "number") requiredLimits[k] = adapter.limits[k]!;
