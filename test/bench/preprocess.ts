@@ -6,8 +6,10 @@
  * bilinear (triangle) filter on the one grey plane, flip, and a 3-channel float32 normalised output.
  *
  * Two rows per format, so that no side gets more cores than the other:
- * - 1 core: ours decodes (PNG: sharp; JPEG: the mmsn_jpeg addon's libjpeg-turbo DCT scaling when built, as
- *   Pillow's draft() does, else sharp; MMSN_JPEG=sharp forces sharp) then builds the views on the main thread, one image at a time, against
+ * - 1 core: ours decodes (PNG: the mmsn_png addon's libdeflate decode + sharp's resize when built, else sharp,
+ *   MMSN_PNG=sharp forces sharp; JPEG: the mmsn_jpeg addon's libjpeg-turbo DCT scaling when built, as
+ *   Pillow's draft() does, else sharp; MMSN_JPEG=sharp forces sharp) then builds the views (mmsn_views addon when
+ *   built, else TypeScript; MMSN_VIEWS=js) on the main thread, one image at a time, against
  *   Pillow in one process;
  * - N cores (N = os.availableParallelism(), at least 2): ours decodes 2N images in flight on libuv's threads
  *   (UV_THREADPOOL_SIZE, 4 by default, caps them beyond 4 cores) and builds
@@ -27,7 +29,8 @@ import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { deriveSeed, IMAGENET_NORMALIZATION, readGrayImage } from "../../data-loaders/index.js";
 import { jpegDecoderName } from "../../data-loaders/image.js";
-import { writeMsnViews, type MsnViewArrays, type MsnViewParams } from "../../data-loaders/msn_views.js";
+import { pngDecoderName } from "../../data-loaders/png_native.js";
+import { viewsNative, writeMsnViews, type MsnViewArrays, type MsnViewParams } from "../../data-loaders/msn_views.js";
 import { sharedViewArrays, ViewPool } from "../../data-loaders/view_pool.js";
 import { SAMPLES } from "../data-loaders/helpers.js";
 import type { BenchRow } from "./types.js";
@@ -138,7 +141,10 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
     for (const [kind, files, rounds] of [["PNG 1024² (real NIH)", pngs, 8], ["JPEG 1024² q90", jpegs, 16]] as const) {
       const jobs = Array.from({ length: rounds * files.length }, (_, k) => files[k % files.length]!);
       // The decoder (mmsn_jpeg and sharp both decode on libuv's threads).
-      const dec = kind.startsWith("JPEG") && jpegDecoderName() !== "sharp" ? "mmsn_jpeg (libjpeg-turbo DCT scaling)" : "sharp (shrink-on-load)";
+      const dec = kind.startsWith("JPEG")
+        ? (jpegDecoderName() !== "sharp" ? "mmsn_jpeg (libjpeg-turbo DCT scaling)" : "sharp (shrink-on-load)")
+        : (pngDecoderName() !== "sharp" ? "mmsn_png (libdeflate) + sharp resize" : "sharp");
+      const views = viewsNative() ? "mmsn_views (C++)" : "typed-array";
       for (const cores of [1, n]) {
         const r = await bestOf2(() => (cores === 1 ? oursSerial(jobs, files.length) : oursPool(jobs, cores)), () => pillow(files, rounds, cores));
         let cpu = `CPU per image: ours ${r.ours.cpuMs.toFixed(1)} ms, Pillow ${r.reference.cpuMs.toFixed(1)} ms (ratio ${(r.reference.cpuMs / r.ours.cpuMs).toFixed(2)}×)`;
@@ -153,7 +159,7 @@ export async function benchPreprocess(): Promise<BenchRow[]> {
           reference: r.reference.rate,
           referenceName: `Pillow (Debian python3-pil) + numpy, ${cores === 1 ? "1 process" : `multiprocessing.Pool(${cores})`}, glibc malloc thresholds raised`,
           notes:
-            (cores === 1 ? `ours: ${dec} decode then typed-array views on the main thread, 1 image at a time` : `ours: ${2 * cores} ${dec} decodes in flight + views on a ViewPool of ${cores} worker threads`) +
+            (cores === 1 ? `ours: ${dec} decode then ${views} views on the main thread, 1 image at a time` : `ours: ${2 * cores} ${dec} decodes in flight + ${views} views on a ViewPool of ${cores} worker threads`) +
             `; ${files.length} files × ${rounds} rounds, best of 2 interleaved runs; ${cpu}; ratio ${(r.ours.rate / r.reference.rate).toFixed(2)}×`,
         });
       }
