@@ -1,30 +1,13 @@
 {
+  "variables": {
+    "mmsn_openblas%": "<!(node -p \"process.env.MMSN_NO_OPENBLAS !== '1' && ['/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h', '/usr/include/openblas/cblas.h'].some((f) => require('fs').existsSync(f)) ? 1 : 0\")"
+  },
   "targets": [
-    {
-      "target_name": "mmsn_blas",
-      "sources": [
-        "sgemm.cc"
-      ],
-      "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
-        "/usr/include/x86_64-linux-gnu/openblas-pthread"
-      ],
-      "libraries": [
-        "-lopenblas"
-      ],
-      "cflags_cc": [
-        "-O3",
-        "-fexceptions"
-      ],
-      "defines": [
-        "NAPI_VERSION=8",
-        "NAPI_CPP_EXCEPTIONS"
-      ]
-    },
     {
       "target_name": "mmsn_native",
       "sources": [
         "backend/addon.cc",
+        "backend/gemm.cc",
         "backend/matmul.cc",
         "backend/elementwise.cc",
         "backend/reduce.cc",
@@ -32,11 +15,9 @@
         "backend/attention.cc"
       ],
       "include_dirs": [
-        "<!(node -p \"require('node-addon-api').include_dir\")",
-        "/usr/include/x86_64-linux-gnu/openblas-pthread"
+        "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "libraries": [
-        "-lopenblas",
         "-fopenmp"
       ],
       "cflags_cc": [
@@ -55,7 +36,49 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS"
+      ],
+      "conditions": [
+        ["mmsn_openblas==1", {
+          "include_dirs": [
+            "/usr/include/x86_64-linux-gnu/openblas-pthread",
+            "/usr/include/openblas"
+          ],
+          "libraries": [
+            "-lopenblas"
+          ],
+          "defines": [
+            "MMSN_HAVE_OPENBLAS"
+          ]
+        }]
       ]
     }
+  ],
+  "conditions": [
+    ["mmsn_openblas==1", {
+      "targets": [
+        {
+          "target_name": "mmsn_blas",
+          "sources": [
+            "sgemm.cc"
+          ],
+          "include_dirs": [
+            "<!(node -p \"require('node-addon-api').include_dir\")",
+            "/usr/include/x86_64-linux-gnu/openblas-pthread",
+            "/usr/include/openblas"
+          ],
+          "libraries": [
+            "-lopenblas"
+          ],
+          "cflags_cc": [
+            "-O3",
+            "-fexceptions"
+          ],
+          "defines": [
+            "NAPI_VERSION=8",
+            "NAPI_CPP_EXCEPTIONS"
+          ]
+        }
+      ]
+    }]
   ]
 }

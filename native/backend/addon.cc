@@ -1,11 +1,14 @@
 // N-API bindings of the native tfjs backend (src/backend/native/addon.ts declares the same functions).
 // Every tensor argument is a TypedArray whose memory is read/written in place (zero copy).
 #include <napi.h>
+#ifdef MMSN_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 #include <malloc.h>
 #include <omp.h>
 #include <cstdlib>
 #include <vector>
+#include "gemm.h"
 #include "kernels.h"
 
 namespace {
@@ -148,9 +151,42 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
-  o.Set("blasCore", openblas_get_corename());
+  o.Set("blasCore", mmsn::gemmDescription());  // "own GEMM avx512" or "OpenBLAS Cooperlake"
+  o.Set("gemm", mmsn::gemmImpl() == mmsn::GemmImpl::kOpenBlas ? "openblas" : "own");
+  o.Set("gemmIsa", mmsn::gemmIsaName(mmsn::gemmIsa()));
+  o.Set("gemmBestIsa", mmsn::gemmIsaName(mmsn::gemmBestIsa()));
+  o.Set("openblas", mmsn::gemmHasOpenBlas());
   o.Set("threads", omp_get_max_threads());
   return o;
+}
+
+// sgemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, isa?): one GEMM on the calling thread (tests,
+// benches). isa "avx512" | "avx2" | "scalar" runs the own GEMM on that path; without it, the process-wide choice.
+Napi::Value Sgemm(const Napi::CallbackInfo& info) {
+  const bool ta = info[0].As<Napi::Boolean>(), tb = info[1].As<Napi::Boolean>();
+  const int m = int(i64(info[2])), n = int(i64(info[3])), k = int(i64(info[4]));
+  const float alpha = float(f64(info[5])), beta = float(f64(info[10]));
+  const float *a = ptr(info[6]), *b = ptr(info[8]);
+  float* c = ptr(info[11]);
+  const int64_t lda = i64(info[7]), ldb = i64(info[9]), ldc = i64(info[12]);
+  if (info.Length() > 13 && info[13].IsString()) {
+    const std::string isa = info[13].As<Napi::String>();
+    mmsn::GemmIsa want = isa == "avx512" ? mmsn::GemmIsa::kAvx512 : isa == "avx2" ? mmsn::GemmIsa::kAvx2 : mmsn::GemmIsa::kScalar;
+    if (isa != "avx512" && isa != "avx2" && isa != "scalar") throw Napi::TypeError::New(info.Env(), "isa: avx512 | avx2 | scalar");
+    if (int(want) > int(mmsn::gemmBestIsa())) throw Napi::Error::New(info.Env(), "this CPU does not support " + isa);
+    mmsn::sgemmOwn(want, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    mmsn::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  return info.Env().Undefined();
+}
+
+// setGemm(impl: "own" | "openblas" | "", isa: "avx512" | "avx2" | "scalar" | ""): the process-wide GEMM; false
+// (nothing changed) when unknown or unavailable (OpenBLAS not compiled in, ISA not supported by the CPU).
+Napi::Value SetGemm(const Napi::CallbackInfo& info) {
+  const std::string impl = info.Length() > 0 && info[0].IsString() ? std::string(info[0].As<Napi::String>()) : "";
+  const std::string isa = info.Length() > 1 && info[1].IsString() ? std::string(info[1].As<Napi::String>()) : "";
+  return Napi::Boolean::New(info.Env(), mmsn::setGemm(impl.c_str(), isa.c_str()));
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -159,8 +195,10 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifdef MMSN_HAVE_OPENBLAS
   // This addon parallelises GEMM itself (matmul.cc); OpenBLAS's own pool would compete with OpenMP's.
   openblas_set_num_threads(1);
+#endif
   // Tensor buffers are large (tens of MB) and short-lived. glibc serves those with fresh mmaps, so every
   // output pays page faults on first touch (~5× the cost of the kernel itself); keep them in the heap and
   // never trim it, so freed buffers are reused (MMSN_NATIVE_MALLOC=0 leaves glibc's defaults).
@@ -189,6 +227,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamw", Napi::Function::New(env, AdamW));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
+  exports.Set("setGemm", Napi::Function::New(env, SetGemm));
   return exports;
 }
 

@@ -1,10 +1,10 @@
 // Fused multi-head attention, forward and backward, on q/k/v in the layout the linear layers produce:
-// [B·T, D] with head h in columns h·dh … (h+1)·dh. BLAS reads each head through its leading dimension D,
+// [B·T, D] with head h in columns h·dh … (h+1)·dh. The GEMM reads each head through its leading dimension D,
 // so no head transposes are materialised; only the probabilities P [B, H, T, T] are kept for the backward.
-#include <cblas.h>
 #include <cmath>
 #include <vector>
 #include "common.h"
+#include "gemm.h"
 #include "kernels.h"
 
 namespace mmsn {
@@ -20,9 +20,9 @@ void attentionFwd(int b, int t, int h, int dh, float scale, const float* q, cons
     const int bi = bh / h, hi = bh % h;
     const int64_t off = int64_t(bi) * t * d + int64_t(hi) * dh;
     float* P = p + bh * tt;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, dh, scale, q + off, d, k + off, d, 0.0f, P, t);
+    sgemm(false, true, t, t, dh, scale, q + off, d, k + off, d, 0.0f, P, t);
     softmaxRowsInPlace(t, t, P);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, dh, t, 1.0f, P, t, v + off, d, 0.0f, o + off, d);
+    sgemm(false, false, t, dh, t, 1.0f, P, t, v + off, d, 0.0f, o + off, d);
   }
 }
 
@@ -41,8 +41,8 @@ void attentionBwd(int b, int t, int h, int dh, float scale, const float* dout, c
       const float* P = p + bh * tt;
       float* S = ds.data();
       // dV = Pᵀ·dO ; dP = dO·Vᵀ
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, dh, t, 1.0f, P, t, dout + off, d, 0.0f, dv + off, d);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, dh, 1.0f, dout + off, d, v + off, d, 0.0f, S, t);
+      sgemm(true, false, t, dh, t, 1.0f, P, t, dout + off, d, 0.0f, dv + off, d);
+      sgemm(false, true, t, t, dh, 1.0f, dout + off, d, v + off, d, 0.0f, S, t);
       // dS = P ∘ (dP − rowsum(dP ∘ P))
       for (int i = 0; i < t; i++) {
         float* s = S + int64_t(i) * t;
@@ -54,8 +54,8 @@ void attentionBwd(int b, int t, int h, int dh, float scale, const float* dout, c
         for (int j = 0; j < t; j++) s[j] = pr[j] * (s[j] - dot);
       }
       // dQ = scale·dS·K ; dK = scale·dSᵀ·Q
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, dh, t, scale, S, t, k + off, d, 0.0f, dq + off, d);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, dh, t, scale, S, t, q + off, d, 0.0f, dk + off, d);
+      sgemm(false, false, t, dh, t, scale, S, t, k + off, d, 0.0f, dq + off, d);
+      sgemm(true, false, t, dh, t, scale, S, t, q + off, d, 0.0f, dk + off, d);
     }
   }
 }

@@ -20,7 +20,7 @@ describe("native backend kernels vs tfjs-backend-cpu", () => {
       await initBackend({ force: "native", quiet: true });
     } catch (e) {
       skip = `SKIPPED LOUDLY: native backend not available: ${(e as Error).message}`;
-      if (process.env.CI === "true") assert.fail(`${skip} (CI installs libopenblas-dev, so the addon must build)`);
+      if (process.env.CI === "true") assert.fail(`${skip} (CI installs g++ and make, so the addon must build)`);
       console.error(skip);
     }
   });

@@ -13,6 +13,7 @@ const SUITES: Record<string, { file: string; fn: string }> = {
   metrics: { file: "metrics.ts", fn: "benchMetrics" },
   preprocess: { file: "preprocess.ts", fn: "benchPreprocess" },
   cuda: { file: "cuda_step.ts", fn: "benchCudaStep" },
+  gemm: { file: "gemm.ts", fn: "benchGemm" },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -1,13 +1,15 @@
 /**
  * Loader and typings of the native backend's N-API addon (native/backend/*.cc, built by `npm install` into
- * native/build/Release/mmsn_native.node when g++ and libopenblas-dev are present). Every tensor argument is
- * a TypedArray that the addon reads or writes in place.
+ * native/build/Release/mmsn_native.node when g++ is present; libopenblas-dev is optional). Every tensor
+ * argument is a TypedArray that the addon reads or writes in place.
  */
 import { createRequire } from "node:module";
 import { findAddon } from "../../utils/find_addon.js";
 import { fixOpenBlasCoreType } from "../openblas_env.js";
 
 type F32 = Float32Array;
+/** The own GEMM's dispatch paths (native/backend/gemm.cc). */
+export type GemmIsa = "avx512" | "avx2" | "scalar";
 
 export interface NativeAddon {
   batchMatmul(ta: boolean, tb: boolean, m: number, n: number, k: number, batch: number, strideA: number, strideB: number, a: F32, b: F32, c: F32): void;
@@ -27,8 +29,16 @@ export interface NativeAddon {
   gatherRows(nIdx: number, rowBytes: number, nRows: number, idx: Int32Array, x: F32 | Int32Array, out: F32 | Int32Array): void;
   addN(xs: F32[], out: F32, n: number): void;
   adamw(n: number, decay: number, b1: number, b2: number, gscale: number, invBc2Sqrt: number, eps: number, lrBc1: number, p: F32, m: F32, v: F32, g: F32, pOut: F32, mOut: F32, vOut: F32): void;
-  info(): { blasCore: string; threads: number };
+  /** blasCore: the GEMM in use, "own GEMM avx512" or "OpenBLAS Cooperlake"; openblas: compiled with OpenBLAS. */
+  info(): { blasCore: string; threads: number; gemm: "own" | "openblas"; gemmIsa: GemmIsa; gemmBestIsa: GemmIsa; openblas: boolean };
   setThreads(n: number): void;
+  /**
+   * One row-major GEMM on the calling thread: C = alpha·op(A)·op(B) + beta·C (lda/ldb/ldc are row strides).
+   * With `isa`, the own GEMM on that path (throws if the CPU lacks it); without, the process-wide choice.
+   */
+  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number, isa?: GemmIsa): void;
+  /** The process-wide GEMM ("" keeps a setting); false, changing nothing, if unknown or unavailable. */
+  setGemm(impl: "own" | "openblas" | "", isa?: GemmIsa | ""): boolean;
 }
 
 let cached: NativeAddon | undefined;
@@ -38,7 +48,7 @@ export function loadNativeAddon(): NativeAddon {
   if (cached) return cached;
   // MMSN_NATIVE_ADDON: a build elsewhere (development)
   const path = process.env.MMSN_NATIVE_ADDON || findAddon("native/build/Release/mmsn_native.node", import.meta.url);
-  if (!path) throw new Error("the native backend addon is not built (apt-get install libopenblas-dev g++ make, then node native/build.mjs)");
+  if (!path) throw new Error("the native backend addon is not built (apt-get install g++ make, then node native/build.mjs)");
   fixOpenBlasCoreType();
   // OpenMP threads that spin while waiting lose whole scheduler quanta whenever another process shares the
   // 2 cores (steps 3–5× slower and erratic); sleeping waits cost a few µs per kernel. libgomp reads this

@@ -1,6 +1,6 @@
 /**
  * The "native" tfjs backend: tfjs-backend-cpu's data storage (typed arrays that C++ reads and writes in
- * place) with the hot kernels replaced by the N-API addon (OpenBLAS GEMM, OpenMP elementwise, reductions,
+ * place) with the hot kernels replaced by the N-API addon (own or OpenBLAS GEMM, OpenMP elementwise, reductions,
  * fused softmax / LayerNorm / GELU / attention / AdamW). Every other cpu kernel is registered under "native"
  * as a fallback; each use of one is counted so `nativeBackendReport()` can say what still runs in JavaScript.
  */
@@ -86,6 +86,6 @@ export function registerNativeBackend(): string {
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(addon), 3);
   if (process.env.MMSN_NATIVE_REPORT === "1") process.once("exit", () => console.error(nativeBackendReport()));
   const i = addon.info();
-  registered = `mmsn native addon (OpenBLAS ${i.blasCore}, ${i.threads} OpenMP threads, ${nativeKernelNames.length} native kernels; other kernels fall back to tfjs-backend-cpu)`;
+  registered = `mmsn native addon (${i.blasCore}, ${i.threads} OpenMP threads, ${nativeKernelNames.length} native kernels; other kernels fall back to tfjs-backend-cpu)`;
   return registered;
 }

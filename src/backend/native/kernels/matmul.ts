@@ -1,4 +1,4 @@
-/** BatchMatMul and _FusedMatMul (bias + linear/relu) through the addon's OpenBLAS GEMM. */
+/** BatchMatMul and _FusedMatMul (bias + linear/relu) through the addon's GEMM (own, or OpenBLAS where chosen). */
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedMatMulWith } from "../../fused_matmul.js";
 import { matmulPlan } from "../../kernel_shapes.js";

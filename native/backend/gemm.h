@@ -1,0 +1,31 @@
+// The native backend's single-precision GEMM (gemm.cc): row-major C = alpha·op(A)·op(B) + beta·C, one call on
+// the calling thread (matmul.cc and attention.cc split the work over OpenMP threads; this layer never threads).
+// Its own packed, register-blocked kernels (AVX-512, AVX2/FMA, portable) chosen at run time by CPU detection;
+// OpenBLAS's cblas_sgemm instead when the addon was compiled with it (MMSN_HAVE_OPENBLAS) and chosen.
+#pragma once
+#include <cstdint>
+
+namespace mmsn {
+
+enum class GemmIsa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+enum class GemmImpl { kOwn = 0, kOpenBlas = 1 };
+
+// lda/ldb/ldc are row strides of A (m×k, or k×m when ta), B (k×n, or n×k when tb) and C (m×n).
+void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+           float* c, int64_t ldc);
+
+// The own GEMM on a given ISA path (tests and benches); falls back to the best supported one below `isa`.
+void sgemmOwn(GemmIsa isa, bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
+              float beta, float* c, int64_t ldc);
+
+// Process-wide choice, initialised from MMSN_GEMM=own|openblas and MMSN_GEMM_ISA=avx512|avx2|scalar.
+GemmImpl gemmImpl();
+GemmIsa gemmIsa();
+bool gemmHasOpenBlas();        // compiled with OpenBLAS
+GemmIsa gemmBestIsa();         // what this CPU supports
+bool setGemm(const char* impl, const char* isa);  // nullptr/"" keeps the current value; false if unknown/unavailable
+const char* gemmIsaName(GemmIsa isa);
+// "own GEMM avx512" or "OpenBLAS Cooperlake".
+const char* gemmDescription();
+
+}  // namespace mmsn
