@@ -2,6 +2,8 @@
  * `npm run bench`: every benchmark of the package against its reference (PyTorch, scikit-learn, Pillow),
  * measured in the same run, printed as a table with the ratio (ours / reference; > 1 means we are faster)
  * and written to bench/results.json. Pass names to run a subset: `npm run bench -- train metrics`.
+ * `npm run bench -- scale` runs the scale run (test/bench/scale.ts: ~30 min, no reference to compare against),
+ * which the default run leaves out.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,8 +18,11 @@ const SUITES: Record<string, { file: string; fn: string }> = {
   gemm: { file: "gemm.ts", fn: "benchGemm" },
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-for (const w of wanted) if (!(w in SUITES)) throw new Error(`unknown bench "${w}"; valid: ${Object.keys(SUITES).join(", ")}`);
+const SCALE_OPTIONS = ["--images", "--keep"]; // scale.ts reads their values
+const wanted = process.argv.slice(2).filter((a, i, all) => !a.startsWith("-") && !SCALE_OPTIONS.includes(all[i - 1] ?? ""));
+for (const w of wanted) if (!(w in SUITES) && w !== "scale") throw new Error(`unknown bench "${w}"; valid: ${Object.keys(SUITES).join(", ")}, scale`);
+if (wanted.includes("scale")) await (await import("./scale.js")).benchScale();
+if (wanted.length === 1 && wanted[0] === "scale") process.exit(0);
 const rows: BenchRow[] = [];
 for (const [name, s] of Object.entries(SUITES)) {
   if (wanted.length && !wanted.includes(name)) continue;
