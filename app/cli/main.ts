@@ -17,7 +17,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { initBackend } from "../../src/backend/index.js";
-import { MSN_PRESET_NAMES } from "../../src/config/msn.js";
+import { MSN_PRESET_NAMES, PRECISIONS, type Precision } from "../../src/config/msn.js";
 import { parseEhrGroups } from "../study/ehr_groups.js";
 import { comparisonText, readProbeResult, writeStudyReport } from "../study/report.js";
 import { DATASETS } from "../datasets.js";
@@ -35,6 +35,7 @@ const common = {
   progress: { type: "bool", help: "progress bars (TTY) or log lines; --no-progress silences them", default: true } as FlagSpec,
   "monitor-every": { type: "int", min: 0, default: 50, help: "read the pretraining monitors (k-NN macro AUROC on validation images, effective rank, feature std, prototype usage) every N steps into metrics.csv and monitors.svg; 0 = off" } as FlagSpec,
   "monitor-images": { type: "int", min: 2, default: 128, help: "validation images the monitors read (the k-NN bank is twice as many train images)" } as FlagSpec,
+  precision: { type: "choice", choices: PRECISIONS, default: "fp32", help: "GEMM precision of the training steps: bf16 = bf16 GEMM inputs, fp32 accumulation, weights and optimizer in fp32 (native and cuda backends; docs/performance.md#bf16-mixed-precision)" } as FlagSpec,
 };
 /** `--protocol` and one flag per protocol setting (docs/protocol.md#protocols); a flag overrides the protocol's choice. */
 const protocolFlags: Record<string, FlagSpec> = {
@@ -98,6 +99,7 @@ const studyFlags: Record<string, FlagSpec> = {
   "allow-symlinks": common["allow-symlinks"],
   "synth-images": { type: "int", min: 40, help: "MIMIC images of a generated cohort (default 600)" },
   "monitor-every": common["monitor-every"],
+  precision: common.precision,
   "monitor-images": common["monitor-images"],
   ...protocolFlags,
   progress: common.progress,
@@ -157,6 +159,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "allow-symlinks": common["allow-symlinks"],
       "generated-views": { type: "bool", help: "pretrain on generated views instead of a dataset (a smoke test: not a pretrained model)" },
       seed: { type: "int", min: 0, help: "seed of the initial weights, masks and batch order (default: the preset's)" },
+      precision: common.precision,
       "monitor-every": common["monitor-every"],
       "monitor-images": common["monitor-images"],
       ...protocolFlags,
@@ -246,7 +249,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         if (get.str(a, "data") !== undefined) throw new Error("pretrain: --generated-views trains on synthetic views and --data on a dataset; give one of them");
         if (get.str(a, "ehr") !== "none") throw new Error("pretrain: --ehr selects MIMIC-IV EHR groups and needs --data DIR; with --generated-views use --ehr-in K");
         const { runToyPretrain } = await import("./toy.js");
-        return runToyPretrain({ preset: get.str(a, "preset") ?? PROTOCOLS.fast.preset, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume"), overwrite: get.bool(a, "overwrite") });
+        return runToyPretrain({ preset: get.str(a, "preset") ?? PROTOCOLS.fast.preset, ehrIn: get.num(a, "ehr-in")!, steps: get.num(a, "steps")!, batchSize: get.num(a, "batch-size"), out, checkpointEvery: get.num(a, "checkpoint-every"), resume: get.bool(a, "resume"), overwrite: get.bool(a, "overwrite"), precision: get.str(a, "precision") as Precision });
       }
       if (get.str(a, "data") === undefined) throw new Error("pretrain: --data DIR is required (a cohort in the `mmsn synth` layout: run `mmsn synth DIR` to generate the synthetic one, or point it at your MIMIC-CXR-JPG / MIMIC-IV copies); --generated-views trains on synthetic views instead, as a smoke test");
       const ehr = parseEhrGroups(get.str(a, "ehr")!);
@@ -268,6 +271,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         maxSkipFraction: get.num(a, "max-skip-fraction"),
         allowSymlinks: get.bool(a, "allow-symlinks"),
         seed: get.num(a, "seed"),
+        precision: get.str(a, "precision") as Precision,
         monitorEvery: get.num(a, "monitor-every"),
         monitorImages: get.num(a, "monitor-images"),
       });
@@ -324,6 +328,7 @@ async function runCommand(cmd: string, a: ParsedArgs): Promise<void> {
         progress: get.bool(a, "progress"),
         monitorEvery: get.num(a, "monitor-every"),
         monitorImages: get.num(a, "monitor-images"),
+        precision: get.str(a, "precision") as Precision,
         ...(cmd === "study" ? { seeds: get.num(a, "seeds"), curve: parseSteps(get.str(a, "curve")!, get.num(a, "steps")!) } : {}),
       };
       await (cmd === "study" ? runStudy(o) : runAblation(o));

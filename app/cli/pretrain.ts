@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../../src/utils/atomic.js";
 import { join, resolve } from "node:path";
-import { msnConfig, type MsnConfig } from "../../src/config/msn.js";
+import { msnConfig, type MsnConfig, type Precision } from "../../src/config/msn.js";
+import { assertPrecisionSupported } from "../../src/backend/precision.js";
 import { checkPreset } from "./args.js";
 import type { StepResult } from "../../src/msn/multimodal_msn.js";
 import type { EhrGroup } from "../../data-loaders/index.js";
@@ -50,6 +51,8 @@ export interface DatasetPretrainOptions {
   readonly protocol?: ResolvedProtocol;
   /** Seed of the model's initial weights, masks and batch order (default: the preset's). */
   readonly seed?: number;
+  /** GEMM precision of the training steps (config.precision; default "fp32"). */
+  readonly precision?: Precision;
   /** Read the monitors every this many steps (and at the last step) into metrics.csv; 0 = off (default 0). */
   readonly monitorEvery?: number;
   /** Validation images the monitors read (k-NN queries, collapse diagnostics); the k-NN bank is twice as many train images. Default 128. */
@@ -144,7 +147,8 @@ export async function pretrainOnDataset(o: DatasetPretrainOptions): Promise<Data
   const protocol = o.protocol ?? resolvedProtocol("fast");
   const t0 = performance.now();
   const { all, train, ehr, columns, reports } = pretrainInputs(o);
-  const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 }, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  const config = msnConfig(o.preset, { init: protocol.settings.init, ehr: { ehrIn: ehr?.dim ?? 0 }, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.precision !== undefined ? { precision: o.precision } : {}) });
+  assertPrecisionSupported(config.precision); // before the run directory is touched
   const b = o.batchSize ?? config.batchSize;
   if (train.length < b) throw new Error(`the MIMIC train split of ${o.data} has ${train.length} images, fewer than one batch of ${b}; use a smaller --batch-size or a larger cohort`);
   const method = methodName(o.ehr);

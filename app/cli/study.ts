@@ -25,7 +25,7 @@ import { COHORT_LAYOUT } from "../data.js";
 import { exportCommand } from "./export.js";
 import { pretrainInputs, pretrainMonitorSets, pretrainOnDataset, type PretrainMonitorSets } from "./pretrain.js";
 import { DEFAULT_MAX_SKIP_FRACTION, assertSkipFraction } from "../skips.js";
-import { msnConfig } from "../../src/config/msn.js";
+import { msnConfig, type Precision } from "../../src/config/msn.js";
 import { describeRun, existingRun } from "../../src/io/run_dir.js";
 import { protocolHeader, resolvedProtocol, type ResolvedProtocol } from "../study/protocol.js";
 import { Interrupted } from "./interrupted.js";
@@ -65,6 +65,8 @@ export interface StudyOptions {
   readonly monitorEvery?: number;
   /** Validation images the monitors read (default 128). */
   readonly monitorImages?: number;
+  /** GEMM precision of every pretraining run (config.precision; default "fp32"); the probes are fp32. */
+  readonly precision?: Precision;
 }
 
 /** Generate the synthetic cohort in `dir` unless it already holds MIMIC-CXR. */
@@ -124,7 +126,7 @@ async function pretrainAndProbe(o: StudyOptions, groups: readonly EhrGroup[], ru
   const method = methodName(groups);
   const keep = (o.curve ?? []).filter((k) => k > 0 && k < o.steps);
   const t0 = clock();
-  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, seed, monitorEvery: o.monitorEvery, monitorImages: o.monitorImages, ...(monitorSets ? { monitorSets } : {}), keepSteps: keep });
+  const pre = await pretrainOnDataset({ data: o.data, ehr: groups, out: run, preset: o.preset, steps: o.steps, batchSize: o.batchSize, checkpointEvery: o.checkpointEvery, resume: o.resume, overwrite: o.overwrite, maxSkipFraction: o.maxSkipFraction, allowSymlinks: o.allowSymlinks, protocol: o.protocol, progress: o.progress, seed, monitorEvery: o.monitorEvery, monitorImages: o.monitorImages, ...(monitorSets ? { monitorSets } : {}), keepSteps: keep, ...(o.precision ? { precision: o.precision } : {}) });
   if (pre.signal) throw new Interrupted(pre.signal);
   const t1 = clock();
   const result = await probeOf(o, join(run, "probe-mimic"), { checkpoint: join(run, "checkpoint"), method });

@@ -3,6 +3,8 @@
  * the loss curve; with `out`, a checkpointed run directory (`trainRun`).
  */
 import { initBackend } from "../../src/backend/index.js";
+import { assertPrecisionSupported } from "../../src/backend/precision.js";
+import type { Precision } from "../../src/config/msn.js";
 import { toyBatches } from "../demo/toy_views.js";
 import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { pretrain } from "../../src/train/pretrain.js";
@@ -26,6 +28,8 @@ export interface ToyPretrainArgs {
   readonly resume?: boolean;
   /** Replace a run already in `out`. */
   readonly overwrite?: boolean;
+  /** GEMM precision of the training steps (config.precision; default "fp32"). */
+  readonly precision?: Precision;
 }
 
 /**
@@ -36,7 +40,8 @@ export async function runToyPretrain(a: ToyPretrainArgs): Promise<void> {
   const { preset, ehrIn, steps, batchSize, out } = a;
   const name = checkPreset(preset);
   const info = await initBackend();
-  const model = new MultimodalMSN(name, { ehr: { ehrIn } });
+  if (a.precision) assertPrecisionSupported(a.precision);
+  const model = new MultimodalMSN(name, { ehr: { ehrIn }, ...(a.precision ? { precision: a.precision } : {}) });
   const b = batchSize ?? model.config.batchSize;
   const c = model.config;
   console.log(

@@ -157,6 +157,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("gemmBestIsa", mmsn::gemmIsaName(mmsn::gemmBestIsa()));
   o.Set("openblas", mmsn::gemmHasOpenBlas());
   o.Set("threads", omp_get_max_threads());
+  o.Set("precision", mmsn::gemmPrecision() == mmsn::GemmPrecision::kBf16 ? "bf16" : "fp32");
+  o.Set("avx512bf16", mmsn::gemmHasAvx512Bf16());
+  o.Set("bf16Gemm", mmsn::gemmBf16Description());  // the path a bf16 GEMM takes: "avx512bf16 (vdpbf16ps)" or "emulated (…)"
   return o;
 }
 
@@ -169,12 +172,24 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const float *a = ptr(info[6]), *b = ptr(info[8]);
   float* c = ptr(info[11]);
   const int64_t lda = i64(info[7]), ldb = i64(info[9]), ldc = i64(info[12]);
+  std::string prec = mmsn::gemmPrecision() == mmsn::GemmPrecision::kBf16 ? "bf16" : "fp32";
+  if (info.Length() > 14 && info[14].IsString()) {
+    prec = std::string(info[14].As<Napi::String>());
+    if (prec != "fp32" && prec != "bf16" && prec != "bf16-emulated") throw Napi::TypeError::New(info.Env(), "precision: fp32 | bf16 | bf16-emulated");
+  }
   if (info.Length() > 13 && info[13].IsString()) {
     const std::string isa = info[13].As<Napi::String>();
     mmsn::GemmIsa want = isa == "avx512" ? mmsn::GemmIsa::kAvx512 : isa == "avx2" ? mmsn::GemmIsa::kAvx2 : mmsn::GemmIsa::kScalar;
     if (isa != "avx512" && isa != "avx2" && isa != "scalar") throw Napi::TypeError::New(info.Env(), "isa: avx512 | avx2 | scalar");
     if (int(want) > int(mmsn::gemmBestIsa())) throw Napi::Error::New(info.Env(), "this CPU does not support " + isa);
-    mmsn::sgemmOwn(want, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (prec == "fp32") mmsn::sgemmOwn(want, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    else mmsn::sgemmBf16(want, prec == "bf16-emulated", ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (prec != "fp32") {
+    mmsn::sgemmBf16(mmsn::gemmIsa(), prec == "bf16-emulated" || !mmsn::gemmBf16Native(), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (info.Length() > 14 && info[14].IsString()) {  // an explicit fp32 while the process is in bf16
+    const mmsn::GemmPrecision was = mmsn::setGemmPrecision(mmsn::GemmPrecision::kFp32);
+    mmsn::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    mmsn::setGemmPrecision(was);
   } else {
     mmsn::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
@@ -187,6 +202,24 @@ Napi::Value SetGemm(const Napi::CallbackInfo& info) {
   const std::string impl = info.Length() > 0 && info[0].IsString() ? std::string(info[0].As<Napi::String>()) : "";
   const std::string isa = info.Length() > 1 && info[1].IsString() ? std::string(info[1].As<Napi::String>()) : "";
   return Napi::Boolean::New(info.Env(), mmsn::setGemm(impl.c_str(), isa.c_str()));
+}
+
+// setPrecision("fp32" | "bf16") → the previous precision: the process-wide GEMM precision (every later
+// batchMatmul and attention GEMM). bf16 works on every CPU (emulated without AVX512-BF16; info().bf16Gemm).
+Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+  const std::string p = info.Length() > 0 && info[0].IsString() ? std::string(info[0].As<Napi::String>()) : "";
+  if (p != "fp32" && p != "bf16") throw Napi::TypeError::New(info.Env(), "setPrecision: fp32 | bf16, got \"" + p + "\"");
+  const mmsn::GemmPrecision was = mmsn::setGemmPrecision(p == "bf16" ? mmsn::GemmPrecision::kBf16 : mmsn::GemmPrecision::kFp32);
+  return Napi::String::New(info.Env(), was == mmsn::GemmPrecision::kBf16 ? "bf16" : "fp32");
+}
+
+// bf16Round(x: Float32Array, out: Float32Array): each value rounded to bf16 (nearest even) and widened (tests).
+Napi::Value Bf16Round(const Napi::CallbackInfo& info) {
+  const Napi::TypedArray x = info[0].As<Napi::TypedArray>();
+  const float* in = ptr(info[0]);
+  float* out = ptr(info[1]);
+  for (size_t i = 0; i < x.ElementLength(); i++) out[i] = mmsn::bf16RoundScalar(in[i]);
+  return info.Env().Undefined();
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
@@ -229,6 +262,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("setGemm", Napi::Function::New(env, SetGemm));
+  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
+  exports.Set("bf16Round", Napi::Function::New(env, Bf16Round));
   return exports;
 }
 

@@ -11,6 +11,7 @@
 // the call sites (matmul.cc, attention.cc) split work over the OpenMP threads.
 #include "gemm.h"
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -46,8 +47,29 @@ struct AlignedBuf {
 };
 thread_local AlignedBuf tlA, tlB;
 
-// op(A) rows i0…i0+mc, columns p0…p0+kc → MR-row panels, element (r, p) of a panel at p·MR + r.
-template <int MR>
+// fp32 → bf16 bits, round to nearest even (NaN stays a quiet NaN, overflow rounds to ±inf): the conversion of
+// PyTorch's c10::BFloat16 and of vcvtneps2bf16 (which also flushes denormal inputs to zero).
+inline uint32_t bf16Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint32_t r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+  return (u & 0x7FFFFFFFu) > 0x7F800000u ? ((u >> 16) | 0x40u) : r;
+}
+// f rounded to bf16 and widened back to fp32 (exact: bf16 is fp32 with the low 16 mantissa bits zero).
+inline float bf16Round(float f) {
+  const uint32_t u = bf16Bits(f) << 16;
+  float r;
+  std::memcpy(&r, &u, 4);
+  return r;
+}
+template <bool RND>
+inline float packVal(float x) {
+  return RND ? bf16Round(x) : x;
+}
+
+// op(A) rows i0…i0+mc, columns p0…p0+kc → MR-row panels, element (r, p) of a panel at p·MR + r. RND: each
+// value rounded to bf16 on the way (the emulated bf16 GEMM).
+template <int MR, bool RND = false>
 void packA(bool ta, const float* a, int64_t lda, int i0, int mc, int p0, int kc, float* out) {
   for (int ib = 0; ib < mc; ib += MR) {
     const int mr = std::min(MR, mc - ib);
@@ -57,21 +79,21 @@ void packA(bool ta, const float* a, int64_t lda, int i0, int mc, int p0, int kc,
         const float* src = a + int64_t(p0 + p) * lda + i0 + ib;
         float* d = o + p * MR;
         int r = 0;
-        for (; r < mr; r++) d[r] = src[r];
+        for (; r < mr; r++) d[r] = packVal<RND>(src[r]);
         for (; r < MR; r++) d[r] = 0.0f;
       }
     } else {  // op(A)(i, p) = a[i·lda + p]
       if (mr < MR) std::fill(o, o + int64_t(MR) * kc, 0.0f);
       for (int r = 0; r < mr; r++) {
         const float* src = a + int64_t(i0 + ib + r) * lda + p0;
-        for (int p = 0; p < kc; p++) o[p * MR + r] = src[p];
+        for (int p = 0; p < kc; p++) o[p * MR + r] = packVal<RND>(src[p]);
       }
     }
   }
 }
 
 // op(B) rows p0…p0+kc, columns j0…j0+nc → NR-column panels, element (p, c) of a panel at p·NR + c.
-template <int NR>
+template <int NR, bool RND = false>
 void packB(bool tb, const float* b, int64_t ldb, int j0, int nc, int p0, int kc, float* out) {
   for (int jb = 0; jb < nc; jb += NR) {
     const int nr = std::min(NR, nc - jb);
@@ -80,11 +102,11 @@ void packB(bool tb, const float* b, int64_t ldb, int j0, int nc, int p0, int kc,
       for (int p = 0; p < kc; p++) {
         const float* src = b + int64_t(p0 + p) * ldb + j0 + jb;
         float* d = o + p * NR;
-        if (nr == NR) {
+        if (nr == NR && !RND) {
           std::memcpy(d, src, NR * sizeof(float));
         } else {
           int c = 0;
-          for (; c < nr; c++) d[c] = src[c];
+          for (; c < nr; c++) d[c] = packVal<RND>(src[c]);
           for (; c < NR; c++) d[c] = 0.0f;
         }
       }
@@ -92,7 +114,7 @@ void packB(bool tb, const float* b, int64_t ldb, int j0, int nc, int p0, int kc,
       if (nr < NR) std::fill(o, o + int64_t(NR) * kc, 0.0f);
       for (int c = 0; c < nr; c++) {
         const float* src = b + int64_t(j0 + jb + c) * ldb + p0;
-        for (int p = 0; p < kc; p++) o[p * NR + c] = src[p];
+        for (int p = 0; p < kc; p++) o[p * NR + c] = packVal<RND>(src[p]);
       }
     }
   }
@@ -338,7 +360,7 @@ void gemmSmallAvx512(bool ta, bool tb, int m, int n, int k, float alpha, const f
 }
 #endif
 
-template <int MR, int NR, Ukr UKR, UkrRow UKR_ROW>
+template <int MR, int NR, Ukr UKR, UkrRow UKR_ROW, bool RND = false>
 void gemmBlocked(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb,
                  float beta, float* c, int64_t ldc) {
   constexpr int MC = MR * (kMcRows / MR);
@@ -354,13 +376,14 @@ void gemmBlocked(bool ta, bool tb, int m, int n, int k, float alpha, const float
     for (int pc = 0; pc < k; pc += kcMax) {
       const int kc = std::min(kcMax, k - pc);
       const bool acc = pc > 0 || beta != 0.0f;  // beta is 0 or 1 here
-      packB<NR>(tb, b, ldb, jc, nc, pc, kc, bp);
+      packB<NR, RND>(tb, b, ldb, jc, nc, pc, kc, bp);
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
         // Untransposed A is read in place by the row kernel (full MR-row panels); the rest is packed. Row
         // strides of a multiple of 4 KB would put all MR rows in the same L1 sets: those are packed too.
-        const bool inPlace = UKR_ROW != nullptr && !ta && (lda & 1023) != 0;
-        if (!inPlace) packA<MR>(ta, a, lda, ic, mc, pc, kc, ap);
+        // (RND: every input is rounded to bf16 while packing, so nothing is read in place.)
+        const bool inPlace = !RND && UKR_ROW != nullptr && !ta && (lda & 1023) != 0;
+        if (!inPlace) packA<MR, RND>(ta, a, lda, ic, mc, pc, kc, ap);
         for (int ir = 0; ir < mc; ir += MR) {
           const int mr = std::min(MR, mc - ir);
           const bool rowKernel = inPlace && mr == MR;
@@ -398,6 +421,190 @@ void gemmBlocked(bool ta, bool tb, int m, int n, int k, float alpha, const float
   }
 }
 
+
+// ---- bf16 GEMM (GemmPrecision::kBf16): inputs rounded to bf16, fp32 accumulation, fp32 output ----
+
+#ifdef MMSN_GEMM_X86
+// Native path, AVX512-BF16: vdpbf16ps multiplies bf16 pairs (exact products in fp32) and adds both to an fp32
+// accumulator, 32 multiply–adds per instruction, twice the fp32 FMA's 16. Operands are packed as bf16 *pairs
+// along K*: one uint32 holds op(·)(·, 2q) in its low half and op(·)(·, 2q+1) in its high half (an odd K block
+// is padded with a zero). A panels: MR uint32 per pair (element (r, q) at q·MR + r); B panels: NR uint32 per
+// pair (element (q, j) at q·NR + j). Packing converts fp32 → bf16 (round to nearest even), halving the
+// panels' size; A is always packed (it has to be converted), unlike the fp32 path.
+constexpr int kBf16Mr = 12, kBf16Nr = 32;
+constexpr int kKcBf16 = 512;  // K block in elements: a 512×32 bf16 B micro-panel is 32 KB, as fp32's 256×32
+
+inline uint32_t bf16Pair(float lo, float hi) { return bf16Bits(lo) | (bf16Bits(hi) << 16); }
+
+void packABf16(bool ta, const float* a, int64_t lda, int i0, int mc, int p0, int kc, uint32_t* out) {
+  constexpr int MR = kBf16Mr;
+  const int kp = (kc + 1) / 2, even = kc & ~1;
+  for (int ib = 0; ib < mc; ib += MR) {
+    const int mr = std::min(MR, mc - ib);
+    uint32_t* o = out + int64_t(ib) * kp;
+    if (mr < MR) std::fill(o, o + int64_t(MR) * kp, 0u);
+    if (ta) {  // op(A)(i, p) = a[p·lda + i]: rows p and p+1 hold the pair of every i
+      for (int q = 0; q < kp; q++) {
+        const float* s0 = a + int64_t(p0 + 2 * q) * lda + i0 + ib;
+        uint32_t* d = o + q * MR;
+        if (2 * q + 1 < kc) {
+          const float* s1 = s0 + lda;
+          for (int r = 0; r < mr; r++) d[r] = bf16Pair(s0[r], s1[r]);
+        } else {
+          for (int r = 0; r < mr; r++) d[r] = bf16Bits(s0[r]);
+        }
+      }
+    } else {  // op(A)(i, p) = a[i·lda + p]: a pair is two adjacent floats of a row
+      for (int r = 0; r < mr; r++) {
+        const float* src = a + int64_t(i0 + ib + r) * lda + p0;
+        int q = 0;
+        for (; 2 * q < even; q++) o[q * MR + r] = bf16Pair(src[2 * q], src[2 * q + 1]);
+        if (kc & 1) o[q * MR + r] = bf16Bits(src[2 * q]);
+      }
+    }
+  }
+}
+
+void packBBf16(bool tb, const float* b, int64_t ldb, int j0, int nc, int p0, int kc, uint32_t* out) {
+  constexpr int NR = kBf16Nr;
+  const int kp = (kc + 1) / 2, even = kc & ~1;
+  for (int jb = 0; jb < nc; jb += NR) {
+    const int nr = std::min(NR, nc - jb);
+    uint32_t* o = out + int64_t(jb) * kp;
+    if (nr < NR) std::fill(o, o + int64_t(NR) * kp, 0u);
+    if (!tb) {  // op(B)(p, j) = b[p·ldb + j]: rows p and p+1 give NR pairs
+      for (int q = 0; q < kp; q++) {
+        const float* s0 = b + int64_t(p0 + 2 * q) * ldb + j0 + jb;
+        uint32_t* d = o + q * NR;
+        if (2 * q + 1 < kc) {
+          const float* s1 = s0 + ldb;
+          for (int c = 0; c < nr; c++) d[c] = bf16Pair(s0[c], s1[c]);
+        } else {
+          for (int c = 0; c < nr; c++) d[c] = bf16Bits(s0[c]);
+        }
+      }
+    } else {  // op(B)(p, j) = b[j·ldb + p]: a pair is two adjacent floats of a row of B
+      for (int c = 0; c < nr; c++) {
+        const float* src = b + int64_t(j0 + jb + c) * ldb + p0;
+        int q = 0;
+        for (; 2 * q < even; q++) o[q * NR + c] = bf16Pair(src[2 * q], src[2 * q + 1]);
+        if (kc & 1) o[q * NR + c] = bf16Bits(src[2 * q]);
+      }
+    }
+  }
+}
+
+// c[r·ldc + j] = alpha·Σ_q dot(a pair (r, q), b pair (q, j)) (+ c when acc): 12×32 tile, 24 zmm accumulators.
+__attribute__((target("avx512f,avx512bf16"))) void ukrAvx512Bf16(int kp, const uint32_t* __restrict a, const uint32_t* __restrict b, float* c,
+                                                               int64_t ldc, float alpha, bool acc) {
+  constexpr int MR = kBf16Mr;
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r++) {
+    c0[r] = c1[r] = _mm512_setzero_ps();
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
+  }
+  for (int q = 0; q < kp; q++) {
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b), b1 = (__m512bh)_mm512_loadu_si512(b + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      const __m512bh x = (__m512bh)_mm512_set1_epi32(int(a[r]));
+      c0[r] = _mm512_dpbf16_ps(c0[r], x, b0);
+      c1[r] = _mm512_dpbf16_ps(c1[r], x, b1);
+    }
+    a += MR;
+    b += kBf16Nr;
+  }
+  const __m512 va = _mm512_set1_ps(alpha);
+#pragma GCC unroll 12
+  for (int r = 0; r < MR; r++) {
+    float* cr = c + r * ldc;
+    __m512 x0 = _mm512_mul_ps(va, c0[r]), x1 = _mm512_mul_ps(va, c1[r]);
+    if (acc) {
+      x0 = _mm512_add_ps(x0, _mm512_loadu_ps(cr));
+      x1 = _mm512_add_ps(x1, _mm512_loadu_ps(cr + 16));
+    }
+    _mm512_storeu_ps(cr, x0);
+    _mm512_storeu_ps(cr + 16, x1);
+  }
+}
+
+// The blocked driver of gemmBlocked with bf16-pair panels (beta is 0 or 1 here).
+void gemmBf16Native(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                    float* c, int64_t ldc) {
+  constexpr int MR = kBf16Mr, NR = kBf16Nr;
+  constexpr int MC = MR * (kMcRows / MR);
+  constexpr int NC = NR * (kNc / NR);
+  const int nkb = (k + kKcBf16 - 1) / kKcBf16;
+  const int kcMax = (((k + nkb - 1) / nkb) + 1) & ~1;  // equal, even K blocks
+  const int kpMax = kcMax / 2;
+  const int ncMax = std::min(NC, n), mcMax = std::min(MC, m);
+  static_assert(sizeof(float) == sizeof(uint32_t), "panels reuse the fp32 buffers");
+  uint32_t* bp = reinterpret_cast<uint32_t*>(tlB.get(size_t((ncMax + NR - 1) / NR) * NR * kpMax));
+  uint32_t* ap = reinterpret_cast<uint32_t*>(tlA.get(size_t((mcMax + MR - 1) / MR) * MR * kpMax));
+  alignas(64) float tile[MR * NR];
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += kcMax) {
+      const int kc = std::min(kcMax, k - pc), kp = (kc + 1) / 2;
+      const bool acc = pc > 0 || beta != 0.0f;
+      packBBf16(tb, b, ldb, jc, nc, pc, kc, bp);
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        packABf16(ta, a, lda, ic, mc, pc, kc, ap);
+        for (int ir = 0; ir < mc; ir += MR) {
+          const int mr = std::min(MR, mc - ir);
+          const uint32_t* apanel = ap + int64_t(ir) * kp;
+          for (int jr = 0; jr < nc; jr += NR) {
+            const int nr = std::min(NR, nc - jr);
+            const uint32_t* bpanel = bp + int64_t(jr) * kp;
+            float* ct = c + int64_t(ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              ukrAvx512Bf16(kp, apanel, bpanel, ct, ldc, alpha, acc);
+            } else {
+              ukrAvx512Bf16(kp, apanel, bpanel, tile, NR, 1.0f, false);
+              for (int i = 0; i < mr; i++) {
+                float* cr = ct + int64_t(i) * ldc;
+                const float* tr = tile + i * NR;
+                if (acc) {
+                  for (int j = 0; j < nr; j++) cr[j] += alpha * tr[j];
+                } else {
+                  for (int j = 0; j < nr; j++) cr[j] = alpha * tr[j];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Small products in bf16 (attention at t ≤ ~65): op(A) and op(B) copied, rounded to bf16, into small row-major
+// buffers, then the fp32 small-product kernel: exact products of bf16 values, fp32 sums, as the native kernel.
+thread_local AlignedBuf tlSmallA, tlSmallB;
+void gemmSmallBf16(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                   float* c, int64_t ldc) {
+  float* ar = tlSmallA.get(size_t(m) * k);
+  float* br = tlSmallB.get(size_t(k) * n);
+  for (int i = 0; i < m; i++)
+    for (int p = 0; p < k; p++) ar[int64_t(i) * k + p] = bf16Round(ta ? a[int64_t(p) * lda + i] : a[int64_t(i) * lda + p]);
+  for (int p = 0; p < k; p++)
+    for (int j = 0; j < n; j++) br[int64_t(p) * n + j] = bf16Round(tb ? b[int64_t(j) * ldb + p] : b[int64_t(p) * ldb + j]);
+  gemmSmallAvx512(false, false, m, n, k, alpha, ar, k, br, n, beta, c, ldc);
+}
+#endif
+
+bool detectAvx512Bf16() {
+#ifdef MMSN_GEMM_X86
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 GemmIsa detectIsa() {
 #ifdef MMSN_GEMM_X86
   __builtin_cpu_init();
@@ -418,9 +625,15 @@ bool parseIsa(const char* s, GemmIsa* out) {
 struct GemmState {
   GemmIsa best, isa;
   GemmImpl impl = GemmImpl::kOwn;
+  bool hasBf16 = false;       // the CPU has AVX512-BF16 (vdpbf16ps)
+  bool bf16Emulate = false;   // MMSN_GEMM_BF16=emulate: the emulated bf16 path even where vdpbf16ps exists
+  std::atomic<int> precision{int(GemmPrecision::kFp32)};
   std::string description;
   GemmState() {
     best = isa = detectIsa();
+    hasBf16 = detectAvx512Bf16();
+    const char* eb = std::getenv("MMSN_GEMM_BF16");
+    bf16Emulate = eb && !std::strcmp(eb, "emulate");
     const char* ei = std::getenv("MMSN_GEMM_ISA");
     GemmIsa want;
     if (ei && *ei && parseIsa(ei, &want) && int(want) <= int(best)) isa = want;
@@ -505,9 +718,51 @@ void sgemmOwn(GemmIsa isa, bool ta, bool tb, int m, int n, int k, float alpha, c
   gemmBlocked<kScalarMr, kScalarNr, ukrScalar, nullptr>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+
+GemmPrecision gemmPrecision() { return GemmPrecision(state().precision.load(std::memory_order_relaxed)); }
+GemmPrecision setGemmPrecision(GemmPrecision p) { return GemmPrecision(state().precision.exchange(int(p))); }
+bool gemmHasAvx512Bf16() { return state().hasBf16; }
+bool gemmBf16Native() {
+  const GemmState& s = state();
+  return s.hasBf16 && !s.bf16Emulate && s.isa == GemmIsa::kAvx512;
+}
+const char* gemmBf16Description() {
+  static thread_local std::string d;
+  d = gemmBf16Native() ? std::string("avx512bf16 (vdpbf16ps)") : std::string("emulated (bf16 rounding while packing, fp32 ") + gemmIsaName(state().isa) + " kernel)";
+  return d.c_str();
+}
+float bf16RoundScalar(float x) { return bf16Round(x); }
+
+void sgemmBf16(GemmIsa isa, bool emulate, bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b,
+               int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (beta != 0.0f && beta != 1.0f) {
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) c[int64_t(i) * ldc + j] *= beta;
+    beta = 1.0f;
+  }
+  if (k <= 0 || alpha == 0.0f) {
+    if (beta == 0.0f)
+      for (int i = 0; i < m; i++) std::fill(c + int64_t(i) * ldc, c + int64_t(i) * ldc + n, 0.0f);
+    return;
+  }
+  if (int(isa) > int(state().best)) isa = state().best;
+#ifdef MMSN_GEMM_X86
+  if (isa == GemmIsa::kAvx512 && int64_t(m) * n * k <= kSmallMacs) return gemmSmallBf16(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (isa == GemmIsa::kAvx512 && !emulate && state().hasBf16) return gemmBf16Native(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (isa == GemmIsa::kAvx512)
+    return gemmBlocked<kAvx512Mr, kAvx512Nr, ukrAvx512, ukrAvx512Row, true>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (isa == GemmIsa::kAvx2) return gemmBlocked<kAvx2Mr, kAvx2Nr, ukrAvx2, ukrAvx2Row, true>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+  gemmBlocked<kScalarMr, kScalarNr, ukrScalar, nullptr, true>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
            float* c, int64_t ldc) {
   const GemmState& s = state();
+  // bf16 always runs on the own GEMM (OpenBLAS, where chosen, does the fp32 GEMMs only).
+  if (s.precision.load(std::memory_order_relaxed) == int(GemmPrecision::kBf16))
+    return sgemmBf16(s.isa, s.bf16Emulate, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #ifdef MMSN_HAVE_OPENBLAS
   if (s.impl == GemmImpl::kOpenBlas) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, int(lda), b, int(ldb),

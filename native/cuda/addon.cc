@@ -480,6 +480,20 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
   });
 }
 
+// setPrecision("fp32" | "bf16") → the previous one: bf16 makes every later GEMM use bf16 inputs with fp32
+// accumulation (cuBLAS bf16 math on a GPU, rounding emulated on the host device); fp32 returns to the math
+// mode the device was opened with (MMSN_CUDA_MATH).
+Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    const std::string p = info.Length() > 0 && info[0].IsString() ? std::string(info[0].As<Napi::String>()) : "";
+    if (p != "fp32" && p != "bf16") throw std::runtime_error("setPrecision: fp32 | bf16, got \"" + p + "\"");
+    Device& d = dev(info.Env());
+    const bool was = d.bf16;
+    d.bf16 = p == "bf16";
+    return Napi::String::New(info.Env(), was ? "bf16" : "fp32");
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
       {"probe", Probe_}, {"open", Open}, {"alloc", Alloc}, {"free", Free}, {"upload", Upload}, {"download", Download},
@@ -487,6 +501,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"unary", Unary}, {"reduce", Reduce}, {"transpose", Transpose}, {"copyBlock", CopyBlock}, {"fill", Fill}, {"cast", Cast},
       {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"layerNormFwd", LayerNormFwd}, {"layerNormBwd", LayerNormBwd},
       {"geluFwd", GeluFwd}, {"geluBwd", GeluBwd}, {"gatherRows", GatherRows}, {"adamw", AdamW},
+      {"setPrecision", SetPrecision},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

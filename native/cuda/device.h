@@ -37,6 +37,13 @@ class Device {
   virtual void download(void* dst, const void* src, size_t bytes) = 0;
   virtual void sync() = 0;
 
+  /**
+   * GEMM precision override of a training step (addon setPrecision, docs/performance.md#bf16): true = bf16
+   * inputs with fp32 accumulation and output (cuBLAS CUBLAS_COMPUTE_32F_FAST_16BF on a GPU; the host device
+   * rounds both operands to bf16, nearest even, before its fp32 loops), whatever the math mode opened with.
+   */
+  bool bf16 = false;
+
   /** Caching allocator: freed blocks are kept by rounded size and reused (one stream, so reuse is ordered). */
   void* alloc(size_t bytes, size_t* cap);
   void release(void* ptr, size_t cap);

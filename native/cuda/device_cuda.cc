@@ -177,7 +177,7 @@ class CudaDevice final : public Device {
     }
     // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
     const float beta = 0.0f;
-    const int compute = math_ == "bf16" ? CUBLAS_COMPUTE_32F_FAST_16BF : math_ == "tf32" ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    const int compute = bf16 || math_ == "bf16" ? CUBLAS_COMPUTE_32F_FAST_16BF : math_ == "tf32" ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     const int st = blas_.gemm(blas_.h, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, int(n), int(m), int(k), &alpha,
                               b, CUDA_R_32F, int(tb ? k : n), sb, a, CUDA_R_32F, int(ta ? m : k), sa, &beta, c, CUDA_R_32F, int(n), m * n,
                               int(batch), compute, CUBLAS_GEMM_DEFAULT);

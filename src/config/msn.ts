@@ -106,7 +106,22 @@ export interface MsnConfig {
    * nn.Linear defaults under both.
    */
   readonly init: InitScheme;
+  /**
+   * GEMM precision of training steps. "fp32" (every preset; also what a config or checkpoint without this key
+   * gets): float32 throughout. "bf16": mixed precision as PyTorch's CPU autocast, whose 16-bit training the paper
+   * used: every GEMM of the step's forward and backward passes (linear layers, attention products) takes its
+   * inputs rounded to bf16 (nearest even) and accumulates and returns fp32; weights, optimizer state, loss,
+   * softmax, LayerNorm, GELU and AdamW stay float32. Only training steps use it (evaluation and feature
+   * extraction are fp32). Backends: native (AVX512-BF16, emulated on CPUs without it) and cuda; others throw.
+   * docs/performance.md#bf16-mixed-precision.
+   */
+  readonly precision: Precision;
 }
+
+/** The GEMM precisions of {@link MsnConfig.precision} (the same list as src/backend/precision.ts, which applies them). */
+export const PRECISIONS = ["fp32", "bf16"] as const;
+/** One of {@link PRECISIONS}: "fp32", or "bf16" mixed precision (bf16 GEMM inputs, fp32 accumulation and outputs). */
+export type Precision = (typeof PRECISIONS)[number];
 
 type Preset = Omit<MsnConfig, "vit"> & { readonly vit: ViTConfig };
 
@@ -133,6 +148,7 @@ const cxrEhrMsnCommon = {
   epochs: 100,
   seed: 24,
   init: "trunc_normal",
+  precision: "fp32",
   optimizer: {
     lr: { kind: "epochCosine", start: 1e-4, end: 0, epochs: 100 },
     weightDecay: { kind: "constant", value: 1e-3 },
@@ -235,7 +251,7 @@ export type MsnOverrides = Partial<Omit<MsnConfig, "vit" | "head" | "ehr" | "opt
 const TOP_KEYS = [
   "vit", "head", "ehr", "optimizer", "numPrototypes", "freezePrototypes", "temperature", "sharpen", "sinkhornIters",
   "meMaxWeight", "entropyWeight", "randViews", "focalViews", "randSize", "focalSize", "patchDropRatio", "maskFocal",
-  "maskQuirk", "ema", "batchSize", "epochs", "seed", "init",
+  "maskQuirk", "ema", "batchSize", "epochs", "seed", "init", "precision",
 ] as const;
 
 /** The init scheme of configs written before `init` existed (checkpoints, JSON files): the one they were built with. */
@@ -263,11 +279,13 @@ export function msnConfig(name: MsnPresetName | string, overrides: MsnOverrides 
 
 /**
  * Validate a complete config (presets, JSON files beside checkpoints). Returns a deep-frozen copy. A config
- * without `init` (written before the key existed) gets "trunc_normal", the scheme it was built with.
+ * without `init` (written before the key existed) gets "trunc_normal", the scheme it was built with; one
+ * without `precision`, "fp32".
  */
 export function validateMsnConfig(c: MsnConfig): MsnConfig {
   rejectUnknownKeys(c, TOP_KEYS, "config");
   if ((c as Partial<MsnConfig>).init === undefined) c = { ...c, init: LEGACY_INIT };
+  if ((c as Partial<MsnConfig>).precision === undefined) c = { ...c, precision: "fp32" };
   const vit = validateViTConfig(c.vit, "config.vit");
   rejectUnknownKeys(c.head, ["hiddenDim", "outputDim", "hiddenBias"], "config.head");
   checkInt(c.head.hiddenDim, "config.head.hiddenDim");
@@ -310,6 +328,7 @@ export function validateMsnConfig(c: MsnConfig): MsnConfig {
   checkNumber(c.epochs, "config.epochs", 0);
   checkInt(c.seed, "config.seed", 0, 2 ** 32 - 1);
   checkChoice(c.init, "config.init", INIT_SCHEMES);
+  checkChoice(c.precision, "config.precision", PRECISIONS);
   return deepFreeze(JSON.parse(JSON.stringify({ ...c, vit })) as MsnConfig);
 }
 

@@ -13,6 +13,7 @@
  * Step 5. AdamW update with scheduled learning rate and weight decay (optionally clipped).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { withGemmPrecision } from "../backend/precision.js";
 import { type MsnConfig, type MsnOverrides, type MsnPresetName, msnConfig, validateMsnConfig } from "../config/msn.js";
 import { type NamedValues, readCheckpoint, weightsUnder, writeCheckpoint } from "../io/checkpoint.js";
 import { EhrFusion, type EhrProjector, EhrProjectorNet } from "../models/ehr_projector.js";
@@ -182,7 +183,7 @@ export class MultimodalMSN {
   }
 
   private *gradientsOp(batch: MsnBatch, masks: StepOptions): DeviceRead<GradientResult> {
-    const { losses, grads } = this.pendingGradients(batch, masks);
+    const { losses, grads } = this.gradientsInPrecision(batch, masks);
     try {
       const [read] = yield [losses]; // the one device read
       const [loss, ce, meMax, entropy] = Array.from(read!);
@@ -193,6 +194,14 @@ export class MultimodalMSN {
     } finally {
       losses.dispose();
     }
+  }
+
+  /**
+   * Steps 2–4 with every GEMM in `config.precision` (bf16: bf16 inputs, fp32 accumulation; src/backend/precision.ts),
+   * scoped to these forward and backward passes: the rest of the process (evaluation, features) stays fp32.
+   */
+  private gradientsInPrecision(batch: MsnBatch, masks: StepOptions): PendingGradients {
+    return withGemmPrecision(this.config.precision, () => this.pendingGradients(batch, masks));
   }
 
   /** Steps 2–4 with the loss values left on the device. */
@@ -250,7 +259,7 @@ export class MultimodalMSN {
     let g: PendingGradients | undefined;
     let values: tf.Tensor1D | undefined; // [loss, ce, meMax, entropy, ‖g‖²]
     try {
-      const { losses, grads } = (g = this.pendingGradients(batch, masks)); // Steps 2–4
+      const { losses, grads } = (g = this.gradientsInPrecision(batch, masks)); // Steps 2–4
       values = tf.tidy(() => tf.concat([losses, tf.reshape(this.optimizer.sumOfSquares(grads), [1])])) as tf.Tensor1D;
       losses.dispose();
       const [read] = yield [values]; // the one device read

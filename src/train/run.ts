@@ -19,6 +19,7 @@ import { makeDirs } from "../utils/make_dirs.js";
 import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { MsnConfig } from "../config/msn.js";
+import { assertPrecisionSupported } from "../backend/precision.js";
 import { assertResumable } from "../io/checkpoint.js";
 import { tidyCheckpoint } from "../io/checkpoint_files.js";
 import { METRICS_HEADER, truncateMetrics } from "../io/metrics_csv.js";
@@ -97,6 +98,7 @@ const differingKeys = (a: object, b: object): string[] =>
  */
 export async function trainRun(config: MsnConfig, opts: TrainRunOptions): Promise<TrainRunResult> {
   if (opts.resume && opts.overwrite) throw new Error(`${opts.dir}: --resume (continue the run) and --overwrite (replace it) contradict each other; give one of them`);
+  assertPrecisionSupported(config.precision); // bf16 on a backend without it: an error before the run directory is touched
   const lock = acquireRunLock(opts.dir, opts.command ?? "trainRun");
   try {
     return await trainLocked(config, opts);

@@ -11,9 +11,17 @@ Weights and inputs are not shipped: both sides generate every tensor from its na
 the FNV-1a hash of the name (see test/helpers/mulberry32.ts). This script is the source of truth for the parameter
 names, shapes and value scales; the TypeScript test checks its own model has exactly these parameters.
 
-Usage: torch_reference.py OUT_PREFIX   -> writes OUT_PREFIX.json (index, scalars, masks) and OUT_PREFIX.bin
-(float32 little-endian tensors listed in the index).
+Usage: torch_reference.py OUT_PREFIX [--autocast-bf16]   -> writes OUT_PREFIX.json (index, scalars, masks) and
+OUT_PREFIX.bin (float32 little-endian tensors listed in the index).
+
+--autocast-bf16: the same step with the forward passes and the loss (Steps 2-4) under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's CPU mixed precision (backward and AdamW outside it, as
+PyTorch recommends; parameters and optimizer state stay float32). Autocast casts the inputs of matmul/linear/conv
+to bf16 *and returns bf16 outputs*, so the ops that follow a GEMM (bias add aside, which promotes back to fp32)
+may run in bf16 too. test/msn/bf16.test.ts compares the project's bf16 step (bf16 GEMM inputs, fp32 outputs)
+with it. Without the flag the output is exactly the committed golden's.
 """
+import contextlib
 import json
 import math
 import sys
@@ -167,8 +175,9 @@ def keep_indices(rng, batch, num_patches, ratio):
     return torch.argsort(noise, dim=1)[:, :num_keep]
 
 
-def main(out_prefix):
+def main(out_prefix, autocast_bf16=False):
     c = CFG
+    amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if autocast_bf16 else contextlib.nullcontext
     B, d = c["batch"], c["dim"]
     specs = param_specs()
     A = {n: named_values(n, s, sc, off).requires_grad_(True) for n, s, sc, off in specs}
@@ -195,7 +204,7 @@ def main(out_prefix):
         out["ema/" + n] = Tgt[n]
 
     # Step 2: targets (no grad)
-    with torch.no_grad():
+    with torch.no_grad(), amp():
         cls_t = vit(Tgt, views["target"])
         z_t = head(Tgt, cls_t)
         protos_n = F.normalize(A["prototypes"].detach(), dim=1)
@@ -205,24 +214,25 @@ def main(out_prefix):
         tp = sinkhorn(tp, c["sinkhorn"])
     out.update({"cls_target": cls_t, "z_target": z_t, "target_probs": tp})
 
-    # Step 3: anchors with dropped patches, EHR fusion, head
-    cls_a = vit(A, views["anchors"], keepA)
-    cls_f = vit(A, views["focal"], keepF)
-    a = torch.cat([cls_a, cls_f], 0)
-    e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((c["rand_views"] + c["focal_views"], 1))
-    fused = torch.cat([a, e], 1) @ A["fusion.weight"] + A["fusion.bias"]
-    z_a = head(A, fused)
+    with amp():
+        # Step 3: anchors with dropped patches, EHR fusion, head
+        cls_a = vit(A, views["anchors"], keepA)
+        cls_f = vit(A, views["focal"], keepF)
+        a = torch.cat([cls_a, cls_f], 0)
+        e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((c["rand_views"] + c["focal_views"], 1))
+        fused = torch.cat([a, e], 1) @ A["fusion.weight"] + A["fusion.bias"]
+        z_a = head(A, fused)
 
-    # Step 4: loss (lightly MSNLoss formulas, plus msn's optional entropy term)
-    nv = z_a.shape[0] // B
-    anchor_probs = F.softmax(F.normalize(z_a, dim=1) @ F.normalize(A["prototypes"], dim=1).T / c["tau"], dim=1)
-    tpr = tp.repeat((nv, 1))
-    ce = torch.mean(torch.sum(torch.log(anchor_probs ** (-tpr)), dim=1))
-    mbar = torch.mean(anchor_probs, dim=0)
-    memax = -1.0 * torch.sum(torch.log(mbar ** (-mbar))) + math.log(float(len(mbar)))
-    ent = torch.mean(torch.sum(torch.log(anchor_probs ** (-anchor_probs)), dim=1))
-    loss = ce + c["memax_w"] * memax + c["ent_w"] * ent
-    loss.backward()
+        # Step 4: loss (lightly MSNLoss formulas, plus msn's optional entropy term)
+        nv = z_a.shape[0] // B
+        anchor_probs = F.softmax(F.normalize(z_a, dim=1) @ F.normalize(A["prototypes"], dim=1).T / c["tau"], dim=1)
+        tpr = tp.repeat((nv, 1))
+        ce = torch.mean(torch.sum(torch.log(anchor_probs ** (-tpr)), dim=1))
+        mbar = torch.mean(anchor_probs, dim=0)
+        memax = -1.0 * torch.sum(torch.log(mbar ** (-mbar))) + math.log(float(len(mbar)))
+        ent = torch.mean(torch.sum(torch.log(anchor_probs ** (-anchor_probs)), dim=1))
+        loss = ce + c["memax_w"] * memax + c["ent_w"] * ent
+    loss.float().backward()
     out.update({"cls_anchor": cls_a, "cls_focal": cls_f, "z_anchor": z_a, "anchor_probs": anchor_probs})
     for n in A:
         out["grad/" + n] = A[n].grad.detach().clone()  # before clip_grad_norm_ scales them in place
@@ -242,7 +252,7 @@ def main(out_prefix):
 
     index, chunks, off = [], [], 0
     for k, t in out.items():
-        arr = t.detach().contiguous().numpy().astype(np.float32).ravel()
+        arr = t.detach().float().contiguous().numpy().astype(np.float32).ravel()
         index.append({"name": k, "shape": list(t.shape), "offset": off})
         chunks.append(arr)
         off += arr.size
@@ -257,6 +267,7 @@ def main(out_prefix):
         "decay": decay,
         "scalars": {"loss": loss.item(), "ce": ce.item(), "meMax": memax.item(), "entropy": ent.item(),
                     "gradNorm": float(grad_norm)},
+        **({"autocast": "bf16"} if autocast_bf16 else {}),
         "tensors": index,
     }
     with open(out_prefix + ".json", "w") as f:
@@ -265,4 +276,4 @@ def main(out_prefix):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], autocast_bf16="--autocast-bf16" in sys.argv[2:])

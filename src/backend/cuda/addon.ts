@@ -53,6 +53,12 @@ export interface CudaAddon {
    * `kernels` is the fatbin path (required) and `cublas` the libraries to try in order (see cublasCandidates).
    */
   open(opts: { device: "cuda" | "host"; ordinal?: number; kernels?: string; math?: "fp32" | "tf32" | "bf16"; cublas?: string[] }): CudaDeviceInfo;
+  /**
+   * GEMM precision of every later batchMatmul: "bf16" = bf16 inputs, fp32 accumulation and output (cuBLAS
+   * CUBLAS_COMPUTE_32F_FAST_16BF; rounding emulated on the host device), "fp32" = back to the math mode opened
+   * with (MMSN_CUDA_MATH). Returns the previous one. Use src/backend/precision.ts rather than this.
+   */
+  setPrecision(p: "fp32" | "bf16"): "fp32" | "bf16";
   alloc(bytes: number): Buf;
   free(buf: Buf): void;
   upload(buf: Buf, src: ArrayBufferView): void;

@@ -10,6 +10,12 @@ import { fixOpenBlasCoreType } from "../openblas_env.js";
 type F32 = Float32Array;
 /** The own GEMM's dispatch paths (native/backend/gemm.cc). */
 export type GemmIsa = "avx512" | "avx2" | "scalar";
+/**
+ * Precision of one GEMM call (`sgemm`'s last argument): "fp32", "bf16" (inputs rounded to bf16, fp32
+ * accumulation and output; the vdpbf16ps kernel where the CPU has AVX512-BF16 and the path is avx512) or
+ * "bf16-emulated" (the same rounding done while packing, then the fp32 kernel: the fallback of CPUs without it).
+ */
+export type GemmCallPrecision = "fp32" | "bf16" | "bf16-emulated";
 
 export interface NativeAddon {
   batchMatmul(ta: boolean, tb: boolean, m: number, n: number, k: number, batch: number, strideA: number, strideB: number, a: F32, b: F32, c: F32): void;
@@ -30,15 +36,28 @@ export interface NativeAddon {
   addN(xs: F32[], out: F32, n: number): void;
   adamw(n: number, decay: number, b1: number, b2: number, gscale: number, invBc2Sqrt: number, eps: number, lrBc1: number, p: F32, m: F32, v: F32, g: F32, pOut: F32, mOut: F32, vOut: F32): void;
   /** blasCore: the GEMM in use, "own GEMM avx512" or "OpenBLAS Cooperlake"; openblas: compiled with OpenBLAS. */
-  info(): { blasCore: string; threads: number; gemm: "own" | "openblas"; gemmIsa: GemmIsa; gemmBestIsa: GemmIsa; openblas: boolean };
+  /**
+   * precision: the process-wide GEMM precision (setPrecision); avx512bf16: the CPU has vdpbf16ps; bf16Gemm: the
+   * path a bf16 GEMM takes, "avx512bf16 (vdpbf16ps)" or "emulated (bf16 rounding while packing, fp32 … kernel)".
+   */
+  info(): { blasCore: string; threads: number; gemm: "own" | "openblas"; gemmIsa: GemmIsa; gemmBestIsa: GemmIsa; openblas: boolean; precision: "fp32" | "bf16"; avx512bf16: boolean; bf16Gemm: string };
   setThreads(n: number): void;
   /**
    * One row-major GEMM on the calling thread: C = alpha·op(A)·op(B) + beta·C (lda/ldb/ldc are row strides).
-   * With `isa`, the own GEMM on that path (throws if the CPU lacks it); without, the process-wide choice.
+   * With `isa`, the own GEMM on that path (throws if the CPU lacks it); without (or undefined), the process-wide
+   * choice. `precision` overrides the process-wide precision for this call.
    */
-  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number, isa?: GemmIsa): void;
+  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: F32, lda: number, b: F32, ldb: number, beta: number, c: F32, ldc: number, isa?: GemmIsa, precision?: GemmCallPrecision): void;
   /** The process-wide GEMM ("" keeps a setting); false, changing nothing, if unknown or unavailable. */
   setGemm(impl: "own" | "openblas" | "", isa?: GemmIsa | ""): boolean;
+  /**
+   * The process-wide GEMM precision of every later matMul and attention GEMM ("bf16": inputs rounded to bf16,
+   * fp32 accumulation and output; OpenBLAS, where chosen, is bypassed for it). Returns the previous one. Use
+   * src/backend/precision.ts (`withGemmPrecision`), which scopes it, rather than this.
+   */
+  setPrecision(p: "fp32" | "bf16"): "fp32" | "bf16";
+  /** out[i] = x[i] rounded to bf16 (nearest even) and widened back to fp32, as the bf16 GEMM rounds its inputs. */
+  bf16Round(x: F32, out: F32): void;
 }
 
 let cached: NativeAddon | undefined;
