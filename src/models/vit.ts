@@ -13,7 +13,8 @@ import type { ViTConfig } from "../config/vit.js";
 import type { KeepIndices } from "./masking.js";
 import { validateKeepIndices } from "./masking.js";
 import { bicubicGridMatrix } from "../nn/interpolate.js";
-import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention } from "../nn/ops.js";
+import { gatherRows, gelu, inverseIndex, layerNorm, linear, mm2d, multiHeadAttention, transformerBlock } from "../nn/ops.js";
+import { hasFusedKernels } from "../backend/fused_ops.js";
 import { type InitScheme, TRUNC_NORMAL_02, normalInit, torchLinearWeight, torchTruncNormal, xavierUniform } from "../nn/init.js";
 import type { Init, ParamStore } from "../nn/params.js";
 
@@ -172,6 +173,20 @@ export class VisionTransformer {
   private block(i: number, x: tf.Tensor2D, bsz: number, t: number, attention?: tf.Tensor4D[]): tf.Tensor2D {
     const b = `blocks.${i}.`;
     const { numHeads: nh, layerNormEps: eps, qkvBias } = this.config;
+    if (!attention && hasFusedKernels()) {
+      // one tape op per block on the fused backends (the same kernels and numerics as below)
+      const w = <R extends tf.Rank>(s: string) => this.v<R>(b + s);
+      const bias = (s: string) => (qkvBias ? w<tf.Rank.R1>(`attn.${s}.bias`) : undefined);
+      const params = {
+        ln1g: w<tf.Rank.R1>("norm1.weight"), ln1b: w<tf.Rank.R1>("norm1.bias"),
+        wq: w<tf.Rank.R2>("attn.q.weight"), wk: w<tf.Rank.R2>("attn.k.weight"), wv: w<tf.Rank.R2>("attn.v.weight"),
+        bq: bias("q"), bk: bias("k"), bv: bias("v"),
+        wp: w<tf.Rank.R2>("attn.proj.weight"), bp: w<tf.Rank.R1>("attn.proj.bias"),
+        ln2g: w<tf.Rank.R1>("norm2.weight"), ln2b: w<tf.Rank.R1>("norm2.bias"),
+        w1: w<tf.Rank.R2>("mlp.fc1.weight"), b1: w<tf.Rank.R1>("mlp.fc1.bias"), w2: w<tf.Rank.R2>("mlp.fc2.weight"), b2: w<tf.Rank.R1>("mlp.fc2.bias"),
+      };
+      return transformerBlock(x, params, bsz, nh, eps);
+    }
     const h = layerNorm(x, this.v(b + "norm1.weight"), this.v(b + "norm1.bias"), eps); // [B·T, D]
     const proj = (name: string) => linear(h, this.v(`${b}attn.${name}.weight`), qkvBias ? this.v(`${b}attn.${name}.bias`) : undefined); // [B·T, D]
     const o = multiHeadAttention(proj("q"), proj("k"), proj("v"), bsz, nh, attention); // [B·T, D]

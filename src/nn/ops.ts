@@ -199,3 +199,105 @@ export function batchNormTrain(
   const varUnbiased = tf.mul(variance, n / Math.max(1, n - 1)) as tf.Tensor1D;
   return { y, mean: mean as tf.Tensor1D, varUnbiased };
 }
+
+/** The parameters of one pre-norm transformer block (Linear weights [in, out]); q/k/v biases optional. */
+export interface BlockParams {
+  readonly ln1g: tf.Tensor1D;
+  readonly ln1b: tf.Tensor1D;
+  readonly wq: tf.Tensor2D;
+  readonly wk: tf.Tensor2D;
+  readonly wv: tf.Tensor2D;
+  readonly bq?: tf.Tensor1D;
+  readonly bk?: tf.Tensor1D;
+  readonly bv?: tf.Tensor1D;
+  readonly wp: tf.Tensor2D;
+  readonly bp: tf.Tensor1D;
+  readonly ln2g: tf.Tensor1D;
+  readonly ln2b: tf.Tensor1D;
+  readonly w1: tf.Tensor2D;
+  readonly b1: tf.Tensor1D;
+  readonly w2: tf.Tensor2D;
+  readonly b2: tf.Tensor1D;
+}
+
+/** op(a)·op(b) of 2-D tensors as one BatchMatMul kernel call (tf.matMul's kernel, no reshapes). */
+const mmKernel = (a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor2D =>
+  tf.engine().runKernel("BatchMatMul", { a, b }, { transposeA: ta, transposeB: tb }) as tf.Tensor2D;
+
+/** x·W (+ b) as one kernel call: the _FusedMatMul that tf.fused.matMul runs, on the 2-D tensors directly. */
+const linearKernel = (x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D =>
+  b
+    ? (tf.engine().runKernel("_FusedMatMul", { a: x, b: w, bias: b }, { transposeA: false, transposeB: false, activation: "linear", leakyreluAlpha: 0.2 }) as tf.Tensor2D)
+    : mmKernel(x, w, false, false);
+
+/** Column sums of a 2-D tensor (a bias gradient): the Sum kernel tf.sum(dy, 0) runs. */
+const colSum = (dy: tf.Tensor): tf.Tensor1D => tf.engine().runKernel("Sum", { x: dy }, { axis: 0, keepDims: false }) as tf.Tensor1D;
+
+const addKernel = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.engine().runKernel("Add", { a, b }) as tf.Tensor;
+
+/**
+ * One pre-norm ViT block on the fused kernels, x + MLP(LN2(x1)) with x1 = x + Attn(LN1(x)), recorded on the
+ * gradient tape as one op: its forward runs 13 kernels (no reshapes, nothing cloned but the 13 activations
+ * the backward needs) and its backward 30 or so, where the same block written op by op dispatches ~4× as
+ * many (each recorded op also clones the inputs its gradient needs). The kernels, their order and the
+ * order in which the gradients of shared inputs are summed are those of the op-by-op block (`linear`,
+ * `layerNorm`, `multiHeadAttention`, `gelu` and tf.add under tf.grad), so the results are bitwise the same.
+ * Fused backends only (`hasFusedKernels()`). [B·T, D] → [B·T, D]; caller owns the result.
+ */
+export function transformerBlock(x: tf.Tensor2D, p: BlockParams, batch: number, heads: number, eps: number): tf.Tensor2D {
+  if (!hasFusedKernels()) throw new Error("transformerBlock needs a backend with the fused kernels (native, cuda)");
+  const [rows, d] = x.shape;
+  const scale = 1 / Math.sqrt(d / heads);
+  const qkvBias = Boolean(p.bq && p.bk && p.bv);
+  const params: tf.Tensor[] = [p.ln1g, p.ln1b, p.wq, p.wk, p.wv, ...(qkvBias ? [p.bq!, p.bk!, p.bv!] : []), p.wp, p.bp, p.ln2g, p.ln2b, p.w1, p.b1, p.w2, p.b2];
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xx = args[0] as tf.Tensor2D;
+    const [h, xhat1, rstd1] = fusedLayerNorm(xx, p.ln1g, p.ln1b, eps); // [N, D], [N, D], [N, 1]
+    const q = linearKernel(h, p.wq, p.bq);
+    const k = linearKernel(h, p.wk, p.bk);
+    const v = linearKernel(h, p.wv, p.bv);
+    const [o, probs] = fusedAttention(q, k, v, batch, heads, scale); // [N, D], [B, H, T, T]
+    const x1 = addKernel(xx, linearKernel(o, p.wp, p.bp)) as tf.Tensor2D;
+    const [h2, xhat2, rstd2] = fusedLayerNorm(x1, p.ln2g, p.ln2b, eps);
+    const z = linearKernel(h2, p.w1, p.b1); // [N, hidden]
+    const g = fusedGelu(z);
+    const y = addKernel(x1, linearKernel(g, p.w2, p.b2)) as tf.Tensor2D;
+    save([xhat1, rstd1, h, q, k, v, probs, o, xhat2, rstd2, h2, z, g]);
+    return {
+      value: y,
+      gradFunc: ((dy: tf.Tensor2D, s: tf.Tensor[]) => {
+        const [sxhat1, srstd1, sh, sq, sk, sv, sp, so, sxhat2, srstd2, sh2, sz, sg] = s as tf.Tensor2D[];
+        // MLP branch (the tape's reverse order: fc2, gelu, fc1, norm2)
+        const dg = mmKernel(dy, p.w2, false, true);
+        const dw2 = mmKernel(sg!, dy, true, false);
+        const db2 = colSum(dy);
+        const dz = fusedGeluGrad(dg, sz!);
+        const dh2 = mmKernel(dz, p.w1, false, true);
+        const dw1 = mmKernel(sh2!, dz, true, false);
+        const db1 = colSum(dz);
+        const [dx1n, dln2g, dln2b] = fusedLayerNormGrad(dh2, sxhat2!, srstd2!, p.ln2g);
+        const dx1 = addKernel(dy, dx1n); // x1 feeds the residual add (first) and norm2
+        // attention branch: proj, attention, then v, k, q (the reverse of their creation)
+        const dO = mmKernel(dx1, p.wp, false, true);
+        const dwp = mmKernel(so!, dx1, true, false);
+        const dbp = colSum(dx1);
+        const [dq, dk, dv] = fusedAttentionGrad(dO, sq!, sk!, sv!, sp!, batch, heads, scale);
+        const dhv = mmKernel(dv, p.wv, false, true);
+        const dwv = mmKernel(sh!, dv, true, false);
+        const dhk = mmKernel(dk, p.wk, false, true);
+        const dwk = mmKernel(sh!, dk, true, false);
+        const dhq = mmKernel(dq, p.wq, false, true);
+        const dwq = mmKernel(sh!, dq, true, false);
+        const dh = addKernel(addKernel(dhv, dhk), dhq);
+        const [dxn, dln1g, dln1b] = fusedLayerNormGrad(dh, sxhat1!, srstd1!, p.ln1g);
+        const dx = addKernel(dx1, dxn); // x feeds the residual add (first) and norm1
+        const biases = qkvBias ? [colSum(dq), colSum(dk), colSum(dv)] : [];
+        return [dx, dln1g, dln1b, dwq, dwk, dwv, ...biases, dwp, dbp, dln2g, dln2b, dw1, db1, dw2, db2];
+      }) as GradFn,
+    };
+  }) as any);
+  const y = f(x, ...params) as tf.Tensor2D;
+  if (y.shape[0] !== rows) throw new Error("transformerBlock: shape mismatch");
+  return y;
+}

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedAdamW, hasFusedKernels } from "../backend/fused_ops.js";
+import { hasMultiKernels, multiAdamW, multiSumOfSquares } from "../backend/multi_ops.js";
 
 export interface AdamWOptions {
   readonly beta1: number;
@@ -52,11 +53,25 @@ export class AdamW {
       const norm = gradNorm ?? Math.sqrt((this.sumOfSquares(grads).dataSync() as Float32Array)[0]!);
       const scale = clipGrad > 0 && norm > clipGrad ? clipGrad / (norm + 1e-6) : 1;
       const fused = hasFusedKernels();
+      const invBc2Sqrt = 1 / Math.sqrt(bc2);
+      if (fused && hasMultiKernels()) {
+        // One kernel for every parameter: the same native pass per parameter as the fused branch below.
+        const decays = present.map((p) => (p.decay && weightDecay !== 0 ? 1 - lr * weightDecay : 1));
+        const ms = present.map((p) => this.m.get(p.name)!);
+        const vs = present.map((p) => this.v.get(p.name)!);
+        const out = multiAdamW(present.map((p) => p.variable), ms, vs, present.map((p) => grads.get(p.name)!), decays, { b1, b2, gscale: scale, invBc2Sqrt, eps, lrBc1: lr / bc1 });
+        present.forEach((p, i) => {
+          ms[i]!.assign(out[3 * i + 1]!);
+          vs[i]!.assign(out[3 * i + 2]!);
+          p.variable.assign(out[3 * i]!);
+        });
+        return norm;
+      }
       for (const p of present) {
         if (fused) {
           // One native pass per parameter (same maths and order as below).
           const decay = p.decay && weightDecay !== 0 ? 1 - lr * weightDecay : 1;
-          const attrs = { decay, b1, b2, gscale: scale, invBc2Sqrt: 1 / Math.sqrt(bc2), eps, lrBc1: lr / bc1 };
+          const attrs = { decay, b1, b2, gscale: scale, invBc2Sqrt, eps, lrBc1: lr / bc1 };
           const [np, nm, nv] = fusedAdamW(p.variable, this.m.get(p.name)!, this.v.get(p.name)!, grads.get(p.name)!, attrs);
           this.m.get(p.name)!.assign(nm);
           this.v.get(p.name)!.assign(nv);
@@ -83,7 +98,9 @@ export class AdamW {
    */
   sumOfSquares(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
     return tf.tidy(() => {
-      const sq = this.params.filter((p) => grads.has(p.name)).map((p) => tf.sum(tf.square(grads.get(p.name)!)));
+      const gs = this.params.filter((p) => grads.has(p.name)).map((p) => grads.get(p.name)!);
+      if (gs.length && hasMultiKernels()) return multiSumOfSquares(gs); // one kernel, the same sums bitwise
+      const sq = gs.map((g) => tf.sum(tf.square(g)));
       return sq.length ? (tf.addN(sq) as tf.Scalar) : tf.scalar(0);
     });
   }

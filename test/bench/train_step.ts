@@ -8,6 +8,7 @@
  * step in a child process (its own peak RSS), on the native backend only: tfjs-wasm's 4 GB heap cannot.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +97,25 @@ const gflops = (flops: number, sec: number) => flops / sec / 1e9;
 const perf = (flops: number, sec: number, rssMb: number, b: number) =>
   `${gflops(flops, sec).toFixed(0)} GFLOP/s (${((100 * gflops(flops, sec)) / PEAK_GFLOPS).toFixed(1)}% of ${PEAK_GFLOPS}), peak RSS ${(rssMb / 1024).toFixed(2)} GB (${(rssMb / b).toFixed(0)} MB/img)`;
 
+/** tfjs kernel dispatches (registered kernels and custom-gradient ops) in one train step after a warm-up. */
+function kernelCallsPerStep(cfg: MsnConfig, batchSize: number): number {
+  const model = new MultimodalMSN(cfg);
+  const batch = syntheticBatch(cfg, batchSize);
+  model.trainStep(batch);
+  const engine = tf.engine() as unknown as { runKernelFunc: (p: unknown) => unknown };
+  const orig = engine.runKernelFunc;
+  let calls = 0;
+  engine.runKernelFunc = (p) => (calls++, orig.call(engine, p));
+  try {
+    model.trainStep(batch);
+  } finally {
+    engine.runKernelFunc = orig;
+    disposeBatch(batch);
+    model.dispose();
+  }
+  return calls;
+}
+
 /** Run every case for this package and for PyTorch; returns one row per case (plus the paper-batch row). */
 export async function benchTrainStep(): Promise<BenchRow[]> {
   await initBackend({ quiet: true });
@@ -103,7 +123,9 @@ export async function benchTrainStep(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const torch = haveTorch();
   // Cases run smallest first, so this process's peak RSS after each is that case's peak.
-  for (const k of CASES) {
+  // BENCH_TRAIN_CASES=test,cpu_fast: only the rows of these presets
+  const only = process.env.BENCH_TRAIN_CASES?.split(",");
+  for (const k of CASES.filter((c) => !only || only.includes(c.preset))) {
     const cfg = msnConfig(k.preset, k.overrides);
     const flops = msnStepFlops(cfg, k.batch);
     const chunk = backend.name === "wasm" ? (k.wasmEncoderChunk ?? 0) : 0;
@@ -118,7 +140,8 @@ export async function benchTrainStep(): Promise<BenchRow[]> {
       notes: `ours: tfjs ${backend.name} (${backend.details}); median of ${k.steps} steps after 1 warm-up, ${ours.sec.toFixed(3)} s/step, ` +
         `${(flops / 1e9).toFixed(1)} GFLOP/step, ${perf(flops, ours.sec, ours.rssMb, k.batch)}` +
         (ref ? `; PyTorch ${ref.sec.toFixed(3)} s/step, ${perf(flops, ref.sec, ref.rssMb, k.batch)}` : "") +
-        (chunk && k.note ? `; ${k.note}` : ""),
+        (chunk && k.note ? `; ${k.note}` : "") +
+        (k.preset === "test" || k.preset === "cpu_fast" ? `; ${kernelCallsPerStep(cfg, k.batch)} tfjs kernel calls/step (registered kernels + custom-gradient ops)` : ""),
     });
   }
   if (backend.name === "native") {

@@ -292,7 +292,7 @@ describe("parameter initialisation (config.init)", () => {
     delete legacy.init;
     assert.equal(validateMsnConfig(legacy as MsnConfig).init, "trunc_normal");
     assert.throws(() => msnConfig("test", { init: "xavier" as never }), /config\.init must be one of "trunc_normal", "torch", got "xavier"/);
-    assert.throws(() => msnConfig("test", { initialisation: "torch" } as never), /config: unknown key "initialisation"; valid keys: .*seed, init$/);
+    assert.throws(() => msnConfig("test", { initialisation: "torch" } as never), /config: unknown key "initialisation"; valid keys: .*seed, init, precision$/);
 
     const dir = mkdtempSync(join(tmpdir(), "mmsn-init-"));
     try {
