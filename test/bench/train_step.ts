@@ -72,8 +72,13 @@ interface TorchResult {
 function runTorch(cfg: MsnConfig, batch: number, steps: number, warmup = 1): TorchResult {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "2" };
   delete env.OPENBLAS_CORETYPE;
-  const r = runTorchBench<{ sec_per_step: number[]; torch: string; threads: number; max_rss_mb: number }>(PY, { ...torchConfig(cfg, batch), steps, warmup, threads: 2 }, env);
-  return { sec: median(r.sec_per_step), rssMb: r.max_rss_mb, name: `PyTorch ${r.torch} CPU (${r.threads} threads, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset)` };
+  const autocast = cfg.precision === "bf16" ? "bf16" : "off";
+  const r = runTorchBench<{ sec_per_step: number[]; torch: string; threads: number; max_rss_mb: number }>(PY, { ...torchConfig(cfg, batch), steps, warmup, threads: 2, autocast }, env);
+  return {
+    sec: median(r.sec_per_step),
+    rssMb: r.max_rss_mb,
+    name: `PyTorch ${r.torch} CPU${autocast === "bf16" ? ', torch.autocast("cpu", bfloat16)' : ""} (${r.threads} threads, OPENBLAS_NUM_THREADS=1, OPENBLAS_CORETYPE unset)`,
+  };
 }
 
 /** Time `steps` train steps after one warm-up; returns the median seconds and this process's peak RSS. */
@@ -144,11 +149,46 @@ export async function benchTrainStep(): Promise<BenchRow[]> {
         (k.preset === "test" || k.preset === "cpu_fast" ? `; ${kernelCallsPerStep(cfg, k.batch)} tfjs kernel calls/step (registered kernels + custom-gradient ops)` : ""),
     });
   }
+  if (backend.name === "native" && process.env.BENCH_BF16 !== "0") rows.push(...bf16Rows(torch, only));
   if (backend.name === "native") {
     const { nativeBackendReport } = await import("../../src/backend/native/backend.js");
     const last = rows.pop()!;
     rows.push({ ...last, notes: `${last.notes}; ${nativeBackendReport().replace("[mmsn] ", "")}` });
     if (process.env.BENCH_PAPER_BATCH !== "0") rows.push(paperBatchRow(torch));
+  }
+  return rows;
+}
+
+/**
+ * bf16 mixed precision (`precision: "bf16"`: bf16 GEMM inputs, fp32 accumulation) against PyTorch's CPU autocast
+ * bf16 on the same step, and against our own fp32 step, timed alternately in this run (BENCH_BF16=0 skips them).
+ */
+function bf16Rows(torch: boolean, only: readonly string[] | undefined): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const k of CASES.filter((c) => c.preset !== "test" && (!only || only.includes(c.preset)))) {
+    const fp32 = msnConfig(k.preset, k.overrides);
+    const bf16 = msnConfig(k.preset, { ...k.overrides, precision: "bf16" });
+    const flops = msnStepFlops(fp32, k.batch);
+    // Alternate fp32 and bf16 measurements and keep each side's best median: the machine may be shared.
+    let best32 = Infinity, best16 = Infinity, rss = 0;
+    for (let round = 0; round < 2; round++) {
+      const a = timeSteps(fp32, k.batch, k.steps, 0);
+      const b = timeSteps(bf16, k.batch, k.steps, 0);
+      best32 = Math.min(best32, a.sec);
+      best16 = Math.min(best16, b.sec);
+      rss = Math.max(rss, b.rssMb);
+    }
+    const ref = torch ? runTorch(bf16, k.batch, Math.max(3, k.steps)) : undefined;
+    rows.push({
+      name: `MSN train step bf16, ${k.name}, batch ${k.batch}`,
+      unit: "img/s",
+      ours: k.batch / best16,
+      reference: ref ? k.batch / ref.sec : NaN,
+      referenceName: ref?.name ?? "PyTorch (not installed: apt-get install python3-torch)",
+      notes: `ours: precision bf16 (bf16 GEMM inputs, fp32 accumulation and outputs), ${best16.toFixed(3)} s/step, ${perf(flops, best16, rss, k.batch)}; ` +
+        `ours bf16 / ours fp32 = ${(best32 / best16).toFixed(2)}× (fp32 ${best32.toFixed(3)} s/step; best median of 2 alternating rounds of ${k.steps} steps)` +
+        (ref ? `; PyTorch autocast bf16 ${ref.sec.toFixed(3)} s/step` : ""),
+    });
   }
   return rows;
 }

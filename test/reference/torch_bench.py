@@ -13,6 +13,7 @@ MMSN_CUDA_MATH does: "fp32" (highest), "tf32" (high) or "bf16" (medium).
 Usage: torch_bench.py '{"img":64,...,"steps":5,"warmup":1,"threads":2}'  -> prints JSON {"sec_per_step": [...]}
        torch_bench.py '{"dispatch":5000,"device":"cuda"}'  -> prints JSON {"us_per_op": ...} (eager op overhead)
 """
+import contextlib
 import json
 import os
 import resource
@@ -49,6 +50,9 @@ def main():
     steps, warmup, threads = cfg.pop("steps"), cfg.pop("warmup"), cfg.pop("threads")
     dev = torch.device(cfg.pop("device", "cpu"))
     math_mode = cfg.pop("math", "fp32")
+    # "bf16": the forward passes and the loss under torch.autocast(bfloat16) (backward outside it, as PyTorch
+    # documents): matmuls/linears in bf16, its fp32 list (softmax, log, norms…) in fp32; weights and AdamW fp32.
+    autocast = cfg.pop("autocast", "off")
     torch.set_num_threads(threads)
     if dev.type == "cuda":
         torch.set_float32_matmul_precision({"fp32": "highest", "tf32": "high", "bf16": "medium"}[math_mode])
@@ -74,6 +78,9 @@ def main():
     views = {k: v.to(dev) for k, v in views.items()}
     opt = torch.optim.AdamW(list(A.values()), lr=1e-4, weight_decay=1e-3)
     rng = R.np.random.default_rng(0)
+    def amp():
+        return torch.autocast(dev.type, dtype=torch.bfloat16) if autocast == "bf16" else contextlib.nullcontext()
+
     times = []
     for i in range(warmup + steps):
         sync()
@@ -81,22 +88,24 @@ def main():
         with torch.no_grad():
             for n in T:
                 T[n].mul_(0.996).add_(A[n].detach(), alpha=0.004)
+        with amp(), torch.no_grad():
             z_t = R.head(T, R.vit(T, views["target"]))
             pn = F.normalize(A["prototypes"].detach(), dim=1)
             tp = F.softmax(F.normalize(z_t, dim=1) @ pn.T / c["tau"], dim=1) ** (1.0 / c["sharpen"])
             tp = R.sinkhorn(tp / tp.sum(1, keepdim=True), c["sinkhorn"])
-        keepA = R.keep_indices(rng, c["rand_views"] * B, (S // c["patch"]) ** 2, c["drop"]).to(dev)
-        feats = [R.vit(A, views["anchors"], keepA)]
-        if c["focal_views"] > 0:
-            keepF = R.keep_indices(rng, c["focal_views"] * B, (s // c["patch"]) ** 2, c["drop"]).to(dev)
-            feats.append(R.vit(A, views["focal"], keepF))
-        a = torch.cat(feats, 0)
-        e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((a.shape[0] // B, 1))
-        z_a = R.head(A, torch.cat([a, e], 1) @ A["fusion.weight"] + A["fusion.bias"])
-        p = F.softmax(F.normalize(z_a, dim=1) @ F.normalize(A["prototypes"], dim=1).T / c["tau"], dim=1)
-        loss = torch.mean(torch.sum(-tp.repeat((a.shape[0] // B, 1)) * torch.log(p), 1))
-        m = p.mean(0)
-        loss = loss + torch.sum(m * torch.log(m)) + torch.log(torch.tensor(float(m.numel())))
+        with amp():
+            keepA = R.keep_indices(rng, c["rand_views"] * B, (S // c["patch"]) ** 2, c["drop"]).to(dev)
+            feats = [R.vit(A, views["anchors"], keepA)]
+            if c["focal_views"] > 0:
+                keepF = R.keep_indices(rng, c["focal_views"] * B, (s // c["patch"]) ** 2, c["drop"]).to(dev)
+                feats.append(R.vit(A, views["focal"], keepF))
+            a = torch.cat(feats, 0)
+            e = (views["ehr"] @ A["ehr.fc.weight"] + A["ehr.fc.bias"]).repeat((a.shape[0] // B, 1))
+            z_a = R.head(A, torch.cat([a, e], 1) @ A["fusion.weight"] + A["fusion.bias"])
+            p = F.softmax(F.normalize(z_a, dim=1) @ F.normalize(A["prototypes"], dim=1).T / c["tau"], dim=1)
+            loss = torch.mean(torch.sum(-tp.repeat((a.shape[0] // B, 1)) * torch.log(p), 1))
+            m = p.mean(0)
+            loss = loss + torch.sum(m * torch.log(m)) + torch.log(torch.tensor(float(m.numel())))
         opt.zero_grad()
         loss.backward()
         opt.step()
