@@ -23,11 +23,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/backend/index.js";
 import { withGemmPrecision } from "../../src/backend/precision.js";
 import { msnConfig, type Precision } from "../../src/config/msn.js";
-import type { KeepIndices } from "../../src/models/masking.js";
-import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
 import { emaUpdate } from "../../src/msn/ema.js";
-import { mulberry32 } from "../helpers/mulberry32.js";
-import { readGolden, type GoldenIndex } from "../helpers/golden.js";
+import { readGolden } from "../helpers/golden.js";
+import { namedValues, parityBatch, parityMasks, parityModel as parityModelFor, readParityGolden, type ParityMeta as Meta } from "../helpers/msn_parity.js";
 import { requirePython } from "../helpers/python.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -53,66 +51,12 @@ const TOL = {
   vsAutocastDistance: 2,
 };
 
-interface Meta extends GoldenIndex {
-  config: Record<string, number>;
-  params: { name: string; shape: number[]; scale: number; offset: number }[];
-  targetParams: string[];
-  keepAnchors: number[][];
-  keepFocal: number[][];
-  scalars: { loss: number; ce: number; meMax: number; entropy: number; gradNorm: number };
-}
-const fp32 = readGolden<Meta>(join(ROOT, "test/golden/msn_parity"));
+const fp32 = readParityGolden();
 const meta = fp32.meta;
 const c = meta.config;
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h >>> 0;
-}
-function namedValues(name: string, n: number, scale: number, offset = 0): Float32Array {
-  const next = mulberry32(fnv1a(name));
-  return Float32Array.from({ length: n }, () => offset + scale * (2 * next() - 1));
-}
-
-/** The parity model of test/msn/parity.test.ts, in `precision`. */
-function parityModel(precision: Precision): MultimodalMSN {
-  const m = new MultimodalMSN(
-    msnConfig("test", {
-      vit: { imgSize: c.img!, patchSize: c.patch!, inChans: c.chans!, embedDim: c.dim!, depth: c.depth!, numHeads: c.heads!, mlpRatio: c.mlp! / c.dim! },
-      randSize: c.img!, focalSize: c.focal!, randViews: c.rand_views!, focalViews: c.focal_views!,
-      head: { hiddenDim: c.head_hidden!, outputDim: c.head_out!, hiddenBias: false },
-      numPrototypes: c.protos!, freezePrototypes: false,
-      ehr: { ehrIn: c.ehr_in!, ehrOut: c.ehr_out!, projector: "linear" },
-      temperature: c.tau!, sharpen: c.sharpen!, sinkhornIters: c.sinkhorn!, meMaxWeight: c.memax_w!, entropyWeight: c.ent_w!,
-      patchDropRatio: c.drop!, maskFocal: true, maskQuirk: true, ema: { kind: "constant", value: c.ema! },
-      optimizer: { lr: { kind: "constant", value: c.lr! }, weightDecay: { kind: "constant", value: c.wd! }, beta1: 0.9, beta2: 0.999, eps: c.eps!, excludeBiasNormPrototypes: true, clipGrad: c.clip! },
-      precision,
-    }),
-  );
-  const anchor = new Map<string, Float32Array>();
-  const target = new Map<string, Float32Array>();
-  for (const p of meta.params) {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    anchor.set(p.name, namedValues(p.name, n, p.scale, p.offset));
-    if (meta.targetParams.includes(p.name)) target.set(p.name, namedValues("target:" + p.name, n, p.scale, p.offset));
-  }
-  m.anchorParams.assignAll(anchor, { partial: true });
-  m.targetParams.assignAll(target, { partial: true });
-  return m;
-}
-
-function batchTensors() {
-  const B = c.batch!, S = c.img!, s = c.focal!, ch = c.chans!;
-  return {
-    target: tf.tensor4d(namedValues("input/target", B * S * S * ch, 1), [B, S, S, ch]),
-    anchors: tf.tensor4d(namedValues("input/anchors", c.rand_views! * B * S * S * ch, 1), [c.rand_views! * B, S, S, ch]),
-    focal: tf.tensor4d(namedValues("input/focal", c.focal_views! * B * s * s * ch, 1), [c.focal_views! * B, s, s, ch]),
-    ehr: tf.tensor2d(namedValues("input/ehr", B * c.ehr_in!, 1), [B, c.ehr_in!]),
-  };
-}
-const keep = (rows: number[][], numPatches: number): KeepIndices => ({ batch: rows.length, keep: rows[0]!.length, tokens: numPatches + 1, idx: Int32Array.from(rows.flat()) });
-const masks = { keepAnchors: keep(meta.keepAnchors, (c.img! / c.patch!) ** 2), keepFocal: keep(meta.keepFocal, (c.focal! / c.patch!) ** 2) };
+const parityModel = (precision: Precision) => parityModelFor(meta, precision);
+const batchTensors = () => parityBatch(meta);
+const masks = parityMasks(meta);
 
 interface StepValues { loss: number; grads: Map<string, Float32Array>; update: Map<string, Float32Array> }
 

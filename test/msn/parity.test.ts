@@ -12,112 +12,25 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../src/backend/index.js";
-import { msnConfig } from "../../src/config/msn.js";
 import { emaUpdate } from "../../src/msn/ema.js";
 import { prototypeLogProbabilities } from "../../src/msn/loss.js";
-import type { KeepIndices } from "../../src/models/masking.js";
-import { MultimodalMSN } from "../../src/msn/multimodal_msn.js";
-import { mulberry32 } from "../helpers/mulberry32.js";
-import { assertClose, maxScaledDiff, readGolden, type GoldenIndex } from "../helpers/golden.js";
+import { assertClose, maxScaledDiff, readGolden } from "../helpers/golden.js";
+import { PARITY_GOLDEN, parityBatch, parityMasks, parityModel as parityModelFor, readParityGolden, type ParityMeta as Meta } from "../helpers/msn_parity.js";
 import { requirePython } from "../helpers/python.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const GOLDEN = join(ROOT, "test/golden/msn_parity");
 const TOL = 1e-4;
 
-interface Meta extends GoldenIndex {
-  config: Record<string, number>;
-  params: { name: string; shape: number[]; scale: number; offset: number }[];
-  targetParams: string[];
-  keepAnchors: number[][];
-  keepFocal: number[][];
-  scalars: { loss: number; ce: number; meMax: number; entropy: number; gradNorm: number };
-}
-
-const { meta, tensors } = readGolden<Meta>(GOLDEN);
+const { meta, tensors } = readParityGolden();
 const g = (name: string) => {
   const t = tensors.get(name);
   if (!t) throw new Error(`golden has no tensor ${name}`);
   return t.data;
 };
-
-/** FNV-1a of a string, as in the reference script. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h >>> 0;
-}
-
-function namedValues(name: string, n: number, scale: number, offset = 0): Float32Array {
-  const next = mulberry32(fnv1a(name));
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = offset + scale * (2 * next() - 1);
-  return out;
-}
-
 const c = meta.config;
-function parityModel(): MultimodalMSN {
-  const m = new MultimodalMSN(
-    msnConfig("test", {
-      vit: { imgSize: c.img!, patchSize: c.patch!, inChans: c.chans!, embedDim: c.dim!, depth: c.depth!, numHeads: c.heads!, mlpRatio: c.mlp! / c.dim! },
-      randSize: c.img!,
-      focalSize: c.focal!,
-      randViews: c.rand_views!,
-      focalViews: c.focal_views!,
-      head: { hiddenDim: c.head_hidden!, outputDim: c.head_out!, hiddenBias: false },
-      numPrototypes: c.protos!,
-      freezePrototypes: false,
-      ehr: { ehrIn: c.ehr_in!, ehrOut: c.ehr_out!, projector: "linear" },
-      temperature: c.tau!,
-      sharpen: c.sharpen!,
-      sinkhornIters: c.sinkhorn!,
-      meMaxWeight: c.memax_w!,
-      entropyWeight: c.ent_w!,
-      patchDropRatio: c.drop!,
-      maskFocal: true,
-      maskQuirk: true,
-      ema: { kind: "constant", value: c.ema! },
-      optimizer: {
-        lr: { kind: "constant", value: c.lr! },
-        weightDecay: { kind: "constant", value: c.wd! },
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: c.eps!,
-        excludeBiasNormPrototypes: true,
-        clipGrad: c.clip!,
-      },
-    }),
-  );
-  const anchor = new Map<string, Float32Array>();
-  const target = new Map<string, Float32Array>();
-  for (const p of meta.params) {
-    const n = p.shape.reduce((a, b) => a * b, 1);
-    anchor.set(p.name, namedValues(p.name, n, p.scale, p.offset));
-    if (meta.targetParams.includes(p.name)) target.set(p.name, namedValues("target:" + p.name, n, p.scale, p.offset));
-  }
-  m.anchorParams.assignAll(anchor, { partial: true });
-  m.targetParams.assignAll(target, { partial: true });
-  return m;
-}
-
-function batchTensors() {
-  const B = c.batch!;
-  const S = c.img!;
-  const s = c.focal!;
-  const ch = c.chans!;
-  return {
-    target: tf.tensor4d(namedValues("input/target", B * S * S * ch, 1), [B, S, S, ch]),
-    anchors: tf.tensor4d(namedValues("input/anchors", c.rand_views! * B * S * S * ch, 1), [c.rand_views! * B, S, S, ch]),
-    focal: tf.tensor4d(namedValues("input/focal", c.focal_views! * B * s * s * ch, 1), [c.focal_views! * B, s, s, ch]),
-    ehr: tf.tensor2d(namedValues("input/ehr", B * c.ehr_in!, 1), [B, c.ehr_in!]),
-  };
-}
-
-function keep(rows: number[][], numPatches: number): KeepIndices {
-  return { batch: rows.length, keep: rows[0]!.length, tokens: numPatches + 1, idx: Int32Array.from(rows.flat()) };
-}
-const keepAnchors = keep(meta.keepAnchors, (c.img! / c.patch!) ** 2);
-const keepFocal = keep(meta.keepFocal, (c.focal! / c.patch!) ** 2);
+const parityModel = () => parityModelFor(meta);
+const batchTensors = () => parityBatch(meta);
+const { keepAnchors, keepFocal } = parityMasks(meta);
 
 const read = (t: tf.Tensor) => {
   const d = t.dataSync() as Float32Array;
@@ -142,7 +55,7 @@ describe("parity with PyTorch (test/reference/torch_reference.py)", () => {
       assertClose([live.meta.scalars[k as keyof Meta["scalars"]]], [v], 1e-5, `live scalar ${k}`);
     }
     for (const [name, t0] of tensors) assertClose(live.tensors.get(name)!.data, t0.data, 1e-5, `live tensor ${name}`);
-    assert.ok(readFileSync(GOLDEN + ".bin").length > 0);
+    assert.ok(readFileSync(PARITY_GOLDEN + ".bin").length > 0);
   });
 
   it("has exactly the reference's parameters (names and shapes)", () => {
