@@ -5,10 +5,9 @@
  * Each view's resample runs in the optional mmsn_views addon when it loads (same bits as the TypeScript
  * {@link randomView}, which is the fallback; MMSN_VIEWS=js forces it).
  */
-import { createRequire } from "node:module";
 import type { GrayImage } from "./image_types.js";
 import { makeRng, type RngFn } from "../src/utils/rng.js";
-import { findAddon } from "../src/utils/find_addon.js";
+import { optionalAddon } from "../src/utils/find_addon.js";
 import { randomResizedCropBox, randomView, type Channels, type Normalization } from "./views.js";
 
 interface ViewsAddon {
@@ -16,27 +15,12 @@ interface ViewsAddon {
   resampleView(src: Uint8Array | Uint16Array, sw: number, sh: number, bx: number, by: number, bw: number, bh: number, dw: number, dh: number,
     flip: boolean, channels: Channels, scale: Float64Array, shift: Float64Array, out: Float32Array, offset: number): void;
 }
-let viewsAddon: ViewsAddon | null | undefined;
-
 /**
  * The optional mmsn_views addon (built by `node native/build.mjs`, no system library), or null when it is not
  * built, does not load, or MMSN_VIEWS=js. It computes each view exactly as {@link randomView} does (same float32
  * bits; test/data-loaders/views_native.test.ts), 3–5× faster; it loads in the main thread and in view workers.
  */
-export function viewsNative(): ViewsAddon | null {
-  if (viewsAddon !== undefined) return viewsAddon;
-  viewsAddon = null;
-  if (process.env.MMSN_VIEWS === "js") return viewsAddon;
-  const p = findAddon("native/jpeg/build/Release/mmsn_views.node", import.meta.url);
-  if (p) {
-    try {
-      viewsAddon = createRequire(import.meta.url)(p) as ViewsAddon;
-    } catch {
-      viewsAddon = null;
-    }
-  }
-  return viewsAddon;
-}
+export const viewsNative = optionalAddon<ViewsAddon>("native/jpeg/build/Release/mmsn_views.node", import.meta.url, () => process.env.MMSN_VIEWS === "js");
 
 let affineKey: { bitDepth: number; norm: Normalization; channels: Channels } | null = null;
 let affineScale = new Float64Array(3);

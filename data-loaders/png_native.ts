@@ -6,8 +6,7 @@
  * any other file (and for every corrupt or truncated one) it answers a reason string and
  * {@link decodeGray} decodes with sharp, so errors are sharp's, as before. MMSN_PNG=sharp disables it.
  */
-import { createRequire } from "node:module";
-import { findAddon } from "../src/utils/find_addon.js";
+import { optionalAddon } from "../src/utils/find_addon.js";
 
 /** What the addon returns: the pixels of channel 0, or why it did not decode the file (the caller uses sharp). */
 export type PngDecoded = { width: number; height: number; bitDepth: 8 | 16; data: Uint8Array | Uint16Array } | string;
@@ -18,23 +17,8 @@ interface PngAddon {
   /** Decodes on libuv's thread pool (as sharp does): `buf` must not change until the promise settles. */
   decodePngAsync(buf: Uint8Array): Promise<PngDecoded>;
 }
-let pngAddon: PngAddon | null | undefined;
-
 /** The mmsn_png addon, or null when it is not built, does not load, or MMSN_PNG=sharp. */
-export function pngDecoder(): PngAddon | null {
-  if (pngAddon !== undefined) return pngAddon;
-  pngAddon = null;
-  if (process.env.MMSN_PNG === "sharp") return pngAddon;
-  const p = findAddon("native/jpeg/build/Release/mmsn_png.node", import.meta.url);
-  if (p) {
-    try {
-      pngAddon = createRequire(import.meta.url)(p) as PngAddon;
-    } catch {
-      pngAddon = null;
-    }
-  }
-  return pngAddon;
-}
+export const pngDecoder = optionalAddon<PngAddon>("native/jpeg/build/Release/mmsn_png.node", import.meta.url, () => process.env.MMSN_PNG === "sharp");
 
 /** Which PNG decoder {@link decodeGray} tries first: "libdeflate (mmsn_png)" or "sharp". */
 export function pngDecoderName(): string {
