@@ -108,6 +108,17 @@ void horizontal(const T* src, long sw, long y0, long rows, int dw, float* tmp) {
   }
 }
 
+// v[c] = w0·t0[c] + w1·t1[c] + … over `taps` rows of width dw (the TypeScript code's order, in double).
+static inline void columnSums(const float* t0, const double* w, int taps, int dw, double* v) {
+  const double w0 = w[0];
+  for (int c = 0; c < dw; c++) v[c] = w0 * t0[c];
+  for (int k = 1; k < taps; k++) {
+    const double wk = w[k];
+    const float* tk = t0 + static_cast<size_t>(k) * dw;
+    for (int c = 0; c < dw; c++) v[c] = v[c] + wk * tk[c];
+  }
+}
+
 // A column's weighted sum over `taps` rows of tmp, in the TypeScript code's order ((0 +) w0·t0 + w1·t1 + …).
 void verticalRgb(const float* tmp, long y0, int dw, int dh, const double* a, const double* b, float* out) {
   const int taps = ty.taps;
@@ -116,13 +127,7 @@ void verticalRgb(const float* tmp, long y0, int dw, int dh, const double* a, con
   for (int i = 0; i < dh; i++) {
     const double* w = ty.weights.data() + static_cast<size_t>(i) * taps;
     const float* t0 = tmp + (ty.start[i] - y0) * dw;
-    const double w0 = w[0];
-    for (int c = 0; c < dw; c++) v[c] = w0 * t0[c];
-    for (int k = 1; k < taps; k++) {
-      const double wk = w[k];
-      const float* tk = t0 + static_cast<size_t>(k) * dw;
-      for (int c = 0; c < dw; c++) v[c] = v[c] + wk * tk[c];
-    }
+    columnSums(t0, w, taps, dw, v.data());
     float* o = out + static_cast<size_t>(i) * dw * 3;
     for (int c = 0; c < dw; c++) {
       const double x = v[c];
@@ -151,13 +156,7 @@ void verticalGray(const float* tmp, long y0, int dw, int dh, double a, double b,
       }
       continue;
     }
-    const double w0 = w[0];
-    for (int c = 0; c < dw; c++) v[c] = w0 * t0[c];
-    for (int k = 1; k < taps; k++) {
-      const double wk = w[k];
-      const float* tk = t0 + static_cast<size_t>(k) * dw;
-      for (int c = 0; c < dw; c++) v[c] = v[c] + wk * tk[c];
-    }
+    columnSums(t0, w, taps, dw, v.data());
     for (int c = 0; c < dw; c++) o[c] = static_cast<float>(v[c] * a + b);
   }
 }
